@@ -1,0 +1,102 @@
+/* http_server.h — one listener that serves HTTP/1.1 and HTTP/2 (h2c prior knowledge, h2 over TLS via
+ * ALPN) and gRPC over HTTP/2, on a libuv loop. Used by every receiver, the telemetry endpoint and the
+ * health_check extension.
+ *
+ * A handler gets a fully buffered request (body as sent, not content-decoded — see net/compress.h —
+ * except gRPC messages, which arrive unframed and grpc-encoding-decoded) and answers exactly once with
+ * pf_http_respond() or pf_grpc_respond(), now or later on the loop. The request stays valid until it
+ * is answered even if the peer goes away (the answer is then dropped).
+ *
+ * Limits enforced before a handler runs: max_request_body_size (413 / RESOURCE_EXHAUSTED),
+ * max_recv_msg_size_mib for gRPC, header read timeout, idle timeout, max connections, and bearer-token
+ * auth when configured (401 / UNAUTHENTICATED).
+ *
+ * Ownership: pf_http_server_new() copies what it needs from the config; the caller frees the server
+ * with pf_http_server_close() (async; cb runs when every connection is closed). */
+#ifndef PF_HTTP_SERVER_H
+#define PF_HTTP_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "config/config_map.h"
+
+typedef struct pf_http_header {
+    const char *name; /* lower-case */
+    const char *value;
+} pf_http_header;
+
+typedef struct pf_http_request {
+    const char *method;
+    const char *path;   /* without the query string, percent-decoding not applied */
+    const char *query;  /* raw query string without '?', "" when none */
+    const char *peer_addr; /* "ip:port" */
+    int http_major;     /* 1 or 2 */
+    bool is_grpc;       /* content-type application/grpc* over HTTP/2 */
+    bool tls;
+    const pf_http_header *headers;
+    size_t n_headers;
+    const uint8_t *body;
+    size_t body_len;
+} pf_http_request;
+
+/* Case-insensitive header lookup; NULL when absent. */
+const char *pf_http_header_get(const pf_http_request *req, const char *name);
+
+/* Answers an HTTP request. headers may be NULL. Content-Length is added by the server. */
+void pf_http_respond(pf_http_request *req, int status, const pf_http_header *headers, size_t n_headers,
+                     const void *body, size_t body_len);
+/* Answers a gRPC request: msg (serialized protobuf, may be NULL when status != 0) is framed, then
+ * trailers grpc-status / grpc-message (percent-encoded by the server) follow. */
+void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg,
+                     size_t msg_len);
+
+typedef void (*pf_http_handler)(pf_http_request *req, void *data);
+
+/* TLS settings (configtls names). All paths; empty = unset. */
+typedef struct pf_tls_server_config {
+    char *cert_file;
+    char *key_file;
+    char *client_ca_file; /* mTLS: require and verify client certificates */
+    char *ca_file;        /* alias accepted for client_ca_file */
+    char *min_version;    /* "1.2" (default) | "1.3" */
+    bool present;         /* the `tls:` key was given */
+} pf_tls_server_config;
+
+typedef struct pf_http_server_config {
+    char *endpoint;                 /* "host:port" */
+    int64_t max_request_body_size;  /* bytes, default 20 MiB (decompressed limit uses the same) */
+    int64_t max_recv_msg_size_mib;  /* gRPC, default 4 */
+    int64_t max_concurrent_streams; /* HTTP/2, default 100 */
+    int64_t read_header_timeout;    /* ns, default 10s */
+    int64_t idle_timeout;           /* ns, default 60s */
+    int64_t max_connections;        /* 0 = unlimited */
+    bool include_metadata;          /* receivers copy request headers into the batch metadata */
+    char *bearer_token;             /* auth: static token */
+    char *bearer_token_file;        /* auth: token read from file (re-read on SIGHUP) */
+    pf_tls_server_config tls;
+} pf_http_server_config;
+
+/* Config table for pf_http_server_config (embed with PF_CFG_SECTION or splice at a component's top).
+ * `pf_http_server_cfg_map` has the Collector's confighttp defaults; the gRPC table differs only in
+ * documented defaults of the endpoint, which the component sets itself. */
+extern const pf_cfg_entry pf_http_server_cfg_map[];
+
+typedef struct pf_http_server pf_http_server;
+
+pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id);
+/* Routes match method + exact path; path_prefix=true matches by prefix. Register before start. */
+void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix,
+                          pf_http_handler fn, void *data);
+/* Binds and listens. Returns false with a message (e.g. "listen 127.0.0.1:4318: address in use"). */
+bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len);
+/* Actual bound port (useful with port 0). */
+int pf_http_server_port(const pf_http_server *s);
+/* Re-reads certificates and the bearer token file (SIGHUP). */
+void pf_http_server_reload_tls(pf_http_server *s);
+/* Stops listening, finishes in-flight requests' responses, closes connections, frees s, then cb. */
+void pf_http_server_close(pf_http_server *s, void (*cb)(void *data), void *data);
+
+#endif
