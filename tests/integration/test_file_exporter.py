@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""test_file_exporter.py — the `file` and `debug` exporters in the real proflow binary.
+
+curl POSTs two OTLP requests (the realistic one of tests/unit/export_test_batch.h and one built here
+with Python protobuf) to the otlp receiver over HTTP. Three exporters get them: file/proto, file/json
+and debug (detailed). After SIGTERM (which must drain and exit 0) we check with Python protobuf that
+  - file/proto wrote one .binpb per request, each parsing to exactly the request sent;
+  - file/json wrote one .jsonl with one line per request, each accepted by json_format.Parse (after
+    the OTLP hex ids are turned back into json_format's base64, see test_pbjson_python.py) and equal
+    to the request sent;
+  - the exporters' sample and byte counters on /metrics match what was written;
+  - debug logged the batch line and the top-functions tables."""
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import Proflow, free_port, metric  # noqa: E402
+from otlp_export_peers import svc  # noqa: E402  (generates the Python stubs)
+from google.protobuf import json_format  # noqa: E402
+
+BUILD = os.environ["PROFLOW_BUILD_DIR"]
+HEX_FIELDS = {"traceId", "spanId", "profileId"}
+
+
+def hex_ids_to_base64(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in HEX_FIELDS:
+                node[key] = base64.b64encode(bytes.fromhex(value)).decode()
+            else:
+                hex_ids_to_base64(value)
+    elif isinstance(node, list):
+        for item in node:
+            hex_ids_to_base64(item)
+    return node
+
+
+def python_request():
+    req = svc.ExportProfilesServiceRequest()
+    d = req.dictionary
+    d.string_table.extend(["", "inventory", "cpu", "nanoseconds", "main", "scan", "service.name"])
+    d.mapping_table.add()
+    d.location_table.add()
+    d.function_table.add()
+    d.link_table.add(trace_id=bytes(16), span_id=bytes(8))
+    d.attribute_table.add()
+    d.stack_table.add()
+    d.function_table.add(name_strindex=4)
+    d.function_table.add(name_strindex=5)
+    d.location_table.add(lines=[{"function_index": 1, "line": 3}])
+    d.location_table.add(lines=[{"function_index": 2, "line": 9}])
+    d.stack_table.add(location_indices=[2, 1])
+    rp = req.resource_profiles.add()
+    rp.resource.attributes.add(key="service.name").value.string_value = "inventory"
+    p = rp.scope_profiles.add().profiles.add()
+    p.sample_type.type_strindex, p.sample_type.unit_strindex = 2, 3
+    p.time_unix_nano = 1700000100000000000
+    p.samples.add(stack_index=1, values=[123])
+    p.samples.add(stack_index=1, timestamps_unix_nano=[1700000100000000001, 1700000100000000002])
+    return req
+
+
+def post(port, body):
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                          "-H", "Content-Type: application/x-protobuf", "--data-binary", "@-",
+                          f"http://127.0.0.1:{port}/v1development/profiles"],
+                         input=body, capture_output=True, check=True)
+    assert out.stdout == b"200", f"receiver answered {out.stdout!r}: {out.stderr!r}"
+
+
+def main():
+    sample = subprocess.run([os.path.join(BUILD, "tests", "pbjson_convert"), "--sample-proto"],
+                            capture_output=True, check=True).stdout
+    sent = [svc.ExportProfilesServiceRequest.FromString(sample), python_request()]
+    samples = [sum(len(p.samples) for rp in r.resource_profiles for sp in rp.scope_profiles for p in sp.profiles)
+               for r in sent]
+    assert samples == [7, 2]
+
+    work = tempfile.mkdtemp(prefix="proflow-file-exporter-")
+    http_port, metrics_port = free_port(), free_port()
+    config = f"""
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:{http_port}
+exporters:
+  file/proto:
+    path: {work}/proto
+    format: proto
+  file/json:
+    path: {work}/json
+    format: json
+  debug:
+    verbosity: detailed
+service:
+  pipelines:
+    profiles:
+      receivers: [otlp]
+      exporters: [file/proto, file/json, debug]
+  telemetry:
+    metrics:
+      address: 127.0.0.1:{metrics_port}
+"""
+    with Proflow(config, wait_ports=[http_port, metrics_port]) as pf:
+        for req in sent:
+            post(http_port, req.SerializeToString())
+        # Writes are asynchronous: wait until both files exporters report every sample on disk.
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            m = pf.metrics(metrics_port)
+            if all(metric(m, "otelcol_exporter_sent_profile_samples", exporter=e) == sum(samples)
+                   for e in ("file/proto", "file/json")):
+                break
+            time.sleep(0.05)
+        for e in ("file/proto", "file/json", "debug"):
+            assert metric(m, "otelcol_exporter_sent_profile_samples", exporter=e) == sum(samples), (e, m)
+            assert metric(m, "otelcol_exporter_send_failed_profile_samples", exporter=e) == 0, (e, m)
+    logs = open(pf.log_path).read()
+
+    proto_files = sorted(os.listdir(f"{work}/proto"))
+    assert len(proto_files) == 2 and all(n.endswith(".binpb") for n in proto_files), proto_files
+    proto_bytes = 0
+    for name, want in zip(proto_files, sent):
+        data = open(f"{work}/proto/{name}", "rb").read()
+        proto_bytes += len(data)
+        assert svc.ExportProfilesServiceRequest.FromString(data) == want, name
+    assert metric(m, "proflow_exporter_sent_bytes_total", exporter="file/proto") == proto_bytes
+
+    json_files = os.listdir(f"{work}/json")
+    assert len(json_files) == 1 and json_files[0].endswith(".jsonl"), json_files
+    content = open(f"{work}/json/{json_files[0]}", "rb").read()
+    lines = content.decode().splitlines()
+    assert len(lines) == 2, lines
+    for line, want in zip(lines, sent):
+        got = json_format.Parse(json.dumps(hex_ids_to_base64(json.loads(line))), svc.ExportProfilesServiceRequest())
+        assert got == want
+    assert metric(m, "proflow_exporter_sent_bytes_total", exporter="file/json") == len(content)
+
+    assert "profiles batch: resources=2 profiles=2 samples=7" in logs, logs
+    assert "profiles batch: resources=1 profiles=1 samples=2" in logs, logs
+    assert "service.name=inventory type=cpu/nanoseconds" in logs, logs
+    # inventory: stack [scan, main], values 123 and two timestamps (1 each): scan flat 125, main cum 125.
+    assert "top 2 of 2 functions by flat (total 125 nanoseconds)" in logs, logs
+    print("file and debug exporters in the real binary: ok")
+
+
+if __name__ == "__main__":
+    main()
