@@ -1,0 +1,203 @@
+/* config.c — config table of the pprof scraper and the built-in profile types (see config.h). */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "receivers/pprof/config.h"
+
+/* Alloy's pyroscope.scrape defaults, except that `delta` on cumulative profiles (memory, mutex,
+ * block) means a client-side delta between scrapes here, and is on by default. */
+static const pprof_profile_def builtin[] = {
+    {"process_cpu", "/debug/pprof/profile", true, true, true},
+    {"memory", "/debug/pprof/allocs", true, true, false},
+    {"goroutine", "/debug/pprof/goroutine", true, false, false},
+    {"mutex", "/debug/pprof/mutex", true, true, false},
+    {"block", "/debug/pprof/block", true, true, false},
+    {"fgprof", "/debug/fgprof", false, true, true},
+    {"godeltaprof_memory", "/debug/pprof/delta_heap", false, false, false},
+    {"godeltaprof_mutex", "/debug/pprof/delta_mutex", false, false, false},
+    {"godeltaprof_block", "/debug/pprof/delta_block", false, false, false},
+};
+#define N_BUILTIN (sizeof(builtin) / sizeof(builtin[0]))
+
+static const pf_cfg_entry override_map[] = {
+    {.type = PF_CFG_BOOL, .name = "enabled", .offset = offsetof(pprof_profile_override, enabled),
+     .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(pprof_profile_override, enabled_set),
+     .desc = "Scrape this profile type."},
+    {.type = PF_CFG_STRING, .name = "path", .offset = offsetof(pprof_profile_override, path),
+     .desc = "HTTP path of the profile on the target."},
+    {.type = PF_CFG_BOOL, .name = "delta", .offset = offsetof(pprof_profile_override, delta),
+     .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(pprof_profile_override, delta_set),
+     .desc = "CPU-like: ask for ?seconds=<interval-1s>; cumulative: send the growth since the previous scrape."},
+    PF_CFG_END,
+};
+
+static const pprof_profile_def *find_builtin(const char *name)
+{
+    for (size_t i = 0; i < N_BUILTIN; i++)
+        if (strcmp(builtin[i].name, name) == 0) return &builtin[i];
+    return NULL;
+}
+
+static void release_profiling(const pf_cfg_entry *e, void *field)
+{
+    (void)e;
+    pprof_profiling_cfg *pc = field;
+    for (size_t i = 0; i < pc->n_overrides; i++) {
+        pf_cfg_release(override_map, &pc->overrides[i]);
+        free(pc->overrides[i].name);
+    }
+    free(pc->overrides);
+    free(pc->path_prefix);
+    memset(pc, 0, sizeof(*pc));
+}
+
+static bool parse_profiling(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path,
+                            pf_cfg_error *err)
+{
+    (void)e;
+    pprof_profiling_cfg *pc = field;
+    if (node->type == PF_NODE_SCALAR && node->is_null) return true;
+    if (node->type != PF_NODE_MAP) {
+        pf_cfg_errorf(err, node, path, "profiling_config must be a mapping");
+        return false;
+    }
+    for (size_t i = 0; i < node->n_children; i++) {
+        const pf_node *c = node->children[i];
+        if (strcmp(c->key, "path_prefix") == 0 && c->type == PF_NODE_SCALAR) {
+            free(pc->path_prefix);
+            pc->path_prefix = pf_xstrdup(c->value ? c->value : "");
+            continue;
+        }
+        const char *name = strncmp(c->key, "profile.", 8) == 0 ? c->key + 8 : NULL;
+        bool custom = name && strncmp(name, "custom.", 7) == 0 && name[7];
+        if (!name || (!custom && !find_builtin(name))) {
+            pf_cfg_errorf(err, c, path,
+                          "unknown key %s (expected path_prefix, profile.<process_cpu|memory|goroutine|mutex|block|"
+                          "fgprof|godeltaprof_memory|godeltaprof_mutex|godeltaprof_block> or profile.custom.<name>)",
+                          c->key);
+            return false;
+        }
+        pprof_profile_override ov;
+        char *sub = pf_xasprintf("%s.%s", path, c->key);
+        bool ok = pf_cfg_defaults(override_map, &ov, err) && pf_cfg_apply(override_map, c, &ov, sub, err);
+        if (ok && custom && (!ov.path || !*ov.path)) {
+            pf_cfg_errorf(err, c, sub, "a custom profile needs a path");
+            ok = false;
+        }
+        free(sub);
+        if (!ok) {
+            pf_cfg_release(override_map, &ov);
+            return false;
+        }
+        ov.name = pf_xstrdup(name);
+        pc->overrides = pf_xrealloc(pc->overrides, (pc->n_overrides + 1) * sizeof(*pc->overrides));
+        pc->overrides[pc->n_overrides++] = ov;
+    }
+    return true;
+}
+
+size_t pprof_profile_defs_max(const pprof_scrape_cfg *cfg)
+{
+    return N_BUILTIN + cfg->profiling_config.n_overrides;
+}
+
+size_t pprof_profile_defs(const pprof_scrape_cfg *cfg, pprof_profile_def *out)
+{
+    const pprof_profiling_cfg *pc = &cfg->profiling_config;
+    size_t n = 0;
+    for (size_t i = 0; i < N_BUILTIN; i++) out[n++] = builtin[i];
+    for (size_t k = 0; k < pc->n_overrides; k++) {
+        const pprof_profile_override *ov = &pc->overrides[k];
+        size_t i = 0;
+        while (i < n && strcmp(out[i].name, ov->name) != 0) i++;
+        if (i == n) out[n++] = (pprof_profile_def){ov->name, ov->path, true, false, false};
+        if (ov->enabled_set) out[i].enabled = ov->enabled;
+        if (ov->delta_set) out[i].delta = ov->delta;
+        if (ov->path && *ov->path) out[i].path = ov->path;
+    }
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++)
+        if (out[i].enabled) out[kept++] = out[i];
+    return kept;
+}
+
+static bool check_scrape(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    pprof_scrape_cfg *sc = section;
+    if (sc->scrape_interval < 2000000000LL) {
+        pf_cfg_errorf(err, node, path, "scrape_interval must be at least 2s (CPU profiles last interval - 1s)");
+        return false;
+    }
+    if (sc->scrape_timeout <= sc->scrape_interval - 1000000000LL) {
+        pf_cfg_errorf(err, node, path,
+                      "scrape_timeout must be longer than scrape_interval - 1s, the duration of a CPU profile");
+        return false;
+    }
+    if (sc->bearer_token && *sc->bearer_token && sc->basic_auth.username && *sc->basic_auth.username) {
+        pf_cfg_errorf(err, node, path, "bearer_token and basic_auth are mutually exclusive");
+        return false;
+    }
+    return true;
+}
+
+static const char *const schemes[] = {"http", "https", NULL};
+
+static const pf_cfg_entry static_map[] = {
+    {.type = PF_CFG_STRING_LIST, .name = "targets", .offset = offsetof(pprof_static_cfg, targets),
+     .desc = "host:port of each target."},
+    {.type = PF_CFG_STRING_MAP, .name = "labels", .offset = offsetof(pprof_static_cfg, labels),
+     .desc = "Labels added to every target of the group."},
+    PF_CFG_END,
+};
+
+static const pf_cfg_entry basic_auth_map[] = {
+    {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(pprof_basic_auth, username), .desc = "User name."},
+    {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(pprof_basic_auth, password),
+     .flags = PF_CFG_SECRET, .desc = "Password (use ${env:VAR} or ${file:path})."},
+    PF_CFG_END,
+};
+
+static const pf_cfg_entry scrape_map[] = {
+    {.type = PF_CFG_STRING, .name = "job_name", .offset = offsetof(pprof_scrape_cfg, job_name),
+     .flags = PF_CFG_REQUIRED, .desc = "The job label of every target; service.name when service_name is unset."},
+    {.type = PF_CFG_DURATION, .name = "scrape_interval", .def = "15s",
+     .offset = offsetof(pprof_scrape_cfg, scrape_interval), .desc = "How often each target is scraped."},
+    {.type = PF_CFG_DURATION, .name = "scrape_timeout", .def = "18s",
+     .offset = offsetof(pprof_scrape_cfg, scrape_timeout),
+     .desc = "Time limit of one scrape; must exceed scrape_interval - 1s (CPU profiles block that long)."},
+    {.type = PF_CFG_STRING, .name = "scheme", .def = "http", .offset = offsetof(pprof_scrape_cfg, scheme),
+     .choices = schemes, .desc = "http or https."},
+    {.type = PF_CFG_STRING_MAP, .name = "params", .offset = offsetof(pprof_scrape_cfg, params),
+     .desc = "Query parameters added to every scrape URL."},
+    {.type = PF_CFG_SECTION_LIST, .name = "static_configs", .offset = offsetof(pprof_scrape_cfg, static_configs),
+     .sub = static_map, .elem_size = sizeof(pprof_static_cfg), .desc = "Target groups: targets and labels."},
+    PF_CFG_RELABEL_CONFIGS("relabel_configs", pprof_scrape_cfg, relabel_configs,
+                           "Prometheus relabel rules applied to each target and profile type (__address__, "
+                           "__scheme__, __name__, __profile_path__, __profile_path_prefix__, job, labels)."),
+    {.type = PF_CFG_SECTION, .name = "tls_config", .offset = offsetof(pprof_scrape_cfg, tls_config),
+     .sub = pf_tls_client_cfg_map, .desc = "TLS settings for https targets."},
+    {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pprof_scrape_cfg, bearer_token),
+     .flags = PF_CFG_SECRET, .desc = "Sent as Authorization: Bearer <token>."},
+    {.type = PF_CFG_SECTION, .name = "basic_auth", .offset = offsetof(pprof_scrape_cfg, basic_auth),
+     .sub = basic_auth_map, .desc = "HTTP basic authentication."},
+    {.type = PF_CFG_STRING_MAP, .name = "http_headers", .offset = offsetof(pprof_scrape_cfg, http_headers),
+     .flags = PF_CFG_SECRET, .desc = "Headers sent with every scrape."},
+    {.type = PF_CFG_SIZE, .name = "body_size_limit", .def = "32MiB",
+     .offset = offsetof(pprof_scrape_cfg, body_size_limit), .min = 1024, .max = 1073741824.0,
+     .desc = "Largest accepted response body (and decompressed pprof)."},
+    {.type = PF_CFG_CUSTOM, .name = "profiling_config", .offset = offsetof(pprof_scrape_cfg, profiling_config),
+     .parse = parse_profiling, .release = release_profiling, .type_name = "profiling_config",
+     .desc = "path_prefix and profile.<type> {enabled, path, delta} blocks (Alloy/Parca style)."},
+    PF_CFG_END,
+};
+
+const pf_cfg_entry pprof_receiver_cfg_map[] = {
+    {.type = PF_CFG_SECTION_LIST, .name = "scrape_configs", .offset = offsetof(pprof_receiver_cfg, scrape_configs),
+     .sub = scrape_map, .elem_size = sizeof(pprof_scrape_cfg), .check = check_scrape,
+     .desc = "Scrape jobs (Prometheus scrape_configs)."},
+    {.type = PF_CFG_INT, .name = "max_concurrent_scrapes", .def = "64",
+     .offset = offsetof(pprof_receiver_cfg, max_concurrent_scrapes), .min = 1, .max = 100000,
+     .desc = "Scrapes in flight at once across all targets; the rest wait their turn."},
+    PF_CFG_END,
+};

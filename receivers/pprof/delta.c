@@ -1,0 +1,221 @@
+/* delta.c — cumulative-to-delta conversion for scraped pprofs (see delta.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/xalloc.h"
+#include "receivers/pprof/delta.h"
+
+#define MAX_CUMULATIVE 8
+
+typedef struct key128 {
+    uint64_t a, b;
+} key128;
+
+/* Open-addressing table: key → totals[n_cum] (stored at totals + slot * n_cum). */
+typedef struct totals_table {
+    key128 *keys;
+    int64_t *totals;
+    uint32_t *first_sample; /* while building: the sample that carries the key's delta */
+    bool *used;
+    size_t mask, count;
+} totals_table;
+
+struct pf_pprof_delta {
+    totals_table prev;
+    bool primed;
+    size_t n_cum;
+    char signature[256]; /* the cumulative types of the previous profile, "alloc_objects/count,..." */
+};
+
+static const char *const cumulative_types[] = {"alloc_objects", "alloc_space", "contentions", "delay", NULL};
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+    h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+    h ^= h >> 31;
+    h *= 0xBF58476D1CE4E5B9ull;
+    return h ^ (h >> 29);
+}
+
+static uint64_t hash_str(uint64_t seed, const char *s)
+{
+    uint64_t h = seed ^ 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return mix(seed, h);
+}
+
+static void key_add(key128 *k, uint64_t v)
+{
+    k->a = mix(k->a, v);
+    k->b = mix(k->b ^ 0x5851F42D4C957F2Dull, v + 1);
+}
+
+static void key_add_str(key128 *k, const char *s)
+{
+    k->a = mix(k->a, hash_str(0x243F6A8885A308D3ull, s));
+    k->b = mix(k->b, hash_str(0x13198A2E03707344ull, s));
+}
+
+static key128 sample_key(const pf_pprof *pp, const pprof_sample *s)
+{
+    key128 k = {0x6A09E667F3BCC908ull, 0xBB67AE8584CAA73Bull};
+    for (size_t i = 0; i < s->n_location_id; i++) {
+        const pprof_location *l = pf_pprof_location(pp, s->location_id[i]);
+        key_add(&k, l->address);
+        for (size_t j = 0; j < l->n_line; j++) {
+            const pprof_function *f = pf_pprof_function(pp, l->line[j]->function_id);
+            if (f) {
+                key_add_str(&k, pf_pprof_string(pp, f->name));
+                key_add_str(&k, pf_pprof_string(pp, f->filename));
+            }
+            key_add(&k, (uint64_t)l->line[j]->line);
+        }
+        key_add(&k, UINT64_MAX); /* location separator */
+    }
+    /* Labels: order-independent (summed), so a writer's label order does not matter. */
+    uint64_t la = 0, lb = 0;
+    for (size_t i = 0; i < s->n_label; i++) {
+        const pprof_label *l = s->label[i];
+        key128 lk = {1, 2};
+        key_add_str(&lk, pf_pprof_string(pp, l->key));
+        key_add_str(&lk, pf_pprof_string(pp, l->str));
+        key_add(&lk, (uint64_t)l->num);
+        key_add_str(&lk, pf_pprof_string(pp, l->num_unit));
+        la += lk.a, lb += lk.b;
+    }
+    key_add(&k, la);
+    key_add(&k, lb);
+    return k;
+}
+
+static void table_init(totals_table *t, size_t expected, size_t n_cum)
+{
+    size_t cap = 16;
+    while (cap < expected * 2) cap *= 2;
+    t->keys = pf_xcalloc(cap, sizeof(*t->keys));
+    t->totals = pf_xcalloc(cap * (n_cum ? n_cum : 1), sizeof(*t->totals));
+    t->first_sample = pf_xcalloc(cap, sizeof(*t->first_sample));
+    t->used = pf_xcalloc(cap, sizeof(*t->used));
+    t->mask = cap - 1;
+    t->count = 0;
+}
+
+static void table_free(totals_table *t)
+{
+    free(t->keys);
+    free(t->totals);
+    free(t->first_sample);
+    free(t->used);
+    memset(t, 0, sizeof(*t));
+}
+
+/* Slot of key; inserted (zeroed) when absent and `insert`, else SIZE_MAX when absent. */
+static size_t table_slot(totals_table *t, key128 k, bool insert, bool *inserted)
+{
+    if (!t->used) return SIZE_MAX;
+    for (size_t i = (size_t)k.a & t->mask;; i = (i + 1) & t->mask) {
+        if (!t->used[i]) {
+            if (!insert) return SIZE_MAX;
+            t->used[i] = true;
+            t->keys[i] = k;
+            t->count++;
+            *inserted = true;
+            return i;
+        }
+        if (t->keys[i].a == k.a && t->keys[i].b == k.b) return i;
+    }
+}
+
+pf_pprof_delta *pf_pprof_delta_new(void)
+{
+    return pf_xcalloc(1, sizeof(pf_pprof_delta));
+}
+
+void pf_pprof_delta_free(pf_pprof_delta *d)
+{
+    if (!d) return;
+    table_free(&d->prev);
+    free(d);
+}
+
+size_t pf_pprof_delta_keys(const pf_pprof_delta *d)
+{
+    return d->prev.count;
+}
+
+static bool is_cumulative(const char *type)
+{
+    for (size_t i = 0; cumulative_types[i]; i++)
+        if (strcmp(type, cumulative_types[i]) == 0) return true;
+    return false;
+}
+
+/* Positions of the cumulative sample types and a signature naming them. */
+static size_t find_cumulative(const pf_pprof *pp, size_t *pos, char *sig, size_t sig_len)
+{
+    size_t n = 0, used = 0;
+    sig[0] = '\0';
+    for (size_t i = 0; i < pp->p->n_sample_type && n < MAX_CUMULATIVE; i++) {
+        const char *type = pf_pprof_string(pp, pp->p->sample_type[i]->type);
+        if (!is_cumulative(type)) continue;
+        pos[n++] = i;
+        int w = snprintf(sig + used, sig_len - used, "%zu:%s/%s,", i, type,
+                         pf_pprof_string(pp, pp->p->sample_type[i]->unit));
+        if (w > 0 && (size_t)w < sig_len - used) used += (size_t)w;
+    }
+    return n;
+}
+
+static bool all_zero(const pprof_sample *s)
+{
+    for (size_t i = 0; i < s->n_value; i++)
+        if (s->value[i]) return false;
+    return true;
+}
+
+bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp)
+{
+    size_t pos[MAX_CUMULATIVE];
+    char sig[sizeof(d->signature)];
+    size_t n_cum = find_cumulative(pp, pos, sig, sizeof(sig));
+    if (n_cum == 0) return true;
+    bool comparable = d->primed && d->n_cum == n_cum && strcmp(d->signature, sig) == 0;
+
+    pprof_profile *p = pp->p;
+    totals_table cur;
+    table_init(&cur, p->n_sample, n_cum);
+    size_t *slot_of = pf_xcalloc(p->n_sample ? p->n_sample : 1, sizeof(*slot_of));
+    for (size_t i = 0; i < p->n_sample; i++) {
+        bool inserted = false;
+        size_t slot = table_slot(&cur, sample_key(pp, p->sample[i]), true, &inserted);
+        if (inserted) cur.first_sample[slot] = (uint32_t)i;
+        for (size_t t = 0; t < n_cum; t++) cur.totals[slot * n_cum + t] += p->sample[i]->value[pos[t]];
+        slot_of[i] = slot;
+    }
+    if (comparable) {
+        /* The delta of a key goes on its first sample; duplicates of the key carry 0. */
+        for (size_t i = 0; i < p->n_sample; i++) {
+            size_t slot = slot_of[i];
+            bool first = cur.first_sample[slot] == i;
+            bool ignored;
+            size_t prev = first ? table_slot(&d->prev, cur.keys[slot], false, &ignored) : SIZE_MAX;
+            for (size_t t = 0; t < n_cum; t++) {
+                int64_t now = cur.totals[slot * n_cum + t];
+                int64_t before = prev == SIZE_MAX ? 0 : d->prev.totals[prev * n_cum + t];
+                p->sample[i]->value[pos[t]] = !first ? 0 : now >= before ? now - before : now;
+            }
+        }
+        size_t kept = 0;
+        for (size_t i = 0; i < p->n_sample; i++)
+            if (!all_zero(p->sample[i])) p->sample[kept++] = p->sample[i];
+        p->n_sample = kept;
+    }
+    free(slot_of);
+    table_free(&d->prev);
+    d->prev = cur;
+    d->primed = true;
+    d->n_cum = n_cum;
+    memcpy(d->signature, sig, sizeof(sig));
+    return comparable;
+}

@@ -1,0 +1,25 @@
+/* scraper.h — the pprof scrape loop: one uv_timer per target, scrapes spread over the interval by a
+ * hash of the target, at most max_concurrent_scrapes HTTP requests in flight (the rest wait in a
+ * FIFO), per-target timeout and size limit, delta for cumulative types, pprof → OTLP, and per-target
+ * metrics (up, duration, bytes, errors) with one log line per up/down change.
+ *
+ * Ownership: pprof_scraper_new() copies nothing from cfg (it must outlive the scraper, as component
+ * configs do); pprof_scraper_stop() closes everything asynchronously and calls done once, after which
+ * pprof_scraper_free() releases the memory. */
+#ifndef PF_RECEIVER_PPROF_SCRAPER_H
+#define PF_RECEIVER_PPROF_SCRAPER_H
+
+#include <uv.h>
+
+#include "pipeline/component.h"
+#include "receivers/pprof/config.h"
+
+typedef struct pprof_scraper pprof_scraper;
+
+pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_receiver_cfg *cfg, pf_consumer *next);
+/* Creates the HTTP clients and starts the timers. False with err set when a job's client can't be made. */
+bool pprof_scraper_start(pprof_scraper *s, pf_error *err);
+void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data);
+void pprof_scraper_free(pprof_scraper *s);
+
+#endif

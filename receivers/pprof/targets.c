@@ -1,0 +1,66 @@
+/* targets.c — static target groups × profile types → relabeled scrape targets (see targets.h).
+ * The label conventions follow Alloy's pyroscope.scrape: __address__, __scheme__, __name__ (profile
+ * type), __profile_path__, __profile_path_prefix__; `instance` defaults to the address. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/xalloc.h"
+#include "receivers/pprof/targets.h"
+
+static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, pf_buf *url)
+{
+    const char *scheme = pf_labels_get(ls, "__scheme__");
+    const char *prefix = pf_labels_get(ls, "__profile_path_prefix__");
+    const char *path = pf_labels_get(ls, "__profile_path__");
+    pf_buf_printf(url, "%s://%s%s%s", scheme ? scheme : "http", pf_labels_get(ls, "__address__"), prefix ? prefix : "",
+                  path ? path : "");
+    char sep = strchr(url->data, '?') ? '&' : '?';
+    for (size_t i = 0; i < cfg->params.n; i++, sep = '&')
+        pf_buf_printf(url, "%c%s=%s", sep, cfg->params.keys[i], cfg->params.values[i]);
+    if (def->delta && def->server_side_delta)
+        pf_buf_printf(url, "%cseconds=%lld", sep, (long long)(cfg->scrape_interval / 1000000000LL - 1));
+}
+
+static bool discover_one(const pprof_scrape_cfg *cfg, const pprof_static_cfg *group, const char *address,
+                         const pprof_profile_def *def, void (*found)(const pprof_target_spec *, void *), void *data)
+{
+    pf_labels ls = {0};
+    for (size_t i = 0; i < group->labels.n; i++) pf_labels_set(&ls, group->labels.keys[i], group->labels.values[i]);
+    pf_labels_set(&ls, "__address__", address);
+    pf_labels_set(&ls, "__scheme__", cfg->scheme);
+    pf_labels_set(&ls, "__name__", def->name);
+    pf_labels_set(&ls, "__profile_path__", def->path);
+    if (cfg->profiling_config.path_prefix && *cfg->profiling_config.path_prefix)
+        pf_labels_set(&ls, "__profile_path_prefix__", cfg->profiling_config.path_prefix);
+    pf_labels_set(&ls, "job", cfg->job_name);
+
+    bool kept = pf_relabel_process(&cfg->relabel_configs, &ls) && pf_labels_get(&ls, "__address__");
+    if (kept) {
+        pf_buf url = {0};
+        build_url(cfg, def, &ls, &url);
+        char *instance = pf_xstrdup(pf_labels_get(&ls, "instance") ? pf_labels_get(&ls, "instance")
+                                                                    : pf_labels_get(&ls, "__address__"));
+        pf_labels_drop_reserved(&ls);
+        pf_labels_set(&ls, "instance", instance);
+        pprof_target_spec spec = {url.data, instance, def, &ls};
+        found(&spec, data);
+        free(instance);
+        pf_buf_free(&url);
+    }
+    pf_labels_free(&ls);
+    return kept;
+}
+
+size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, void (*found)(const pprof_target_spec *spec, void *data),
+                              void *data)
+{
+    pprof_profile_def *defs = pf_xcalloc(pprof_profile_defs_max(cfg), sizeof(*defs));
+    size_t n_defs = pprof_profile_defs(cfg, defs), kept = 0;
+    const pprof_static_cfg *groups = cfg->static_configs.items;
+    for (size_t g = 0; g < cfg->static_configs.n; g++)
+        for (size_t t = 0; t < groups[g].targets.n; t++)
+            for (size_t d = 0; d < n_defs; d++)
+                kept += discover_one(cfg, &groups[g], groups[g].targets.items[t], &defs[d], found, data);
+    free(defs);
+    return kept;
+}

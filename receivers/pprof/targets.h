@@ -1,0 +1,22 @@
+/* targets.h — turns a scrape job's static_configs and profiling_config into scrape targets, one per
+ * (address, enabled profile type), after Prometheus-style relabeling.
+ *
+ * Ownership: pprof_targets_discover() calls `found` with a spec whose strings and labels are owned by
+ * the caller of the callback only for the duration of the call (copy what you keep). */
+#ifndef PF_RECEIVER_PPROF_TARGETS_H
+#define PF_RECEIVER_PPROF_TARGETS_H
+
+#include "receivers/pprof/config.h"
+
+typedef struct pprof_target_spec {
+    const char *url;                /* full scrape URL */
+    const char *instance;           /* instance label (the address unless relabeled) */
+    const pprof_profile_def *profile;
+    const pf_labels *labels;        /* final labels, reserved "__" labels removed */
+} pprof_target_spec;
+
+/* Returns the number of targets kept; relabel drops are not reported. */
+size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, void (*found)(const pprof_target_spec *spec, void *data),
+                              void *data);
+
+#endif

@@ -1,0 +1,118 @@
+/* test_pprof_scrape_config.c — receivers/pprof config and target discovery: defaults, overrides,
+ * custom profiles, path_prefix, params and ?seconds= in URLs, relabel keep/drop and label output,
+ * and config errors (unknown profile, custom without path, timeout shorter than a CPU profile). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/loader.h"
+#include "receivers/pprof/targets.h"
+
+static bool load(const char *yaml, pprof_receiver_cfg *cfg, pf_cfg_error *err)
+{
+    pf_node *n = pf_yaml_parse(yaml, strlen(yaml), "test.yaml", err);
+    assert_non_null(n);
+    assert_true(pf_cfg_defaults(pprof_receiver_cfg_map, cfg, err));
+    bool ok = pf_cfg_apply(pprof_receiver_cfg_map, n, cfg, "receivers.pprof", err);
+    pf_node_free(n);
+    return ok;
+}
+
+typedef struct seen {
+    char urls[16][256];
+    char services[16][64];
+    size_t n;
+} seen;
+
+static void collect(const pprof_target_spec *spec, void *data)
+{
+    seen *s = data;
+    assert_true(s->n < 16);
+    snprintf(s->urls[s->n], sizeof(s->urls[0]), "%s %s", spec->profile->name, spec->url);
+    const char *team = pf_labels_get(spec->labels, "team");
+    snprintf(s->services[s->n], sizeof(s->services[0]), "%s/%s/%s", spec->instance, team ? team : "-",
+             pf_labels_get(spec->labels, "job"));
+    assert_null(pf_labels_get(spec->labels, "__address__")); /* reserved labels are dropped */
+    s->n++;
+}
+
+static bool has(const seen *s, const char *url)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->urls[i], url) == 0) return true;
+    return false;
+}
+
+static void targets_from_static_configs(void **state)
+{
+    (void)state;
+    pprof_receiver_cfg cfg;
+    pf_cfg_error err = {{0}};
+    bool ok = load("scrape_configs:\n"
+                   "  - job_name: app\n"
+                   "    scrape_interval: 10s\n"
+                   "    params: {debug: '0'}\n"
+                   "    static_configs:\n"
+                   "      - targets: ['a:6060', 'b:6060']\n"
+                   "        labels: {team: red}\n"
+                   "    relabel_configs:\n"
+                   "      - {source_labels: [__address__, __name__], regex: 'b:6060;(mutex|block)', action: drop}\n"
+                   "    profiling_config:\n"
+                   "      path_prefix: /svc\n"
+                   "      profile.goroutine: {enabled: false}\n"
+                   "      profile.godeltaprof_memory: {enabled: true}\n"
+                   "      profile.custom.heapz: {path: /heapz}\n",
+                   &cfg, &err);
+    assert_true(ok);
+    const pprof_scrape_cfg *job = cfg.scrape_configs.items;
+    assert_int_equal(job->scrape_timeout, 18000000000LL);
+    assert_int_equal(cfg.max_concurrent_scrapes, 64);
+    seen s = {0};
+    /* a: cpu, memory, mutex, block, godeltaprof_memory, heapz = 6; b: the same minus mutex, block = 4 */
+    assert_int_equal(pprof_targets_discover(job, collect, &s), 10);
+    assert_true(has(&s, "process_cpu http://a:6060/svc/debug/pprof/profile?debug=0&seconds=9"));
+    assert_true(has(&s, "memory http://a:6060/svc/debug/pprof/allocs?debug=0"));
+    assert_true(has(&s, "godeltaprof_memory http://b:6060/svc/debug/pprof/delta_heap?debug=0"));
+    assert_true(has(&s, "custom.heapz http://b:6060/svc/heapz?debug=0"));
+    assert_false(has(&s, "mutex http://b:6060/svc/debug/pprof/mutex?debug=0"));
+    assert_true(has(&s, "mutex http://a:6060/svc/debug/pprof/mutex?debug=0"));
+    assert_string_equal(s.services[0], "a:6060/red/app");
+    pf_cfg_release(pprof_receiver_cfg_map, &cfg);
+}
+
+static void config_errors_are_reported(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *yaml, *want;
+    } cases[] = {
+        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.heapz: {}\n", "unknown key profile.heapz"},
+        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.custom.z: {enabled: true}\n",
+         "a custom profile needs a path"},
+        {"scrape_configs:\n  - job_name: x\n    scrape_interval: 20s\n    scrape_timeout: 10s\n",
+         "scrape_timeout must be longer"},
+        {"scrape_configs:\n  - job_name: x\n    scrape_interval: 1s\n", "at least 2s"},
+        {"scrape_configs:\n  - scrape_interval: 5s\n", "job_name"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        pprof_receiver_cfg cfg;
+        pf_cfg_error err = {{0}};
+        assert_false(load(cases[i].yaml, &cfg, &err));
+        if (!strstr(err.msg, cases[i].want)) fail_msg("case %zu: \"%s\" lacks \"%s\"", i, err.msg, cases[i].want);
+        pf_cfg_release(pprof_receiver_cfg_map, &cfg);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(targets_from_static_configs),
+        cmocka_unit_test(config_errors_are_reported),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
