@@ -19,6 +19,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(
   curl nghttp2-client                # real HTTP/1.1 and HTTP/2 clients (curl, h2load)
+  openssl zstd                       # throwaway test certificates; zstd-encoded request bodies
   python3 python3-grpcio python3-protobuf python3-grpc-tools   # real gRPC peers
   golang-go                          # go tool pprof, Go net/http/pprof targets
 )

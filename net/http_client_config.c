@@ -1,0 +1,41 @@
+/* http_client_config.c — config tables of the HTTP/gRPC client (confighttp / configgrpc / configtls
+ * client key names and defaults), see http_client.h. */
+#include <stddef.h>
+
+#include "net/http_client.h"
+
+const char *const pf_http_compression_choices[] = {"gzip", "zstd", "none", "", NULL};
+
+const pf_cfg_entry pf_tls_client_cfg_map[] = {
+    {.type = PF_CFG_BOOL, .name = "insecure", .def = "false", .offset = offsetof(pf_tls_client_config, insecure),
+     .desc = "gRPC: connect in plain text (h2c) instead of TLS."},
+    {.type = PF_CFG_STRING, .name = "ca_file", .offset = offsetof(pf_tls_client_config, ca_file),
+     .desc = "CA bundle used to verify the server instead of the system roots."},
+    {.type = PF_CFG_STRING, .name = "cert_file", .offset = offsetof(pf_tls_client_config, cert_file),
+     .desc = "Client certificate for mutual TLS (PEM)."},
+    {.type = PF_CFG_STRING, .name = "key_file", .offset = offsetof(pf_tls_client_config, key_file),
+     .desc = "Client key for mutual TLS (PEM).", .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_BOOL, .name = "insecure_skip_verify", .def = "false",
+     .offset = offsetof(pf_tls_client_config, insecure_skip_verify),
+     .desc = "Do not verify the server's certificate chain nor host name."},
+    {.type = PF_CFG_STRING, .name = "server_name_override", .offset = offsetof(pf_tls_client_config, server_name_override),
+     .desc = "Server name used for SNI and certificate verification instead of the endpoint's host."},
+    PF_CFG_END,
+};
+
+const pf_cfg_entry pf_keepalive_cfg_map[] = {
+    {.type = PF_CFG_DURATION, .name = "time", .def = "0", .offset = offsetof(pf_keepalive_config, time),
+     .desc = "Idle time before TCP keepalive probes start (0 = off)."},
+    {.type = PF_CFG_DURATION, .name = "timeout", .def = "0", .offset = offsetof(pf_keepalive_config, timeout),
+     .desc = "Interval between keepalive probes (0 = same as time)."},
+    {.type = PF_CFG_BOOL, .name = "permit_without_stream", .def = "false",
+     .offset = offsetof(pf_keepalive_config, permit_without_stream),
+     .desc = "Accepted for compatibility; TCP keepalive runs on idle connections too."},
+    PF_CFG_END,
+};
+
+const pf_cfg_entry pf_http_client_cfg_map[] = {
+    PF_HTTP_CLIENT_CFG_ENTRIES(0),
+    PF_HTTP_CLIENT_TIMEOUT_ENTRY(0),
+    PF_CFG_END,
+};

@@ -1,0 +1,248 @@
+/* http_request.c — request objects, routing (auth, 404/405, gRPC unframing, deadlines) and the
+ * public answer functions, common to HTTP/1.1 and HTTP/2 (see http_internal.h for lifetimes). */
+#include <openssl/crypto.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "net/grpc_frame.h"
+#include "net/http_internal.h"
+
+pf_req *pf_req_new(pf_http_conn *c, int http_major)
+{
+    pf_req *r = pf_xcalloc(1, sizeof(*r));
+    r->conn = c;
+    r->pub.http_major = http_major;
+    r->pub.tls = c->ssl != NULL;
+    snprintf(r->peer, sizeof(r->peer), "%s", c->peer);
+    r->next = c->reqs;
+    if (c->reqs) c->reqs->prev = r;
+    c->reqs = r;
+    return r;
+}
+
+void pf_req_add_header(pf_req *r, const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    if (r->n_headers == r->cap_headers) {
+        r->cap_headers = r->cap_headers ? r->cap_headers * 2 : 16;
+        r->headers = pf_xrealloc(r->headers, r->cap_headers * sizeof(*r->headers));
+    }
+    char *n = pf_xstrndup(name, name_len);
+    for (char *p = n; *p; p++)
+        if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
+    r->headers[r->n_headers++] = (pf_http_header){n, pf_xstrndup(value, value_len)};
+}
+
+static void on_deadline_closed(uv_handle_t *h) { free(h); }
+
+static void drop_deadline(pf_req *r)
+{
+    if (!r->deadline) return;
+    uv_timer_stop(r->deadline);
+    uv_close((uv_handle_t *)r->deadline, on_deadline_closed);
+    r->deadline = NULL;
+}
+
+void pf_req_free(pf_req *r)
+{
+    drop_deadline(r);
+    for (size_t i = 0; i < r->n_headers; i++) {
+        free((char *)r->headers[i].name);
+        free((char *)r->headers[i].value);
+    }
+    free(r->headers);
+    free(r->method);
+    free(r->path);
+    free(r->query);
+    free(r->grpc_message);
+    pf_buf_free(&r->body);
+    pf_buf_free(&r->grpc_msg);
+    pf_buf_free(&r->response);
+    free(r);
+}
+
+void pf_req_detach(pf_req *r)
+{
+    pf_http_conn *c = r->conn;
+    if (c) {
+        if (r->prev) r->prev->next = r->next;
+        else c->reqs = r->next;
+        if (r->next) r->next->prev = r->prev;
+        r->prev = r->next = NULL;
+        r->conn = NULL;
+    }
+    drop_deadline(r);
+    /* Only a request sitting in a handler has someone left to answer (and free) it. */
+    if (r->answered || !r->dispatched) pf_req_free(r);
+}
+
+const char *pf_http_header_get(const pf_http_request *req, const char *name)
+{
+    for (size_t i = 0; i < req->n_headers; i++)
+        if (strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
+    return NULL;
+}
+
+void pf_req_reject(pf_req *r, int http_status, int grpc_status, const char *msg)
+{
+    if (r->pub.is_grpc) {
+        pf_grpc_respond(&r->pub, grpc_status, msg, NULL, 0);
+        return;
+    }
+    pf_buf body = {0};
+    pf_buf_printf(&body, "%s\n", msg);
+    pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
+    pf_http_respond(&r->pub, http_status, &ct, 1, body.data, body.len);
+    pf_buf_free(&body);
+}
+
+static bool bearer_ok(const pf_req *r, const char *token)
+{
+    const char *auth = pf_http_header_get(&r->pub, "authorization");
+    if (!auth || strncasecmp(auth, "Bearer ", 7) != 0) return false;
+    const char *got = auth + 7;
+    while (*got == ' ') got++;
+    size_t n = strlen(token);
+    return strlen(got) == n && CRYPTO_memcmp(got, token, n) == 0;
+}
+
+static void on_deadline(uv_timer_t *t)
+{
+    pf_req *r = t->data;
+    if (!r->answered && r->conn) pf_h2_deadline_exceeded(r);
+}
+
+static void arm_deadline(pf_req *r)
+{
+    const char *v = pf_http_header_get(&r->pub, "grpc-timeout");
+    int64_t ns;
+    if (!v || !pf_grpc_parse_timeout(v, &ns)) return;
+    uint64_t ms = (uint64_t)(ns / 1000000);
+    r->deadline = pf_xmalloc(sizeof(*r->deadline));
+    uv_timer_init(r->conn->srv->loop, r->deadline);
+    r->deadline->data = r;
+    uv_timer_start(r->deadline, on_deadline, ms ? ms : 1, 0);
+}
+
+static const pf_http_route *find_route(const pf_http_server *s, const char *method, const char *path,
+                                       bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < s->n_routes; i++) {
+        const pf_http_route *rt = &s->routes[i];
+        bool match = rt->prefix ? strncmp(path, rt->path, strlen(rt->path)) == 0 : strcmp(path, rt->path) == 0;
+        if (!match) continue;
+        *path_known = true;
+        if (strcmp(rt->method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0))
+            return rt;
+    }
+    return NULL;
+}
+
+void pf_req_dispatch(pf_req *r)
+{
+    pf_http_server *s = r->conn->srv;
+    r->dispatched = true;
+    r->pub.method = r->method ? r->method : "";
+    r->pub.path = r->path ? r->path : "";
+    r->pub.query = r->query ? r->query : "";
+    r->pub.peer_addr = r->peer;
+    r->pub.headers = r->headers;
+    r->pub.n_headers = r->n_headers;
+    pf_buf_reserve(&r->body, 0);
+    r->pub.body = (const uint8_t *)r->body.data;
+    r->pub.body_len = r->body.len;
+
+    if (s->closing) {
+        /* The owner may already be gone: handlers never run once close has begun. */
+        pf_req_reject(r, 503, PF_GRPC_UNAVAILABLE, "server is shutting down");
+        return;
+    }
+    if (s->bearer_token && !bearer_ok(r, s->bearer_token)) {
+        pf_http_count_reject(s, "unauthenticated");
+        pf_req_reject(r, 401, PF_GRPC_UNAUTHENTICATED, "missing or invalid bearer token");
+        return;
+    }
+    bool path_known;
+    const pf_http_route *rt = find_route(s, r->pub.method, r->pub.path, &path_known);
+    if (!rt) {
+        char msg[512];
+        if (r->pub.is_grpc) snprintf(msg, sizeof(msg), "unknown method %s", r->pub.path);
+        else if (path_known) snprintf(msg, sizeof(msg), "method %s not allowed on %s", r->pub.method, r->pub.path);
+        else snprintf(msg, sizeof(msg), "no handler for %s", r->pub.path);
+        pf_http_count_reject(s, path_known ? "method_not_allowed" : "not_found");
+        pf_req_reject(r, path_known ? 405 : 404, PF_GRPC_UNIMPLEMENTED, msg);
+        return;
+    }
+    if (r->pub.is_grpc) {
+        char err[512];
+        int st = pf_grpc_unframe(r->pub.body, r->pub.body_len, pf_http_header_get(&r->pub, "grpc-encoding"),
+                                 s->max_grpc_msg, &r->grpc_msg, err, sizeof(err));
+        if (st != PF_GRPC_OK) {
+            pf_http_count_reject(s, st == PF_GRPC_RESOURCE_EXHAUSTED ? "body_too_large" : "bad_grpc_message");
+            pf_req_reject(r, 400, st, err);
+            return;
+        }
+        pf_buf_reserve(&r->grpc_msg, 0);
+        r->pub.body = (const uint8_t *)r->grpc_msg.data;
+        r->pub.body_len = r->grpc_msg.len;
+        arm_deadline(r);
+    }
+    rt->fn(&r->pub, rt->data);
+}
+
+/* Claims the answer; false when it must be dropped (r is then freed). */
+static bool claim_answer(pf_req *r)
+{
+    if (r->answered) {
+        pf_log(PF_LOG_ERROR, NULL, "HTTP request %s %s answered twice; second answer ignored", r->pub.method,
+               r->pub.path);
+        return false;
+    }
+    r->answered = true;
+    if (!r->conn) {
+        pf_req_free(r);
+        return false;
+    }
+    return true;
+}
+
+void pf_http_respond(pf_http_request *req, int status, const pf_http_header *headers, size_t n_headers,
+                     const void *body, size_t body_len)
+{
+    pf_req *r = (pf_req *)req;
+    if (!claim_answer(r)) return;
+    if (req->http_major == 2) pf_h2_respond(r, status, headers, n_headers, body, body_len);
+    else pf_h1_respond(r, status, headers, n_headers, body, body_len);
+}
+
+/* For a gRPC status sent to a plain HTTP request (a misrouted client, a handler shared by both). */
+static int http_status_for_grpc(int code)
+{
+    switch (code) {
+    case PF_GRPC_OK: return 200;
+    case PF_GRPC_INVALID_ARGUMENT: case PF_GRPC_FAILED_PRECONDITION: return 400;
+    case PF_GRPC_UNAUTHENTICATED: return 401;
+    case PF_GRPC_PERMISSION_DENIED: return 403;
+    case PF_GRPC_NOT_FOUND: case PF_GRPC_UNIMPLEMENTED: return 404;
+    case PF_GRPC_RESOURCE_EXHAUSTED: return 413;
+    case PF_GRPC_UNAVAILABLE: return 503;
+    case PF_GRPC_DEADLINE_EXCEEDED: return 504;
+    default: return 500;
+    }
+}
+
+void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg, size_t msg_len)
+{
+    pf_req *r = (pf_req *)req;
+    if (req->http_major == 2 && req->is_grpc) {
+        if (claim_answer(r)) pf_h2_grpc_respond(r, grpc_status, grpc_message, msg, msg_len);
+        return;
+    }
+    if (grpc_status == PF_GRPC_OK) {
+        pf_http_header ct = {"content-type", "application/x-protobuf"};
+        pf_http_respond(req, 200, &ct, 1, msg, msg_len);
+        return;
+    }
+    pf_req_reject(r, http_status_for_grpc(grpc_status), grpc_status, grpc_message ? grpc_message : "");
+}

@@ -1,0 +1,567 @@
+/* http_server.c — listener, connection lifecycle, writes and timeouts of the HTTP server, plus the
+ * confighttp-style config table (see http_server.h; protocol handling lives in http1.c / http2.c,
+ * requests and routing in http_request.c, TLS in tls.c). */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/http_internal.h"
+#include "pipeline/telemetry.h"
+
+/* ---------------------------------------------------------------- config table */
+
+static const char *const tls_versions[] = {"1.2", "1.3", NULL};
+
+static bool tls_section_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    const pf_tls_server_config *tls = section;
+    bool has_cert = tls->cert_file && *tls->cert_file, has_key = tls->key_file && *tls->key_file;
+    if (has_cert != has_key) {
+        pf_cfg_errorf(err, node, path, "cert_file and key_file must be given together");
+        return false;
+    }
+    return true;
+}
+
+static const pf_cfg_entry tls_map[] = {
+    {.type = PF_CFG_STRING, .name = "cert_file", .offset = offsetof(pf_tls_server_config, cert_file),
+     .desc = "Server certificate chain (PEM)."},
+    {.type = PF_CFG_STRING, .name = "key_file", .offset = offsetof(pf_tls_server_config, key_file),
+     .desc = "Private key of cert_file (PEM).", .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING, .name = "client_ca_file", .offset = offsetof(pf_tls_server_config, client_ca_file),
+     .desc = "CA bundle (PEM) that client certificates must chain to; enables mutual TLS."},
+    {.type = PF_CFG_STRING, .name = "ca_file", .offset = offsetof(pf_tls_server_config, ca_file),
+     .desc = "Alias of client_ca_file."},
+    {.type = PF_CFG_STRING, .name = "min_version", .def = "1.2", .offset = offsetof(pf_tls_server_config, min_version),
+     .desc = "Lowest TLS version accepted.", .choices = tls_versions},
+    PF_CFG_END,
+};
+
+/* The auth keys live directly in pf_http_server_config; the section only groups them in YAML, so its
+ * offset is 0 and the entries use offsets of the outer struct. */
+static const pf_cfg_entry auth_map[] = {
+    {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pf_http_server_config, bearer_token),
+     .desc = "Require `Authorization: Bearer <token>` with this token.", .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING, .name = "bearer_token_file", .offset = offsetof(pf_http_server_config, bearer_token_file),
+     .desc = "Read the required bearer token from this file (re-read on SIGHUP)."},
+    PF_CFG_END,
+};
+
+const pf_cfg_entry pf_http_server_cfg_map[] = {
+    {.type = PF_CFG_STRING, .name = "endpoint", .offset = offsetof(pf_http_server_config, endpoint),
+     .desc = "host:port to listen on; the default depends on the component (e.g. otlp: localhost:4317 gRPC, "
+             "localhost:4318 HTTP)."},
+    {.type = PF_CFG_SIZE, .name = "max_request_body_size", .def = "20MiB",
+     .offset = offsetof(pf_http_server_config, max_request_body_size),
+     .desc = "Largest request body, before and after decompression (HTTP 413 beyond).", .min = 1, .max = 4e12},
+    {.type = PF_CFG_INT, .name = "max_recv_msg_size_mib", .def = "4",
+     .offset = offsetof(pf_http_server_config, max_recv_msg_size_mib),
+     .desc = "Largest gRPC message in MiB (RESOURCE_EXHAUSTED beyond).", .min = 1, .max = 4095},
+    {.type = PF_CFG_INT, .name = "max_concurrent_streams", .def = "100",
+     .offset = offsetof(pf_http_server_config, max_concurrent_streams),
+     .desc = "HTTP/2 streams a client may have open at once.", .min = 1, .max = 2147483647},
+    {.type = PF_CFG_DURATION, .name = "read_header_timeout", .def = "10s",
+     .offset = offsetof(pf_http_server_config, read_header_timeout),
+     .desc = "Time allowed to receive a request's headers (0 = no limit)."},
+    {.type = PF_CFG_DURATION, .name = "idle_timeout", .def = "60s",
+     .offset = offsetof(pf_http_server_config, idle_timeout),
+     .desc = "Idle keep-alive connections are closed after this long (0 = never)."},
+    {.type = PF_CFG_INT, .name = "max_connections", .def = "0",
+     .offset = offsetof(pf_http_server_config, max_connections),
+     .desc = "Connections served at once; more are closed on accept (0 = unlimited).", .min = 0, .max = 1e9},
+    {.type = PF_CFG_BOOL, .name = "include_metadata", .def = "false",
+     .offset = offsetof(pf_http_server_config, include_metadata),
+     .desc = "Keep request headers as batch metadata (for routing / headers_setter)."},
+    {.type = PF_CFG_SECTION, .name = "auth", .offset = 0, .desc = "Bearer-token authentication.", .sub = auth_map},
+    {.type = PF_CFG_SECTION, .name = "tls", .offset = offsetof(pf_http_server_config, tls),
+     .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,
+     .sub = tls_map, .check = tls_section_check, .presence_offset = offsetof(pf_http_server_config, tls.present)},
+    PF_CFG_END,
+};
+
+/* ---------------------------------------------------------------- metrics */
+
+void pf_http_count_reject(pf_http_server *s, const char *reason)
+{
+    char labels[256];
+    snprintf(labels, sizeof(labels), "server=\"%s\",reason=\"%s\"", s->owner_id, reason);
+    pf_metric_add(pf_counter("proflow_http_server_rejected_total",
+                             "Requests and connections the HTTP server refused before any handler ran.", labels),
+                  1);
+}
+
+/* ---------------------------------------------------------------- connection lifecycle */
+
+static void maybe_finish_close(pf_http_server *s);
+
+static void conn_free(pf_http_conn *c)
+{
+    pf_http_server *s = c->srv;
+    if (c->prev) c->prev->next = c->next;
+    else s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+    s->n_conns--;
+    if (c->h1) pf_h1_free(c->h1);
+    if (c->h2) pf_h2_free(c->h2);
+    if (c->ssl) SSL_free(c->ssl);
+    free(c);
+    maybe_finish_close(s);
+}
+
+static void on_conn_handle_closed(uv_handle_t *h)
+{
+    pf_http_conn *c = h->data;
+    if (--c->open_handles == 0) conn_free(c);
+}
+
+void pf_conn_close(pf_http_conn *c)
+{
+    if (c->closing) return;
+    c->closing = true;
+    while (c->reqs) pf_req_detach(c->reqs);
+    uv_close((uv_handle_t *)&c->timer, on_conn_handle_closed);
+    uv_close((uv_handle_t *)&c->tcp, on_conn_handle_closed);
+}
+
+void pf_conn_close_after_write(pf_http_conn *c)
+{
+    if (c->closing) return;
+    pf_conn_read_stop(c);
+    if (!c->close_after_write && c->ssl && c->tls_established) pf_tls_shutdown(c);
+    c->close_after_write = true;
+    if (c->writes_in_flight == 0) pf_conn_close(c);
+}
+
+bool pf_conn_has_pending(const pf_http_conn *c)
+{
+    for (const pf_req *r = c->reqs; r; r = r->next)
+        if (r->dispatched && !r->answered) return true;
+    return false;
+}
+
+/* ---------------------------------------------------------------- writes */
+
+typedef struct write_req {
+    uv_write_t req;
+    pf_http_conn *conn;
+    char data[];
+} write_req;
+
+static void on_write(uv_write_t *req, int status)
+{
+    write_req *w = (write_req *)req;
+    pf_http_conn *c = w->conn;
+    free(w);
+    c->writes_in_flight--;
+    if (status < 0) pf_conn_close(c);
+    else if (c->close_after_write && c->writes_in_flight == 0) pf_conn_close(c);
+}
+
+void pf_conn_write_raw(pf_http_conn *c, const void *data, size_t len)
+{
+    if (c->closing || len == 0) return;
+    write_req *w = pf_xmalloc(sizeof(*w) + len);
+    w->conn = c;
+    memcpy(w->data, data, len);
+    uv_buf_t buf = uv_buf_init(w->data, (unsigned)len);
+    if (uv_write(&w->req, (uv_stream_t *)&c->tcp, &buf, 1, on_write) < 0) {
+        free(w);
+        pf_conn_close(c);
+        return;
+    }
+    c->writes_in_flight++;
+}
+
+void pf_conn_write(pf_http_conn *c, const void *data, size_t len)
+{
+    if (c->ssl) pf_tls_write(c, data, len);
+    else pf_conn_write_raw(c, data, len);
+}
+
+/* ---------------------------------------------------------------- timers */
+
+static void on_conn_timer(uv_timer_t *t)
+{
+    pf_http_conn *c = t->data;
+    if (c->closing) return;
+    if (c->goaway_sent) {
+        pf_conn_close(c);
+        return;
+    }
+    if (pf_conn_has_pending(c)) {
+        /* A slow handler is not the client's fault: wait for it. */
+        pf_conn_arm_timer(c, false);
+        return;
+    }
+    switch (c->proto) {
+    case PF_PROTO_DETECT:
+        pf_http_count_reject(c->srv, "header_timeout");
+        pf_conn_close(c);
+        break;
+    case PF_PROTO_H1: pf_h1_on_timeout(c); break;
+    case PF_PROTO_H2: pf_h2_goaway(c); break;
+    }
+}
+
+void pf_conn_arm_timer(pf_http_conn *c, bool header_timeout)
+{
+    if (c->closing) return;
+    uint64_t ms = header_timeout ? c->srv->header_timeout_ms : c->srv->idle_timeout_ms;
+    if (ms == 0) uv_timer_stop(&c->timer);
+    else uv_timer_start(&c->timer, on_conn_timer, ms, 0);
+}
+
+void pf_conn_arm_close_grace(pf_http_conn *c)
+{
+    enum { CLOSE_GRACE_MS = 5000 };
+    if (!c->closing && !c->close_after_write) uv_timer_start(&c->timer, on_conn_timer, CLOSE_GRACE_MS, 0);
+}
+
+void pf_conn_stop_timer(pf_http_conn *c)
+{
+    if (!c->closing) uv_timer_stop(&c->timer);
+}
+
+/* ---------------------------------------------------------------- reads */
+
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+    (void)suggested;
+    pf_http_conn *c = h->data;
+    *buf = uv_buf_init((char *)c->srv->read_buf, sizeof(c->srv->read_buf));
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    pf_http_conn *c = stream->data;
+    if (c->closing) return;
+    if (nread > 0) {
+        if (c->ssl) pf_tls_on_ciphertext(c, (const uint8_t *)buf->base, (size_t)nread);
+        else pf_conn_on_plaintext(c, (const uint8_t *)buf->base, (size_t)nread);
+    } else if (nread == UV_EOF && c->proto == PF_PROTO_H1) {
+        pf_h1_on_eof(c);
+    } else if (nread < 0) {
+        pf_conn_close(c);
+    }
+}
+
+void pf_conn_read_start(pf_http_conn *c)
+{
+    if (c->closing || c->reading || c->close_after_write) return;
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
+    else pf_conn_close(c);
+}
+
+void pf_conn_read_stop(pf_http_conn *c)
+{
+    if (c->closing || !c->reading) return;
+    uv_read_stop((uv_stream_t *)&c->tcp);
+    c->reading = false;
+}
+
+static const char h2_preface[24] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+void pf_conn_on_plaintext(pf_http_conn *c, const uint8_t *data, size_t len)
+{
+    if (c->closing) return;
+    if (c->proto == PF_PROTO_DETECT) {
+        size_t take = sizeof(h2_preface) - c->detect_len;
+        if (take > len) take = len;
+        memcpy(c->detect_buf + c->detect_len, data, take);
+        c->detect_len += take;
+        data += take;
+        len -= take;
+        if (memcmp(c->detect_buf, h2_preface, c->detect_len) != 0) {
+            c->proto = PF_PROTO_H1;
+            c->h1 = pf_h1_new(c);
+            pf_h1_feed(c, c->detect_buf, c->detect_len);
+        } else if (c->detect_len == sizeof(h2_preface)) {
+            c->proto = PF_PROTO_H2;
+            c->h2 = pf_h2_new(c);
+            pf_h2_feed(c, c->detect_buf, c->detect_len);
+        } else {
+            return;
+        }
+        if (len == 0 || c->closing) return;
+    }
+    if (c->proto == PF_PROTO_H1) pf_h1_feed(c, data, len);
+    else pf_h2_feed(c, data, len);
+}
+
+/* ---------------------------------------------------------------- accept */
+
+static void format_peer(uv_tcp_t *tcp, char *out, size_t out_len)
+{
+    struct sockaddr_storage ss;
+    int n = sizeof(ss);
+    char ip[INET6_ADDRSTRLEN] = "?";
+    int port = 0;
+    snprintf(out, out_len, "unknown");
+    if (uv_tcp_getpeername(tcp, (struct sockaddr *)&ss, &n) != 0) return;
+    if (ss.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
+        uv_ip4_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin_port);
+        snprintf(out, out_len, "%s:%d", ip, port);
+    } else if (ss.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&ss;
+        uv_ip6_name(a, ip, sizeof(ip));
+        port = ntohs(a->sin6_port);
+        snprintf(out, out_len, "[%s]:%d", ip, port);
+    }
+}
+
+static void on_connection(uv_stream_t *listener, int status)
+{
+    pf_http_server *s = listener->data;
+    if (status < 0) {
+        pf_log_limited(&s->log_limit, 10, PF_LOG_WARN, s->owner_id, "accept on %s failed: %s", s->endpoint,
+                       uv_strerror(status));
+        return;
+    }
+    pf_http_conn *c = pf_xcalloc(1, sizeof(*c));
+    c->srv = s;
+    uv_tcp_init(s->loop, &c->tcp);
+    uv_timer_init(s->loop, &c->timer);
+    c->tcp.data = c->timer.data = c;
+    c->open_handles = 2;
+    c->next = s->conns;
+    if (s->conns) s->conns->prev = c;
+    s->conns = c;
+    s->n_conns++;
+    if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || s->closing) {
+        pf_conn_close(c);
+        return;
+    }
+    if (s->max_connections && s->n_conns > s->max_connections) {
+        pf_http_count_reject(s, "max_connections");
+        pf_log_limited(&s->log_limit, 10, PF_LOG_WARN, s->owner_id,
+                       "connection refused: max_connections (%zu) reached on %s", s->max_connections, s->endpoint);
+        pf_conn_close(c);
+        return;
+    }
+    uv_tcp_nodelay(&c->tcp, 1);
+    format_peer(&c->tcp, c->peer, sizeof(c->peer));
+    if (s->tls_ctx && !pf_tls_conn_init(c)) {
+        pf_conn_close(c);
+        return;
+    }
+    pf_conn_arm_timer(c, true);
+    pf_conn_read_start(c);
+}
+
+/* ---------------------------------------------------------------- server */
+
+static void copy_tls_config(pf_tls_server_config *dst, const pf_tls_server_config *src)
+{
+    dst->present = src->present;
+    dst->cert_file = src->cert_file ? pf_xstrdup(src->cert_file) : NULL;
+    dst->key_file = src->key_file ? pf_xstrdup(src->key_file) : NULL;
+    const char *ca = src->client_ca_file && *src->client_ca_file ? src->client_ca_file : src->ca_file;
+    dst->client_ca_file = ca && *ca ? pf_xstrdup(ca) : NULL;
+    dst->ca_file = NULL;
+    dst->min_version = pf_xstrdup(src->min_version && *src->min_version ? src->min_version : "1.2");
+}
+
+static void free_tls_config(pf_tls_server_config *t)
+{
+    free(t->cert_file);
+    free(t->key_file);
+    free(t->client_ca_file);
+    free(t->ca_file);
+    free(t->min_version);
+}
+
+pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id)
+{
+    pf_http_server *s = pf_xcalloc(1, sizeof(*s));
+    s->loop = loop;
+    s->owner_id = pf_xstrdup(owner_id ? owner_id : "http");
+    s->endpoint = pf_xstrdup(cfg->endpoint && *cfg->endpoint ? cfg->endpoint : "localhost:0");
+    s->max_body = cfg->max_request_body_size > 0 ? (size_t)cfg->max_request_body_size : 20u << 20;
+    s->max_grpc_msg = (size_t)(cfg->max_recv_msg_size_mib > 0 ? cfg->max_recv_msg_size_mib : 4) << 20;
+    s->max_streams = cfg->max_concurrent_streams > 0 ? (uint32_t)cfg->max_concurrent_streams : 100;
+    s->header_timeout_ms = cfg->read_header_timeout > 0 ? (uint64_t)cfg->read_header_timeout / 1000000u : 0;
+    s->idle_timeout_ms = cfg->idle_timeout > 0 ? (uint64_t)cfg->idle_timeout / 1000000u : 0;
+    s->max_connections = cfg->max_connections > 0 ? (size_t)cfg->max_connections : 0;
+    if (cfg->bearer_token && *cfg->bearer_token) s->bearer_token_static = pf_xstrdup(cfg->bearer_token);
+    if (cfg->bearer_token_file && *cfg->bearer_token_file) s->bearer_token_file = pf_xstrdup(cfg->bearer_token_file);
+    copy_tls_config(&s->tls_cfg, &cfg->tls);
+    uv_tcp_init(loop, &s->listener);
+    s->listener.data = s;
+    s->listener_open = true;
+    return s;
+}
+
+void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix,
+                          pf_http_handler fn, void *data)
+{
+    s->routes = pf_xrealloc(s->routes, (s->n_routes + 1) * sizeof(*s->routes));
+    s->routes[s->n_routes++] = (pf_http_route){pf_xstrdup(method), pf_xstrdup(path), path_prefix, fn, data};
+}
+
+/* Reads the token file; trailing whitespace (the usual final newline) is not part of the token. */
+static char *read_token_file(const char *path, char *err, size_t err_len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, err_len, "auth.bearer_token_file %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    pf_buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len < (1u << 20)) pf_buf_append(&b, chunk, n);
+    fclose(f);
+    while (b.len && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r' || b.data[b.len - 1] == ' ' ||
+                     b.data[b.len - 1] == '\t'))
+        b.data[--b.len] = '\0';
+    if (b.len == 0) {
+        snprintf(err, err_len, "auth.bearer_token_file %s is empty", path);
+        pf_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static bool load_auth(pf_http_server *s, char *err, size_t err_len)
+{
+    char *token = NULL;
+    if (s->bearer_token_file) {
+        token = read_token_file(s->bearer_token_file, err, err_len);
+        if (!token) return false;
+    } else if (s->bearer_token_static) {
+        token = pf_xstrdup(s->bearer_token_static);
+    }
+    free(s->bearer_token);
+    s->bearer_token = token;
+    return true;
+}
+
+static bool resolve_endpoint(const char *endpoint, struct sockaddr_storage *ss, char *err, size_t err_len)
+{
+    const char *colon = strrchr(endpoint, ':');
+    if (!colon) {
+        snprintf(err, err_len, "endpoint \"%s\": expected host:port", endpoint);
+        return false;
+    }
+    char *end = NULL;
+    long port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
+        snprintf(err, err_len, "endpoint \"%s\": invalid port", endpoint);
+        return false;
+    }
+    char host[256];
+    size_t hl = (size_t)(colon - endpoint);
+    if (hl >= 2 && endpoint[0] == '[' && endpoint[hl - 1] == ']') {
+        endpoint++;
+        hl -= 2;
+    }
+    if (hl >= sizeof(host)) hl = sizeof(host) - 1;
+    memcpy(host, endpoint, hl);
+    host[hl] = '\0';
+    if (hl == 0) snprintf(host, sizeof(host), "0.0.0.0");
+    if (uv_ip4_addr(host, (int)port, (struct sockaddr_in *)ss) == 0) return true;
+    if (uv_ip6_addr(host, (int)port, (struct sockaddr_in6 *)ss) == 0) return true;
+    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res = NULL;
+    int rc = getaddrinfo(host, NULL, &hints, &res);
+    if (rc != 0 || !res) {
+        snprintf(err, err_len, "endpoint \"%s\": cannot resolve %s: %s", endpoint, host, gai_strerror(rc));
+        return false;
+    }
+    /* Prefer IPv4 for names like "localhost", as clients try 127.0.0.1 first too. */
+    const struct addrinfo *pick = res;
+    for (const struct addrinfo *a = res; a; a = a->ai_next)
+        if (a->ai_family == AF_INET) { pick = a; break; }
+    memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+    if (pick->ai_family == AF_INET) ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+    else ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    freeaddrinfo(res);
+    return true;
+}
+
+bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len)
+{
+    if (!load_auth(s, err, err_len)) return false;
+    if (s->tls_cfg.present) {
+        s->tls_ctx = pf_tls_ctx_new(&s->tls_cfg, err, err_len);
+        if (!s->tls_ctx) return false;
+    }
+    struct sockaddr_storage ss;
+    if (!resolve_endpoint(s->endpoint, &ss, err, err_len)) return false;
+    int rc = uv_tcp_bind(&s->listener, (const struct sockaddr *)&ss, 0);
+    if (rc == 0) rc = uv_listen((uv_stream_t *)&s->listener, 511, on_connection);
+    if (rc != 0) {
+        snprintf(err, err_len, "listen %s: %s", s->endpoint, uv_strerror(rc));
+        return false;
+    }
+    struct sockaddr_storage bound;
+    int n = sizeof(bound);
+    if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &n) == 0)
+        s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                     : ((struct sockaddr_in *)&bound)->sin_port);
+    s->listening = true;
+    pf_log(PF_LOG_INFO, s->owner_id, "listening on %s (port %d%s)", s->endpoint, s->port, s->tls_ctx ? ", TLS" : "");
+    return true;
+}
+
+int pf_http_server_port(const pf_http_server *s) { return s->port; }
+
+void pf_http_server_reload_tls(pf_http_server *s)
+{
+    char err[512];
+    if (!load_auth(s, err, sizeof(err))) pf_log(PF_LOG_ERROR, s->owner_id, "reload: %s (keeping the old token)", err);
+    if (!s->tls_ctx) return;
+    SSL_CTX *fresh = pf_tls_ctx_new(&s->tls_cfg, err, sizeof(err));
+    if (!fresh) {
+        pf_log(PF_LOG_ERROR, s->owner_id, "reload: %s (keeping the old certificates)", err);
+        return;
+    }
+    /* Connections already established hold their own reference to the old context. */
+    SSL_CTX_free(s->tls_ctx);
+    s->tls_ctx = fresh;
+    pf_log(PF_LOG_INFO, s->owner_id, "TLS certificates reloaded");
+}
+
+static void maybe_finish_close(pf_http_server *s)
+{
+    if (!s->closing || s->listener_open || s->n_conns > 0) return;
+    for (size_t i = 0; i < s->n_routes; i++) {
+        free(s->routes[i].method);
+        free(s->routes[i].path);
+    }
+    free(s->routes);
+    free_tls_config(&s->tls_cfg);
+    if (s->tls_ctx) SSL_CTX_free(s->tls_ctx);
+    free(s->bearer_token);
+    free(s->bearer_token_static);
+    free(s->bearer_token_file);
+    free(s->owner_id);
+    free(s->endpoint);
+    void (*cb)(void *) = s->close_cb;
+    void *data = s->close_data;
+    free(s);
+    if (cb) cb(data);
+}
+
+static void on_listener_closed(uv_handle_t *h)
+{
+    pf_http_server *s = h->data;
+    s->listener_open = false;
+    maybe_finish_close(s);
+}
+
+void pf_http_server_close(pf_http_server *s, void (*cb)(void *data), void *data)
+{
+    s->closing = true;
+    s->close_cb = cb;
+    s->close_data = data;
+    for (pf_http_conn *c = s->conns, *next; c; c = next) {
+        next = c->next;
+        if (c->proto == PF_PROTO_H2) pf_h2_goaway(c);
+        else pf_conn_close_after_write(c);
+    }
+    uv_close((uv_handle_t *)&s->listener, on_listener_closed);
+}

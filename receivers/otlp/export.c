@@ -1,0 +1,292 @@
+/* export.c — the OTLP profiles Export call over gRPC and HTTP (docs/specification.md of
+ * opentelemetry-proto): decode (protobuf or OTLP/JSON, any supported Content-Encoding), validate every
+ * dictionary index, attach metadata, hand the batch to the pipeline and answer:
+ *   success                        200 / OK            ExportProfilesServiceResponse
+ *   malformed, bad indices         400 / INVALID_ARGUMENT
+ *   too big after decompression    413 / RESOURCE_EXHAUSTED
+ *   unknown Content-Type/-Encoding 415
+ *   pipeline PF_RETRYABLE          503 + Retry-After / UNAVAILABLE
+ *   pipeline PF_PERMANENT          400 / INVALID_ARGUMENT
+ * HTTP error bodies are google.rpc.Status in the request's format and encoding. */
+#include <ctype.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "net/compress.h"
+#include "net/grpc_frame.h"
+#include "pipeline/pbjson.h"
+#include "receivers/otlp/otlp_receiver.h"
+
+typedef enum body_format { FORMAT_PROTOBUF, FORMAT_JSON } body_format;
+
+typedef struct export_result {
+    int http_status;
+    int grpc_status;
+    uint32_t retry_after_s;
+    char message[600];
+} export_result;
+
+static void result_set(export_result *res, int http_status, int grpc_status, const char *fmt, const char *detail)
+{
+    res->http_status = http_status;
+    res->grpc_status = grpc_status;
+    snprintf(res->message, sizeof(res->message), fmt, detail);
+}
+
+static void count_request(const otlp_transport *t, const char *status)
+{
+    char labels[300];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",status=\"%s\"", t->receiver->base.id, t->name,
+             status);
+    pf_metric_add(pf_counter("proflow_receiver_requests_total", "Export requests received, by answer.", labels), 1);
+}
+
+static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t err_len)
+{
+    pf_batch *b = pf_batch_new();
+    ProtobufCAllocator al = pf_arena_allocator(b->arena);
+    ProtobufCMessage *msg = NULL;
+    if (!pf_pbjson_decode(&otlp_request_descriptor, (const char *)body, len, &al, &msg, err, err_len)) {
+        pf_batch_unref(b);
+        return NULL;
+    }
+    otlp_request *req = (otlp_request *)msg;
+    /* pf_batch_new's dictionary already holds the mandatory zero entries; keep it when none came. */
+    if (!req->dictionary) req->dictionary = b->req->dictionary;
+    b->req = req;
+    b->wire_bytes = len;
+    return b;
+}
+
+static void attach_metadata(const otlp_transport *t, pf_batch *b, const pf_http_request *req)
+{
+    pf_batch_set_receiver(b, t->receiver->base.id);
+    pf_batch_set_client(b, req->peer_addr);
+    const char *tenant = pf_http_header_get(req, "x-scope-orgid");
+    if (tenant && *tenant) pf_batch_set_tenant(b, tenant);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    b->meta.received_unix_nano = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    if (!t->include_metadata) return;
+    for (size_t i = 0; i < req->n_headers; i++) pf_batch_add_header(b, req->headers[i].name, req->headers[i].value);
+}
+
+/* Decoded request bytes → pipeline. Fills res with the answer to give. */
+static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
+                        body_format format, export_result *res)
+{
+    otlp_receiver *r = t->receiver;
+    char err[512] = "";
+    pf_batch *b = format == FORMAT_JSON ? decode_json(body, len, err, sizeof(err)) : pf_batch_decode(body, len);
+    if (!b) {
+        if (format == FORMAT_JSON) result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid OTLP/JSON request: %s", err);
+        else result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "%s", "malformed ExportProfilesServiceRequest: protobuf decoding failed");
+        return;
+    }
+    size_t samples = pf_batch_sample_count(b);
+    if (!pf_batch_validate(b, err, sizeof(err))) {
+        pf_batch_unref(b);
+        pf_metric_add(t->refused, (double)samples);
+        result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid ExportProfilesServiceRequest: %s", err);
+        return;
+    }
+    attach_metadata(t, b, req);
+    pf_error perr = {{0}, 0};
+    pf_status st = pf_consumer_consume(r->next, b, &perr);
+    if (st == PF_OK) {
+        pf_metric_add(t->accepted, (double)samples);
+        result_set(res, 200, PF_GRPC_OK, "%s", "");
+        return;
+    }
+    pf_metric_add(t->refused, (double)samples);
+    const char *why = perr.msg[0] ? perr.msg : "refused by the pipeline";
+    if (st == PF_RETRYABLE) {
+        result_set(res, 503, PF_GRPC_UNAVAILABLE, "%s", why);
+        res->retry_after_s = perr.retry_after_s ? perr.retry_after_s : 1;
+    } else {
+        result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "%s", why);
+    }
+}
+
+static void log_refusal(otlp_transport *t, const pf_http_request *req, const export_result *res)
+{
+    pf_log_limited(&t->receiver->log_limit, 10, PF_LOG_WARN, t->receiver->base.id, "%s export from %s refused (%d): %s",
+                   t->name, req->peer_addr, t->name[0] == 'g' ? res->grpc_status : res->http_status, res->message);
+}
+
+/* ---------------------------------------------------------------- gRPC */
+
+void otlp_grpc_export(pf_http_request *req, void *data)
+{
+    otlp_transport *t = data;
+    pf_metric_add(t->bytes, (double)req->body_len);
+    if (!req->is_grpc) {
+        count_request(t, "415");
+        pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
+        static const char msg[] = "this endpoint speaks gRPC (content-type application/grpc)\n";
+        pf_http_respond(req, 415, &ct, 1, msg, sizeof(msg) - 1);
+        return;
+    }
+    export_result res = {0};
+    export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &res);
+    count_request(t, pf_grpc_status_name(res.grpc_status));
+    if (res.grpc_status != PF_GRPC_OK) {
+        log_refusal(t, req, &res);
+        pf_grpc_respond(req, res.grpc_status, res.message, NULL, 0);
+        return;
+    }
+    otlp_response resp = OTLP_RESPONSE_INIT;
+    uint8_t packed[64];
+    size_t n = protobuf_c_message_pack(&resp.base, packed);
+    pf_grpc_respond(req, PF_GRPC_OK, NULL, packed, n);
+}
+
+/* ---------------------------------------------------------------- HTTP */
+
+/* "Application/JSON; charset=utf-8" → "application/json" in out. */
+static void media_type(const char *content_type, char *out, size_t out_len)
+{
+    size_t n = 0;
+    const char *p = content_type ? content_type : "";
+    while (*p == ' ') p++;
+    for (; *p && *p != ';' && *p != ' ' && n + 1 < out_len; p++) out[n++] = (char)tolower((unsigned char)*p);
+    out[n] = '\0';
+}
+
+/* google.rpc.Status {int32 code = 1; string message = 2;} */
+static void encode_status_protobuf(int code, const char *message, pf_buf *out)
+{
+    uint8_t head[16];
+    size_t n = 0;
+    head[n++] = 0x08;
+    for (uint32_t v = (uint32_t)code; ; v >>= 7) {
+        head[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        if (v <= 0x7f) break;
+    }
+    pf_buf_append(out, head, n);
+    size_t len = strlen(message);
+    n = 0;
+    head[n++] = 0x12;
+    for (size_t v = len; ; v >>= 7) {
+        head[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        if (v <= 0x7f) break;
+    }
+    pf_buf_append(out, head, n);
+    pf_buf_append(out, message, len);
+}
+
+static void encode_status_json(int code, const char *message, pf_buf *out)
+{
+    json_t *j = json_pack("{s:i,s:s}", "code", code, "message", message);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (text) pf_buf_puts(out, text);
+    free(text);
+    json_decref(j);
+}
+
+typedef struct http_answer {
+    pf_http_request *req;
+    otlp_transport *t;
+    body_format format;
+    const char *encoding; /* request's Content-Encoding when supported, else NULL */
+} http_answer;
+
+static void http_reply(const http_answer *a, int status, const pf_buf *payload, uint32_t retry_after_s)
+{
+    pf_http_header hs[3];
+    size_t n = 0;
+    hs[n++] = (pf_http_header){"content-type", a->format == FORMAT_JSON ? "application/json" : "application/x-protobuf"};
+    pf_buf body = {0};
+    if (!pf_encoding_is_identity(a->encoding) && pf_compress(a->encoding, payload->data, payload->len, &body))
+        hs[n++] = (pf_http_header){"content-encoding", a->encoding};
+    else
+        pf_buf_append(&body, payload->data, payload->len);
+    char retry[16];
+    if (retry_after_s) {
+        snprintf(retry, sizeof(retry), "%u", retry_after_s);
+        hs[n++] = (pf_http_header){"retry-after", retry};
+    }
+    char status_s[8];
+    snprintf(status_s, sizeof(status_s), "%d", status);
+    count_request(a->t, status_s);
+    pf_http_respond(a->req, status, hs, n, body.data, body.len);
+    pf_buf_free(&body);
+}
+
+static void http_error(const http_answer *a, const export_result *res)
+{
+    log_refusal(a->t, a->req, res);
+    pf_buf payload = {0};
+    if (a->format == FORMAT_JSON) encode_status_json(res->grpc_status, res->message, &payload);
+    else encode_status_protobuf(res->grpc_status, res->message, &payload);
+    http_reply(a, res->http_status, &payload, res->retry_after_s);
+    pf_buf_free(&payload);
+}
+
+/* 415 for a body we cannot even classify: plain text, since no format is known. */
+static void http_unsupported(otlp_transport *t, pf_http_request *req, const char *msg)
+{
+    pf_log_limited(&t->receiver->log_limit, 10, PF_LOG_WARN, t->receiver->base.id, "http export from %s refused: %s",
+                   req->peer_addr, msg);
+    count_request(t, "415");
+    pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
+    pf_buf body = {0};
+    pf_buf_printf(&body, "%s\n", msg);
+    pf_http_respond(req, 415, &ct, 1, body.data, body.len);
+    pf_buf_free(&body);
+}
+
+void otlp_http_export(pf_http_request *req, void *data)
+{
+    otlp_transport *t = data;
+    pf_metric_add(t->bytes, (double)req->body_len);
+    char type[128], msg[400];
+    media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
+    http_answer a = {req, t, FORMAT_PROTOBUF, NULL};
+    if (strcmp(type, "application/json") == 0) {
+        a.format = FORMAT_JSON;
+    } else if (strcmp(type, "application/x-protobuf") != 0 && strcmp(type, "application/protobuf") != 0) {
+        snprintf(msg, sizeof(msg), "unsupported content type \"%s\": use application/x-protobuf or application/json",
+                 type);
+        http_unsupported(t, req, msg);
+        return;
+    }
+    char encoding[32];
+    media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
+    if (!pf_encoding_supported(encoding)) {
+        snprintf(msg, sizeof(msg), "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);
+        http_unsupported(t, req, msg);
+        return;
+    }
+    a.encoding = encoding;
+    export_result res = {0};
+    pf_buf plain = {0};
+    char err[256] = "";
+    switch (pf_decompress(encoding, req->body, req->body_len, t->max_body, &plain, err, sizeof(err))) {
+    case PF_DECOMPRESS_OK: export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &res); break;
+    case PF_DECOMPRESS_TOO_LARGE:
+        snprintf(res.message, sizeof(res.message), "request body exceeds max_request_body_size (%zu bytes) after decompression",
+                 t->max_body);
+        res.http_status = 413, res.grpc_status = PF_GRPC_RESOURCE_EXHAUSTED;
+        break;
+    default: result_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the request body: %s", err); break;
+    }
+    pf_buf_free(&plain);
+    if (res.http_status != 200) {
+        http_error(&a, &res);
+        return;
+    }
+    otlp_response resp = OTLP_RESPONSE_INIT;
+    pf_buf payload = {0};
+    if (a.format == FORMAT_JSON) {
+        pf_pbjson_encode(&resp.base, &payload);
+    } else {
+        uint8_t packed[64];
+        pf_buf_append(&payload, packed, protobuf_c_message_pack(&resp.base, packed));
+    }
+    http_reply(&a, 200, &payload, 0);
+    pf_buf_free(&payload);
+}

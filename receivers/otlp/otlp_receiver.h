@@ -1,0 +1,56 @@
+/* otlp_receiver.h — private to receivers/otlp: the component struct shared by the lifecycle
+ * (factory.c) and the request handlers (export.c).
+ *
+ * Ownership: the component owns its two servers (closed in shutdown, or in destroy after a failed
+ * start); the config belongs to the service. Metrics belong to the telemetry registry. */
+#ifndef PF_OTLP_RECEIVER_H
+#define PF_OTLP_RECEIVER_H
+
+#include "net/http_server.h"
+#include "pipeline/component.h"
+#include "pipeline/log.h"
+#include "pipeline/telemetry.h"
+
+#define OTLP_GRPC_EXPORT_PATH "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
+#define OTLP_HTTP_EXPORT_PATH "/v1development/profiles"
+
+typedef struct otlp_protocols {
+    pf_http_server_config grpc;
+    bool grpc_present;
+    pf_http_server_config http;
+    bool http_present;
+} otlp_protocols;
+
+typedef struct otlp_receiver_config {
+    otlp_protocols protocols;
+} otlp_receiver_config;
+
+/* One per transport ("grpc", "http"). */
+typedef struct otlp_transport {
+    struct otlp_receiver *receiver;
+    const char *name;
+    pf_http_server *server;
+    bool include_metadata;
+    size_t max_body;           /* decompressed HTTP body limit */
+    pf_metric *accepted;       /* otelcol_receiver_accepted_profile_samples */
+    pf_metric *refused;        /* otelcol_receiver_refused_profile_samples */
+    pf_metric *bytes;          /* proflow_receiver_bytes_total */
+} otlp_transport;
+
+typedef struct otlp_receiver {
+    pf_component base;
+    const otlp_receiver_config *cfg;
+    pf_consumer *next;
+    uv_loop_t *loop;
+    otlp_transport grpc, http;
+    int servers_closing;
+    pf_done_cb shutdown_done;
+    void *shutdown_data;
+    pf_log_limiter log_limit;
+} otlp_receiver;
+
+/* Route handlers (export.c); data is the otlp_transport. */
+void otlp_grpc_export(pf_http_request *req, void *data);
+void otlp_http_export(pf_http_request *req, void *data);
+
+#endif
