@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -484,6 +485,9 @@ static bool resolve_endpoint(const char *endpoint, struct sockaddr_storage *ss, 
 
 bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len)
 {
+    /* libuv writes with write(2): a peer that hangs up mid-response would otherwise kill the
+     * whole process with SIGPIPE. The error (EPIPE) is handled per connection instead. */
+    signal(SIGPIPE, SIG_IGN);
     if (!load_auth(s, err, err_len)) return false;
     if (s->tls_cfg.present) {
         s->tls_ctx = pf_tls_ctx_new(&s->tls_cfg, err, err_len);
