@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Quick start 2: install build and test dependencies (Debian packages, npm packages for real SDK
+# peers), build proflow twice (optimised, and with AddressSanitizer + UndefinedBehaviorSanitizer)
+# and run every unit and integration test in both builds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+if [ -x scripts/install-test-peers.sh ]; then scripts/install-test-peers.sh; fi
+
+jobs=$(nproc)
+scripts/build.sh build
+ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600
+
+scripts/build.sh build-asan -DPROFLOW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
