@@ -95,8 +95,9 @@ const char *pf_profile_type_name(const pf_batch *b, const otlp_profile *p)
         {"inuse_objects", "memory"},     {"inuse_space", "memory"},     {"alloc_in_new_tlab_objects", "memory"},
         {"alloc_in_new_tlab_bytes", "memory"}, {"contentions", "mutex"}, {"delay", "mutex"},
         {"lock_count", "mutex"},         {"lock_duration", "mutex"},    {"block_count", "block"},
-        {"block_duration", "block"},     {"goroutine", "goroutines"},   {"goroutines", "goroutines"},
+        {"block_duration", "block"},     {"goroutine", "goroutine"},    {"goroutines", "goroutine"},
         {"wall", "wall"},                {"exception", "exceptions"},   {"exceptions", "exceptions"},
+        {"threadcreate", "threadcreate"},
     };
     /* A CPU profile counted in samples is still a CPU profile (period type cpu). */
     if (strcmp(type, "samples") == 0 && strcmp(period, "cpu") == 0) return "process_cpu";

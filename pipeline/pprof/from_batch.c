@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "pipeline/pprof/encode.h"
+#include "pipeline/series.h"
 
 /* Members are chained through next[] while grouping, then copied out contiguously. */
 typedef struct group {
@@ -34,27 +35,6 @@ static bool belongs(const otlp_scope_profiles *sp, const group *g, const size_t 
     return true;
 }
 
-/* Pyroscope/Parca-style name from the sample types when the scope does not carry one. */
-static const char *derived_name(const pf_batch *b, otlp_profile *const *members, size_t n)
-{
-    static const struct {
-        const char *type, *name;
-    } known[] = {
-        {"cpu", "process_cpu"},        {"samples", "process_cpu"},   {"alloc_space", "memory"},
-        {"alloc_objects", "memory"},   {"inuse_space", "memory"},    {"inuse_objects", "memory"},
-        {"goroutine", "goroutine"},    {"goroutines", "goroutine"},  {"contentions", "contentions"},
-        {"delay", "contentions"},      {"threadcreate", "threadcreate"}, {"wall", "wall"},
-    };
-    for (size_t k = 0; k < sizeof(known) / sizeof(known[0]); k++)
-        for (size_t i = 0; i < n; i++) {
-            const otlp_value_type *st = members[i]->sample_type;
-            if (st && strcmp(pf_batch_string(b, st->type_strindex), known[k].type) == 0) return known[k].name;
-        }
-    const otlp_value_type *st = members[0]->sample_type;
-    const char *t = st ? pf_batch_string(b, st->type_strindex) : "";
-    return *t ? t : "unknown";
-}
-
 static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
                           otlp_profile *const *members, size_t n, pf_pprof_items *out, char *err, size_t err_len)
 {
@@ -66,7 +46,7 @@ static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, c
     const char *name = sp->scope ? pf_kv_list_get(b, sp->scope->attributes, sp->scope->n_attributes,
                                                   PF_ATTR_PROFILE_NAME)
                                  : NULL;
-    item.name = pf_xstrdup(name && *name ? name : derived_name(b, members, n));
+    item.name = pf_xstrdup(name && *name ? name : pf_profile_type_name(b, members[0]));
     out->items = pf_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
     out->items[out->n++] = item;
     return true;

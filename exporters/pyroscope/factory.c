@@ -1,0 +1,329 @@
+/* pyroscope exporter — sends profiles to Grafana Pyroscope, like Alloy's pyroscope.write:
+ * `protocol: push` (default) POSTs push.v1.PusherService/Push (Connect unary, application/proto,
+ * HTTP/2 when the server offers it) with one RawProfileSeries per series; `protocol: ingest` POSTs
+ * one legacy /ingest multipart request per pprof. Series labels are described in series_pprof.h,
+ * the __delta__ rule in pyroscope_exporter.h.
+ *
+ * Queueing and retries come from the exporter helper: transport errors, 429 and 5xx are retried
+ * (Retry-After honoured); any other non-2xx status is a permanent failure whose message carries the
+ * response body. In ingest mode a batch is retried as a whole, so pprofs of it that were accepted
+ * before another one failed are sent again. */
+#include <openssl/evp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "exporters/otlp/otlp_exporter.h"
+#include "exporters/pyroscope/pyroscope_exporter.h"
+#include "exporters/pyroscope/series_exporter.h"
+
+typedef struct basic_auth_config {
+    char *username;
+    char *password;
+} basic_auth_config;
+
+typedef struct pyroscope_config {
+    pf_http_client_config client;
+    char *protocol;
+    char *tenant_id;
+    bool tenant_from_metadata;
+    basic_auth_config basic_auth;
+    char *bearer_token;
+    pf_strmap external_labels;
+    pf_exporter_helper_config helper;
+} pyroscope_config;
+
+static const char *const protocol_choices[] = {"push", "ingest", NULL};
+
+static const pf_cfg_entry basic_auth_cfg_map[] = {
+    {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(basic_auth_config, username),
+     .desc = "Basic auth user name."},
+    {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(basic_auth_config, password),
+     .flags = PF_CFG_SECRET, .desc = "Basic auth password."},
+    PF_CFG_END,
+};
+
+static const pf_cfg_entry pyroscope_cfg_map[] = {
+    PF_HTTP_CLIENT_CFG_ENTRIES(offsetof(pyroscope_config, client)),
+    {.type = PF_CFG_STRING, .name = "protocol", .def = "push", .offset = offsetof(pyroscope_config, protocol),
+     .choices = protocol_choices, .desc = "push (push.v1.PusherService/Push) or ingest (legacy /ingest)."},
+    {.type = PF_CFG_STRING, .name = "tenant_id", .offset = offsetof(pyroscope_config, tenant_id),
+     .desc = "Tenant sent in X-Scope-OrgID."},
+    {.type = PF_CFG_BOOL, .name = "tenant_from_metadata", .offset = offsetof(pyroscope_config, tenant_from_metadata),
+     .desc = "Take X-Scope-OrgID from the batch's tenant (as received); tenant_id when it has none."},
+    {.type = PF_CFG_SECTION, .name = "basic_auth", .offset = offsetof(pyroscope_config, basic_auth),
+     .sub = basic_auth_cfg_map, .desc = "HTTP basic authentication (username, password)."},
+    {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pyroscope_config, bearer_token),
+     .flags = PF_CFG_SECRET, .desc = "Sent as Authorization: Bearer <token>."},
+    {.type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = offsetof(pyroscope_config, external_labels),
+     .desc = "Labels added to every series (they replace labels of the same name)."},
+    PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(pyroscope_config, helper)),
+    PF_CFG_END,
+};
+
+static bool is_http_url(const char *s)
+{
+    return s && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) && strlen(s) > 8;
+}
+
+static bool pyroscope_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    const pyroscope_config *cfg = config;
+    if (!cfg->client.endpoint || !*cfg->client.endpoint) {
+        pf_cfg_errorf(err, node, path, "endpoint is required (for example http://localhost:4040)");
+        return false;
+    }
+    if (!is_http_url(cfg->client.endpoint)) {
+        pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", cfg->client.endpoint);
+        return false;
+    }
+    bool basic = cfg->basic_auth.username && *cfg->basic_auth.username;
+    if (basic && cfg->bearer_token && *cfg->bearer_token) {
+        pf_cfg_errorf(err, node, path, "basic_auth and bearer_token cannot both be set");
+        return false;
+    }
+    if (!basic && cfg->basic_auth.password && *cfg->basic_auth.password) {
+        pf_cfg_errorf(err, node, path, "basic_auth.password is set without basic_auth.username");
+        return false;
+    }
+    for (size_t i = 0; i < cfg->external_labels.n; i++)
+        if (!pf_label_name_valid(cfg->external_labels.keys[i]) || strncmp(cfg->external_labels.keys[i], "__", 2) == 0) {
+            pf_cfg_errorf(err, node, path,
+                          "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
+                          cfg->external_labels.keys[i]);
+            return false;
+        }
+    return true;
+}
+
+typedef struct pyroscope_exporter {
+    pf_series_exporter base; /* first: the helper's ctx */
+    const pyroscope_config *cfg;
+    bool ingest;
+    char *push_url;
+    char *authorization; /* full header value, NULL when none */
+    const char *compression; /* push body encoding; NULL = none */
+} pyroscope_exporter;
+
+/* The request headers every call carries: content type, tenant, authorization (+ Connect's
+ * protocol version for push). Returns how many were written into h[5]. */
+static size_t request_headers(const pyroscope_exporter *e, const pf_batch *b, const char *content_type,
+                              pf_http_header h[5])
+{
+    size_t n = 0;
+    h[n++] = (pf_http_header){"content-type", content_type};
+    const char *tenant = e->cfg->tenant_from_metadata ? pf_batch_meta_get(b, "tenant") : NULL;
+    if (!tenant || !*tenant) tenant = e->cfg->tenant_id;
+    if (tenant && *tenant) h[n++] = (pf_http_header){"x-scope-orgid", tenant};
+    if (e->authorization) h[n++] = (pf_http_header){"authorization", e->authorization};
+    if (!e->ingest) h[n++] = (pf_http_header){"connect-protocol-version", "1"};
+    return n;
+}
+
+/* 2xx → OK; transport errors, 429 and 5xx → retryable; other statuses → permanent. */
+static pf_status classify_reply(const pf_http_response *resp, const char *url, pf_error *err)
+{
+    if (resp->status == 0) {
+        pf_error_set(err, "POST %s: %s", url, resp->error);
+        return PF_RETRYABLE;
+    }
+    if (resp->status >= 200 && resp->status < 300) return PF_OK;
+    char excerpt[256];
+    pf_otlp_body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
+    pf_error_set(err, "POST %s: HTTP %d: %s", url, resp->status, excerpt);
+    if (resp->status == 429 || resp->status >= 500) {
+        err->retry_after_s = resp->retry_after_s;
+        return PF_RETRYABLE;
+    }
+    return PF_PERMANENT;
+}
+
+static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_pprofs *s, pf_export_attempt *attempt)
+{
+    pf_series_options opts = {.external_labels = &e->cfg->external_labels, .keep_reserved = pf_pyroscope_reserved_labels};
+    pf_error err = {0};
+    if (!pf_series_pprofs_build(b, &opts, s, err.msg, sizeof(err.msg))) {
+        pf_export_done(attempt, PF_PERMANENT, &err, 0);
+        return false;
+    }
+    pf_pyroscope_default_delta(s);
+    return true;
+}
+
+/* ---------------------------------------------------------------- push */
+
+static void on_push_reply(const pf_http_response *resp, void *data)
+{
+    pf_series_send send = *(pf_series_send *)data;
+    free(data);
+    pyroscope_exporter *e = (pyroscope_exporter *)send.exporter;
+    pf_error err = {0};
+    pf_status st = classify_reply(resp, e->push_url, &err);
+    pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
+}
+
+static void send_push(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+{
+    pf_series_pprofs s = {0};
+    if (!build_series(e, b, &s, attempt)) return;
+    if (!s.n) {
+        pf_export_done(attempt, PF_OK, NULL, 0);
+        return;
+    }
+    pf_buf body = {0};
+    pf_pyroscope_push_encode(&s, &body);
+    pf_series_pprofs_free(&s);
+    pf_http_header headers[5];
+    pf_http_call call = {
+        .method = "POST",
+        .url = e->push_url,
+        .headers = headers,
+        .n_headers = request_headers(e, b, "application/proto", headers),
+        .body = body.data,
+        .body_len = body.len,
+        .content_encoding = e->compression,
+        .timeout_ns = timeout_ns,
+    };
+    pf_http_client_send(e->base.client, &call, on_push_reply, pf_series_send_new(&e->base, attempt));
+    pf_buf_free(&body);
+}
+
+/* ---------------------------------------------------------------- ingest */
+
+/* The requests of one batch in ingest mode; the attempt finishes when the last one replied. */
+typedef struct ingest_fan {
+    pf_export_attempt *attempt;
+    size_t pending;
+    pf_status worst; /* RETRYABLE over PERMANENT over OK: a retry may still deliver */
+    pf_error err;
+    size_t bytes;
+} ingest_fan;
+
+typedef struct ingest_call {
+    ingest_fan *fan;
+    char *url;
+} ingest_call;
+
+static void ingest_finish_one(ingest_fan *fan)
+{
+    if (--fan->pending) return;
+    pf_export_done(fan->attempt, fan->worst, &fan->err, fan->worst == PF_OK ? fan->bytes : 0);
+    free(fan);
+}
+
+static void ingest_record(ingest_fan *fan, pf_status st, const pf_error *err)
+{
+    bool worse = st != PF_OK && (fan->worst == PF_OK || (st == PF_RETRYABLE && fan->worst == PF_PERMANENT));
+    if (!worse) return;
+    fan->worst = st;
+    fan->err = *err;
+}
+
+static void on_ingest_reply(const pf_http_response *resp, void *data)
+{
+    ingest_call *call = data;
+    pf_error err = {0};
+    pf_status st = classify_reply(resp, call->url, &err);
+    if (st == PF_OK) call->fan->bytes += resp->request_bytes;
+    ingest_record(call->fan, st, &err);
+    ingest_finish_one(call->fan);
+    free(call->url);
+    free(call);
+}
+
+static void send_ingest(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+{
+    pf_series_pprofs s = {0};
+    if (!build_series(e, b, &s, attempt)) return;
+    ingest_fan *fan = pf_xcalloc(1, sizeof(*fan));
+    fan->attempt = attempt;
+    fan->pending = 1; /* held until every request is started */
+    for (size_t i = 0; i < s.n; i++) {
+        pf_buf body = {0};
+        pf_error err = {0};
+        char *content_type = pf_pyroscope_ingest_body(&s.items[i], &body, err.msg, sizeof(err.msg));
+        if (!content_type) {
+            ingest_record(fan, PF_PERMANENT, &err);
+            pf_buf_free(&body);
+            continue;
+        }
+        ingest_call *call = pf_xmalloc(sizeof(*call));
+        *call = (ingest_call){fan, pf_pyroscope_ingest_url(e->cfg->client.endpoint, &s.items[i])};
+        pf_http_header headers[5];
+        pf_http_call req = {
+            .method = "POST",
+            .url = call->url,
+            .headers = headers,
+            .n_headers = request_headers(e, b, content_type, headers),
+            .body = body.data,
+            .body_len = body.len,
+            .timeout_ns = timeout_ns,
+        };
+        fan->pending++;
+        pf_http_client_send(e->base.client, &req, on_ingest_reply, call);
+        free(content_type);
+        pf_buf_free(&body);
+    }
+    pf_series_pprofs_free(&s);
+    ingest_finish_one(fan);
+}
+
+static void pyroscope_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+{
+    pyroscope_exporter *e = ctx;
+    if (pf_series_exporter_not_started(&e->base, attempt)) return;
+    if (e->ingest) send_ingest(e, b, timeout_ns, attempt);
+    else send_push(e, b, timeout_ns, attempt);
+}
+
+/* ---------------------------------------------------------------- component */
+
+static char *basic_authorization(const basic_auth_config *auth)
+{
+    char *plain = pf_xasprintf("%s:%s", auth->username, auth->password ? auth->password : "");
+    size_t n = strlen(plain);
+    char *out = pf_xmalloc(6 + 4 * ((n + 2) / 3) + 1);
+    memcpy(out, "Basic ", 6);
+    EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)n);
+    free(plain);
+    return out;
+}
+
+static void pyroscope_free(pf_series_exporter *base)
+{
+    pyroscope_exporter *e = (pyroscope_exporter *)base;
+    free(e->push_url);
+    free(e->authorization);
+    free(e);
+}
+
+static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
+{
+    (void)err;
+    const pyroscope_config *cfg = args->config;
+    pyroscope_exporter *e = pf_xcalloc(1, sizeof(*e));
+    e->cfg = cfg;
+    e->ingest = strcmp(cfg->protocol, "ingest") == 0;
+    size_t n = strlen(cfg->client.endpoint);
+    while (n > 0 && cfg->client.endpoint[n - 1] == '/') n--;
+    e->push_url = pf_xasprintf("%.*s%s", (int)n, cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH);
+    if (cfg->basic_auth.username && *cfg->basic_auth.username) e->authorization = basic_authorization(&cfg->basic_auth);
+    else if (cfg->bearer_token && *cfg->bearer_token) e->authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
+    const char *comp = cfg->client.compression;
+    e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
+    pf_series_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pyroscope_send, pyroscope_free);
+    return &e->base.base;
+}
+
+const pf_factory pf_exporter_pyroscope_factory = {
+    .type = "pyroscope",
+    .kind = PF_KIND_EXPORTER,
+    .stability = "alpha",
+    .description = "Sends profiles to Grafana Pyroscope (push.v1 Push, or the legacy /ingest API).",
+    .config_map = pyroscope_cfg_map,
+    .config_size = sizeof(pyroscope_config),
+    .validate = pyroscope_validate,
+    .create = pyroscope_create,
+};

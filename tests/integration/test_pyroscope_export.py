@@ -1,0 +1,247 @@
+"""test_pyroscope_export.py — the pyroscope exporter end to end: real Go profiles (tests/fixtures/pprof/go)
+go into proflow's otlp receiver, and a Python Pyroscope backend (servers/profile_backends.py, Python
+protobuf + `go tool pprof -raw`) records what arrives.
+
+Checked: series labels (__name__, service_name, sanitized resource attributes, external labels,
+__delta__), per-sample-type totals equal the fixtures', valid gzipped pprofs with ids 1..n, UUID
+sample IDs, tenant / basic-auth / Connect headers, tenant_from_metadata; the legacy /ingest mode
+(multipart file parts, name/from/until/spyName, sample_type_config); and the fault cases: 429 with
+Retry-After, 500, a slow server (timeout), a refused connection (server started late) are retried
+until everything arrives exactly once, a 400 is dropped and counted — all checked on the backend's
+final record and on proflow's /metrics."""
+import base64
+import os
+import re
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "lib"))
+sys.path.insert(0, os.path.join(HERE, "servers"))
+from harness import Proflow, free_port, metric, run_cli  # noqa: E402
+from otlp_feed import build_request, config, expected_sums, fixture_samples, post  # noqa: E402
+from profile_backends import PyroscopeServer  # noqa: E402
+
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+CPU_ATTRS = {"service.name": "checkout", "k8s.pod.name": "pod-1"}
+HEAP_ATTRS = {"service.name": "checkout"}
+RETRY = "retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}"
+
+
+def exporter_yaml(port, extra=""):
+    return f"pyroscope:\n    endpoint: http://127.0.0.1:{port}\n    {RETRY}\n{extra}"
+
+
+def start(server_port, extra=""):
+    """proflow with otlp (HTTP) → pyroscope; returns (proflow, receiver port, metrics port)."""
+    rport, mport = free_port(), free_port()
+    pf = Proflow(config(rport, mport, exporter_yaml(server_port, extra)), wait_ports=[rport, mport])
+    return pf, rport, mport
+
+
+def wait_metrics(pf, mport, predicate, timeout=60.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        m = pf.metrics(mport)
+        if predicate(m):
+            return m
+        time.sleep(0.1)
+    raise AssertionError(f"metrics never matched; last: {pf.metrics(mport)}\n{pf.logs()}")
+
+
+def sent(m):
+    return metric(m, "otelcol_exporter_sent_profile_samples", exporter="pyroscope")
+
+
+def failed(m):
+    return metric(m, "otelcol_exporter_send_failed_profile_samples", exporter="pyroscope")
+
+
+def retries(m):
+    return metric(m, "proflow_exporter_retries_total", exporter="pyroscope")
+
+
+def by_name(record):
+    return {s["labels"]["__name__"]: s for s in record["series"]}
+
+
+def assert_profile(profile, fixture):
+    assert profile["pprof_ok"], f"go tool pprof -raw rejected the {fixture} pprof"
+    assert profile["gzipped"] and profile["ids_sequential"], profile
+    assert profile["sums"] == expected_sums(fixture), f"{fixture}: {profile['sums']} != {expected_sums(fixture)}"
+
+
+def dumped(server, name):
+    return server.dump(os.path.join(tempfile.mkdtemp(prefix="pyroscope-backend-"), name + ".json"))
+
+
+def case_push_labels_totals_headers():
+    port = free_port()
+    server = PyroscopeServer(port)
+    extra = ("    tenant_id: acme\n    basic_auth: {username: alice, password: s3cret}\n"
+             "    external_labels: {cluster: eu1}\n")
+    try:
+        pf, rport, mport = start(port, extra)
+        with pf:
+            post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
+            total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
+            m = wait_metrics(pf, mport, lambda m: sent(m) == total)
+            assert failed(m) == 0
+        rec = dumped(server, "push")
+    finally:
+        server.stop()
+    series = by_name(rec)
+    assert sorted(series) == ["memory", "process_cpu"], rec["series"]
+    assert series["process_cpu"]["labels"] == {"__name__": "process_cpu", "service_name": "checkout",
+                                               "k8s_pod_name": "pod-1", "cluster": "eu1", "__delta__": "false"}
+    assert series["memory"]["labels"] == {"__name__": "memory", "service_name": "checkout", "cluster": "eu1",
+                                          "__delta__": "false"}
+    assert_profile(series["process_cpu"]["profiles"][0], "cpu.pb.gz")
+    assert_profile(series["memory"]["profiles"][0], "heap.pb.gz")
+    for s in rec["series"]:
+        assert len(s["profiles"]) == 1 and all(UUID.match(i) for i in s["ids"]), s["ids"]
+    assert rec["requests"] == 1, rec["requests"]
+    h = rec["headers"][0]
+    assert h["x-scope-orgid"] == "acme", h
+    assert h["authorization"] == "Basic " + base64.b64encode(b"alice:s3cret").decode(), h
+    assert h["content-type"] == "application/proto" and h["connect-protocol-version"] == "1", h
+
+
+def case_tenant_from_metadata():
+    port = free_port()
+    server = PyroscopeServer(port)
+    try:
+        pf, rport, mport = start(port, "    tenant_id: fallback\n    tenant_from_metadata: true\n")
+        with pf:
+            post(rport, build_request([("goroutine.pb.gz", {"service.name": "api"})]), {"X-Scope-OrgID": "team-a"})
+            post(rport, build_request([("goroutine.pb.gz", {"service.name": "api"})]))
+            wait_metrics(pf, mport, lambda m: sent(m) == 2 * fixture_samples("goroutine.pb.gz"))
+        rec = dumped(server, "tenant")
+    finally:
+        server.stop()
+    assert sorted(h["x-scope-orgid"] for h in rec["headers"]) == ["fallback", "team-a"], rec["headers"]
+    for s in rec["series"]:
+        assert_profile(s["profiles"][0], "goroutine.pb.gz")
+
+
+def case_faults_retried(script, extra=""):
+    port = free_port()
+    server = PyroscopeServer(port, script)
+    try:
+        pf, rport, mport = start(port, extra)
+        with pf:
+            post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
+            m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
+            assert failed(m) == 0, m
+        rec = dumped(server, "faults")
+        assert retries(m) == len(script), (rec["requests"], rec["headers"], m)
+    finally:
+        server.stop()
+    assert rec["requests"] == len(script) + 1, rec["requests"]
+    assert len(rec["series"]) == 1, rec["series"]
+    assert_profile(rec["series"][0]["profiles"][0], "cpu.pb.gz")
+
+
+def case_permanent_400():
+    port = free_port()
+    server = PyroscopeServer(port, ["400"])
+    try:
+        pf, rport, mport = start(port)
+        with pf:
+            post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
+            m = wait_metrics(pf, mport, lambda m: failed(m) == fixture_samples("cpu.pb.gz"))
+            assert sent(m) == 0, m
+            assert "bad labels" in pf.logs(), pf.logs()
+        rec = dumped(server, "permanent")
+    finally:
+        server.stop()
+    assert rec["requests"] == 1 and rec["series"] == [], rec
+
+
+def case_connection_refused_then_up():
+    port = free_port()
+    pf, rport, mport = start(port)
+    with pf:
+        post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
+        # The backend comes up only after proflow has retried against the closed port.
+        wait_metrics(pf, mport, lambda m: retries(m) >= 2)
+        server = PyroscopeServer(port)
+        try:
+            m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
+            assert failed(m) == 0, m
+            rec = dumped(server, "refused")
+        finally:
+            server.stop()
+    assert len(rec["series"]) == 1, rec
+    assert_profile(rec["series"][0]["profiles"][0], "cpu.pb.gz")
+
+
+def case_ingest():
+    port = free_port()
+    server = PyroscopeServer(port)
+    try:
+        pf, rport, mport = start(port, "    protocol: ingest\n    external_labels: {cluster: eu1}\n")
+        with pf:
+            post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
+            total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
+            wait_metrics(pf, mport, lambda m: sent(m) == total)
+        rec = dumped(server, "ingest")
+    finally:
+        server.stop()
+    uploads = {u["query"]["name"]: u for u in rec["uploads"]}
+    assert set(uploads) == {"checkout{cluster=eu1}", "checkout{cluster=eu1,k8s_pod_name=pod-1}"}, sorted(uploads)
+    cpu, heap = uploads["checkout{cluster=eu1,k8s_pod_name=pod-1}"], uploads["checkout{cluster=eu1}"]
+    for u, fixture in ((cpu, "cpu.pb.gz"), (heap, "heap.pb.gz")):
+        assert u["parts"] == {"profile": "profile", "sample_type_config": "sample_type_config"}, u["parts"]
+        assert u["query"]["spyName"] == "proflow" and "format" not in u["query"], u["query"]
+        assert int(u["query"]["from"]) <= int(u["query"]["until"]), u["query"]
+        assert_profile(u["profile"], fixture)
+        assert sorted(u["sample_type_config"]) == sorted(t.split("/")[0] for t in expected_sums(fixture))
+    assert cpu["sample_type_config"]["cpu"]["sampled"] is True
+    assert heap["sample_type_config"]["inuse_space"] == {"units": "bytes", "aggregation": "average",
+                                                         "display-name": "inuse_space"}
+    assert all(h["content-type"].startswith("multipart/form-data; boundary=") for h in rec["headers"])
+
+
+def case_config_errors():
+    bad = {
+        "    tenant_id: x\n": "endpoint is required",
+        "    endpoint: localhost:4040\n": "must be an http:// or https:// URL",
+        "    endpoint: http://x:4040\n    bearer_token: t\n    basic_auth: {username: u}\n": "cannot both be set",
+        "    endpoint: http://x:4040\n    external_labels: {\"bad-name\": v}\n": "\"bad-name\" is not a valid label name",
+        "    endpoint: http://x:4040\n    protocol: grpc\n": "protocol",
+    }
+    for exporter, message in bad.items():
+        path = os.path.join(tempfile.mkdtemp(prefix="pyroscope-config-"), "config.yaml")
+        with open(path, "w") as f:
+            f.write(config(free_port(), free_port(), "pyroscope:\n" + exporter))
+        r = run_cli("validate", "--config", path)
+        assert r.returncode == 1 and message in r.stderr, (exporter, r.returncode, r.stderr)
+
+
+def main():
+    cases = [
+        ("config errors", case_config_errors),
+        ("push: labels, totals, headers", case_push_labels_totals_headers),
+        ("push: tenant_from_metadata", case_tenant_from_metadata),
+        ("push: 429 Retry-After and 500 retried", lambda: case_faults_retried(["429:1", "500"])),
+        ("push: slow server times out, retried", lambda: case_faults_retried(["slow:3"], "    timeout: 1s\n")),
+        ("push: 400 is permanent", case_permanent_400),
+        ("push: connection refused until the server starts", case_connection_refused_then_up),
+        ("ingest: multipart upload", case_ingest),
+    ]
+    failed_cases = 0
+    for name, fn in cases:
+        try:
+            fn()
+            print(f"ok   {name}")
+        except AssertionError as e:
+            failed_cases += 1
+            print(f"FAIL {name}: {e}")
+    print(f"{len(cases) - failed_cases} passed, {failed_cases} failed")
+    return 1 if failed_cases else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
