@@ -114,11 +114,15 @@ bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_prof
 size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data);
 
 /* ---- validation at the edge ---- */
-/* Checks every dictionary index used anywhere in the request is in range, table entry 0 exists,
- * stacks reference valid locations etc. Returns true when valid; otherwise writes a message naming
- * the first problem (e.g. "resource_profiles[0].scope_profiles[0].profiles[2].samples[5].stack_index
- * 91 out of range (stack_table has 40 entries)"). Receivers call it once so later stages can trust
- * every index. Missing zero entries in empty tables are added (a writable batch is required). */
-bool pf_batch_validate(pf_batch *b, char *err, size_t err_len);
+/* Checks every dictionary index used anywhere in the request is in range, stacks reference valid
+ * locations etc., and adds the zero entry to empty tables (the batch must be writable). Messages name
+ * the exact field, e.g. "resource_profiles[0].scope_profiles[0].profiles[2].samples[5].stack_index 91
+ * out of range (stack_table has 40 entries)". Receivers call it once so later stages can trust every
+ * index.
+ * With rejected_profiles == NULL any problem fails the whole request. Otherwise a problem inside one
+ * profile removes just that profile (OTLP partial success): *rejected_profiles counts them and err
+ * holds the first message; the call fails only for request-level problems (dictionary, resource or
+ * scope attributes) or when no valid profile is left. */
+bool pf_batch_validate(pf_batch *b, size_t *rejected_profiles, char *err, size_t err_len);
 
 #endif

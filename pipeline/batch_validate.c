@@ -147,9 +147,45 @@ static void add_missing_zero_entries(pf_batch *b)
 #undef ZERO_IF_EMPTY
 }
 
-bool pf_batch_validate(pf_batch *b, char *err, size_t err_len)
+typedef struct profile_check {
+    vctx *v;
+    char where[200];
+    bool strict;
+    size_t rejected, total;
+    bool failed;      /* strict mode: first failure ends the walk */
+    bool have_message;
+} profile_check;
+
+static bool keep_valid_profile(pf_batch *b, const pf_profile_ref *ref, void *data)
+{
+    (void)b;
+    profile_check *pc = data;
+    pc->total++;
+    if (pc->failed) return true;
+    snprintf(pc->where, sizeof pc->where, "resource_profiles[%zu].scope_profiles[%zu].profiles[%zu]", ref->rp_index,
+             ref->sp_index, ref->profile_index);
+    if (pc->have_message) {
+        /* Keep the first message: check into a scratch buffer. */
+        char scratch[512];
+        vctx v2 = {pc->v->d, scratch, sizeof scratch};
+        if (check_profile(&v2, ref->profile, pc->where)) return true;
+    } else if (check_profile(pc->v, ref->profile, pc->where)) {
+        return true;
+    } else {
+        pc->have_message = true;
+    }
+    if (pc->strict) {
+        pc->failed = true;
+        return true;
+    }
+    pc->rejected++;
+    return false;
+}
+
+bool pf_batch_validate(pf_batch *b, size_t *rejected_profiles, char *err, size_t err_len)
 {
     add_missing_zero_entries(b);
+    if (rejected_profiles) *rejected_profiles = 0;
     vctx v = {b->req->dictionary, err, err_len};
     if (!check_dictionary(&v)) return false;
     char where[200];
@@ -165,11 +201,14 @@ bool pf_batch_validate(pf_batch *b, char *err, size_t err_len)
                 snprintf(where, sizeof where, "resource_profiles[%zu].scope_profiles[%zu].scope.attributes", r, s);
                 if (!check_kvs(&v, sp->scope->attributes, sp->scope->n_attributes, where)) return false;
             }
-            for (size_t p = 0; p < sp->n_profiles; p++) {
-                snprintf(where, sizeof where, "resource_profiles[%zu].scope_profiles[%zu].profiles[%zu]", r, s, p);
-                if (!check_profile(&v, sp->profiles[p], where)) return false;
-            }
         }
     }
-    return true;
+    profile_check pc = {.v = &v, .strict = rejected_profiles == NULL};
+    if (pc.strict) {
+        pf_batch_foreach_profile(b, keep_valid_profile, &pc);
+        return !pc.failed;
+    }
+    pf_batch_filter_profiles(b, keep_valid_profile, &pc);
+    *rejected_profiles = pc.rejected;
+    return pc.rejected == 0 || pc.rejected < pc.total;
 }

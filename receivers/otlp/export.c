@@ -27,6 +27,7 @@ typedef struct export_result {
     int grpc_status;
     uint32_t retry_after_s;
     char message[600];
+    size_t rejected_profiles; /* accepted with partial_success: profiles dropped as invalid */
 } export_result;
 
 static void result_set(export_result *res, int http_status, int grpc_status, const char *fmt, const char *detail)
@@ -87,20 +88,29 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
         return;
     }
     size_t samples = pf_batch_sample_count(b);
-    if (!pf_batch_validate(b, err, sizeof(err))) {
+    size_t rejected = 0;
+    if (!pf_batch_validate(b, &rejected, err, sizeof(err))) {
         pf_batch_unref(b);
         pf_metric_add(t->refused, (double)samples);
         result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid ExportProfilesServiceRequest: %s", err);
         return;
+    }
+    if (rejected) {
+        /* Invalid profiles were dropped; the rest goes on and the client learns through partial_success. */
+        size_t kept = pf_batch_sample_count(b);
+        pf_metric_add(t->refused, (double)(samples - kept));
+        samples = kept;
+        res->rejected_profiles = rejected;
     }
     attach_metadata(t, b, req);
     pf_error perr = {{0}, 0};
     pf_status st = pf_consumer_consume(r->next, b, &perr);
     if (st == PF_OK) {
         pf_metric_add(t->accepted, (double)samples);
-        result_set(res, 200, PF_GRPC_OK, "%s", "");
+        result_set(res, 200, PF_GRPC_OK, "%s", res->rejected_profiles ? err : "");
         return;
     }
+    res->rejected_profiles = 0;
     pf_metric_add(t->refused, (double)samples);
     const char *why = perr.msg[0] ? perr.msg : "refused by the pipeline";
     if (st == PF_RETRYABLE) {
@@ -109,6 +119,24 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
     } else {
         result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "%s", why);
     }
+}
+
+/* ExportProfilesServiceResponse, with partial_success when invalid profiles were dropped. */
+static void encode_response(const export_result *res, bool json, pf_buf *out)
+{
+    otlp_response resp = OTLP_RESPONSE_INIT;
+    otlp_partial_success partial = OTLP_PARTIAL_SUCCESS_INIT;
+    if (res->rejected_profiles) {
+        partial.rejected_profiles = (int64_t)res->rejected_profiles;
+        partial.error_message = (char *)res->message;
+        resp.partial_success = &partial;
+    }
+    if (json) {
+        pf_pbjson_encode(&resp.base, out);
+        return;
+    }
+    pf_buf_reserve(out, protobuf_c_message_get_packed_size(&resp.base));
+    out->len += protobuf_c_message_pack(&resp.base, (uint8_t *)out->data + out->len);
 }
 
 static void log_refusal(otlp_transport *t, const pf_http_request *req, const export_result *res)
@@ -138,10 +166,10 @@ void otlp_grpc_export(pf_http_request *req, void *data)
         pf_grpc_respond(req, res.grpc_status, res.message, NULL, 0);
         return;
     }
-    otlp_response resp = OTLP_RESPONSE_INIT;
-    uint8_t packed[64];
-    size_t n = protobuf_c_message_pack(&resp.base, packed);
-    pf_grpc_respond(req, PF_GRPC_OK, NULL, packed, n);
+    pf_buf payload = {0};
+    encode_response(&res, false, &payload);
+    pf_grpc_respond(req, PF_GRPC_OK, NULL, payload.data, payload.len);
+    pf_buf_free(&payload);
 }
 
 /* ---------------------------------------------------------------- HTTP */
@@ -279,14 +307,8 @@ void otlp_http_export(pf_http_request *req, void *data)
         http_error(&a, &res);
         return;
     }
-    otlp_response resp = OTLP_RESPONSE_INIT;
     pf_buf payload = {0};
-    if (a.format == FORMAT_JSON) {
-        pf_pbjson_encode(&resp.base, &payload);
-    } else {
-        uint8_t packed[64];
-        pf_buf_append(&payload, packed, protobuf_c_message_pack(&resp.base, packed));
-    }
+    encode_response(&res, a.format == FORMAT_JSON, &payload);
     http_reply(&a, 200, &payload, 0);
     pf_buf_free(&payload);
 }

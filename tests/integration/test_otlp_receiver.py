@@ -94,6 +94,16 @@ service:
                     assert e.code() == code, (e.code(), e.details())
                     assert what in e.details(), e.details()
             refused["grpc"] += 4
+            # One valid and one invalid profile: the valid one is taken, the client hears of the other.
+            mixed = make_request(3)
+            broken = mixed.resource_profiles[0].scope_profiles[0].profiles.add(time_unix_nano=1)
+            broken.sample_type.type_strindex = 1
+            broken.samples.add(stack_index=77).values.append(1)
+            resp = stub.Export(mixed, timeout=30)
+            assert resp.partial_success.rejected_profiles == 1, resp
+            assert "profiles[1].samples[0].stack_index 77 out of range" in resp.partial_success.error_message, resp
+            accepted["grpc"] += 3
+            refused["grpc"] += 1
             raw = ch.unary_unary(EXPORT)
             try:
                 raw(b"\xff\xff\xff", timeout=30)

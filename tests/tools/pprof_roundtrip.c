@@ -42,7 +42,7 @@ static int from_otlp(const char *in_path, const char *prefix)
     }
     char err[512];
     pf_batch *b = pf_batch_decode((const uint8_t *)in.data, in.len);
-    if (!b || !pf_batch_validate(b, err, sizeof(err))) {
+    if (!b || !pf_batch_validate(b, NULL, err, sizeof(err))) {
         fprintf(stderr, "%s: not a valid OTLP request: %s\n", in_path, b ? err : "decode failed");
         return 1;
     }
@@ -91,7 +91,7 @@ int main(int argc, char **argv)
     pf_buf wire = {0};
     pf_batch_pack(built, &wire);
     pf_batch *b = pf_batch_decode((const uint8_t *)wire.data, wire.len);
-    if (!b || !pf_batch_validate(b, err, sizeof(err))) {
+    if (!b || !pf_batch_validate(b, NULL, err, sizeof(err))) {
         fprintf(stderr, "OTLP request does not decode/validate: %s\n", b ? err : "decode failed");
         return 1;
     }

@@ -102,7 +102,7 @@ static void test_pack_decode_round_trip_and_reindex(void **state)
     pf_batch *d = pf_batch_decode((const uint8_t *)buf.data, buf.len);
     assert_non_null(d);
     char err[256];
-    assert_true(pf_batch_validate(d, err, sizeof err));
+    assert_true(pf_batch_validate(d, NULL, err, sizeof err));
     /* Interning into a decoded batch finds the existing entries. */
     size_t nstr = d->req->dictionary->n_string_table;
     assert_int_equal(pf_dict_string(d, "main.go"), pf_dict_string(b, "main.go"));
@@ -120,14 +120,40 @@ static void test_validate_names_bad_index(void **state)
     pf_batch *b = build_sample_batch();
     b->req->resource_profiles[0]->scope_profiles[0]->profiles[0]->samples[1]->stack_index = 91;
     char err[256];
-    assert_false(pf_batch_validate(b, err, sizeof err));
+    assert_false(pf_batch_validate(b, NULL, err, sizeof err));
     assert_non_null(strstr(err, "resource_profiles[0].scope_profiles[0].profiles[0].samples[1].stack_index 91 out of range"));
     pf_batch_unref(b);
 
     b = build_sample_batch();
     b->req->dictionary->function_table[1]->name_strindex = 9999;
-    assert_false(pf_batch_validate(b, err, sizeof err));
+    assert_false(pf_batch_validate(b, NULL, err, sizeof err));
     assert_non_null(strstr(err, "dictionary.function_table[1].name_strindex 9999"));
+    pf_batch_unref(b);
+}
+
+static void test_validate_drops_only_invalid_profiles(void **state)
+{
+    (void)state;
+    pf_batch *b = build_sample_batch();
+    otlp_scope_profiles *sp = b->req->resource_profiles[0]->scope_profiles[0];
+    /* A second, broken profile next to the valid one. */
+    otlp_profile *bad = pf_batch_add_profile(b, sp);
+    bad->n_samples = 1;
+    bad->samples = pf_arena_alloc(b->arena, sizeof(otlp_sample *));
+    bad->samples[0] = pf_arena_alloc(b->arena, sizeof(otlp_sample));
+    *bad->samples[0] = (otlp_sample)OTLP_SAMPLE_INIT;
+    bad->samples[0]->stack_index = 4242;
+    size_t rejected = 99;
+    char err[256];
+    assert_true(pf_batch_validate(b, &rejected, err, sizeof err));
+    assert_int_equal(rejected, 1);
+    assert_non_null(strstr(err, "profiles[1].samples[0].stack_index 4242 out of range"));
+    assert_int_equal(pf_batch_profile_count(b), 1);
+    assert_int_equal(pf_batch_sample_count(b), 2);
+    /* Nothing valid left: the whole request fails. */
+    b->req->resource_profiles[0]->scope_profiles[0]->profiles[0]->samples[0]->stack_index = -1;
+    assert_false(pf_batch_validate(b, &rejected, err, sizeof err));
+    assert_int_equal(rejected, 1);
     pf_batch_unref(b);
 }
 
@@ -180,6 +206,7 @@ int main(void)
         cmocka_unit_test(test_interning_dedupes),
         cmocka_unit_test(test_pack_decode_round_trip_and_reindex),
         cmocka_unit_test(test_validate_names_bad_index),
+        cmocka_unit_test(test_validate_drops_only_invalid_profiles),
         cmocka_unit_test(test_decode_garbage_fails),
         cmocka_unit_test(test_clone_and_writable),
         cmocka_unit_test(test_filter_removes_empty_containers),

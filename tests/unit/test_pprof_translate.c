@@ -127,7 +127,7 @@ static pf_batch *import(pf_arena *a, const pf_buf *bytes, const char *name)
     assert_true(pf_pprof_parse(a, bytes->data, bytes->len, PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err)));
     pf_batch *b = pf_batch_new();
     pf_pprof_to_otlp(b, pf_batch_add_resource(b), &pp, name);
-    assert_true(pf_batch_validate(b, err, sizeof(err)));
+    assert_true(pf_batch_validate(b, NULL, err, sizeof(err)));
     return b;
 }
 
@@ -487,7 +487,7 @@ static void profiles_of_a_scope_are_grouped(void **state)
     hand_sample(b, hand_profile(b, sp, "wall", "nanoseconds", 1000), "a", NULL, 0, 4); /* timestamps only */
     hand_sample(b, hand_profile(b, sp, "cpu", "nanoseconds", 1000), "c", &v7, 1, 0);
     char err[256] = "";
-    assert_true(pf_batch_validate(b, err, sizeof(err)));
+    assert_true(pf_batch_validate(b, NULL, err, sizeof(err)));
 
     pf_pprof_items items = {0};
     assert_true(pf_pprof_from_batch(b, &items, err, sizeof(err)));

@@ -160,7 +160,7 @@ static void forms_free(forms *f)
 static void assert_minimal_and_valid(pf_batch *b)
 {
     char err[512];
-    if (!pf_batch_validate(b, err, sizeof(err))) fail_msg("invalid: %s", err);
+    if (!pf_batch_validate(b, NULL, err, sizeof(err))) fail_msg("invalid: %s", err);
     const otlp_dictionary *d = b->req->dictionary;
     char **s = malloc((d->n_string_table + 1) * sizeof(char *));
     memcpy(s, d->string_table, d->n_string_table * sizeof(char *));

@@ -174,7 +174,7 @@ static void test_series_relabel(void **state)
     assert_string_equal(sample_attr(b, s3, "thread"), "gc");
 
     char err[512];
-    assert_true(pf_batch_validate(b, err, sizeof(err)));
+    assert_true(pf_batch_validate(b, NULL, err, sizeof(err)));
     pf_batch_unref(b);
     extern const pf_factory pf_processor_relabel_factory;
     pf_cfg_release(pf_processor_relabel_factory.config_map, &cfg);

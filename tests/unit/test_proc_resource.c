@@ -107,7 +107,7 @@ static void test_actions(void **state)
     assert_string_equal(prof_value(out, op, "keep"), "y");
     assert_null(prof_value(out, op, "gone"));
     char verr[256];
-    assert_true(pf_batch_validate(out, verr, sizeof(verr)));
+    assert_true(pf_batch_validate(out, NULL, verr, sizeof(verr)));
     pf_batch_unref(out);
     c->ops->destroy(c);
     pf_cfg_release(pf_processor_resource_factory.config_map, &cfg);
