@@ -1,0 +1,242 @@
+/* api_json.c — parsing and rendering of the sampling control API's JSON (see api_json.h). Every
+ * rejection names the offending field so a 400 tells the caller what to fix. */
+#include "processors/sampling/api_json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config/config_map.h"
+#include "pipeline/xalloc.h"
+#include "processors/sampling/hash.h"
+
+static void strmap_add(pf_strmap *m, const char *key, const char *value)
+{
+    m->keys = pf_xrealloc(m->keys, (m->n + 1) * sizeof(char *));
+    m->values = pf_xrealloc(m->values, (m->n + 1) * sizeof(char *));
+    m->keys[m->n] = pf_xstrdup(key);
+    m->values[m->n] = pf_xstrdup(value);
+    m->n++;
+}
+
+static json_t *load_object(const void *body, size_t len, char *err, size_t err_len)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, 0, &jerr);
+    if (!root) {
+        snprintf(err, err_len, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+        return NULL;
+    }
+    if (!json_is_object(root)) {
+        snprintf(err, err_len, "the body must be a JSON object");
+        json_decref(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* An object of strings into a map; `what` names it in errors. */
+static bool parse_string_map(json_t *obj, const char *what, pf_strmap *out, char *err, size_t err_len)
+{
+    if (!json_is_object(obj)) {
+        snprintf(err, err_len, "%s must be an object of label names to strings", what);
+        return false;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(obj, key, value) {
+        if (!json_is_string(value)) {
+            snprintf(err, err_len, "%s.%s must be a string", what, key);
+            return false;
+        }
+        strmap_add(out, key, json_string_value(value));
+    }
+    return true;
+}
+
+static bool parse_probability(json_t *v, double *out, char *err, size_t err_len)
+{
+    if (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1 || isnan(json_number_value(v))) {
+        snprintf(err, err_len, "probability must be a number between 0 and 1");
+        return false;
+    }
+    *out = json_number_value(v);
+    return true;
+}
+
+/* A non-negative integer, or (bytes only) a size string like "1MiB". */
+static bool parse_rate(json_t *v, const char *name, bool size_strings, int64_t *out, char *err, size_t err_len)
+{
+    if (json_is_integer(v) && json_integer_value(v) >= 0) {
+        *out = json_integer_value(v);
+        return true;
+    }
+    if (size_strings && json_is_string(v) && pf_parse_size(json_string_value(v), out) && *out >= 0) return true;
+    snprintf(err, err_len, "%s must be a non-negative integer%s (0 = unlimited)", name,
+             size_strings ? " or a size like \"1MiB\"" : "");
+    return false;
+}
+
+static bool parse_duration_field(json_t *v, int64_t max_ns, int64_t *out, char *err, size_t err_len)
+{
+    if (!json_is_string(v) || !pf_parse_duration(json_string_value(v), out) || *out <= 0) {
+        snprintf(err, err_len, "duration must be a positive duration string like \"10m\"");
+        return false;
+    }
+    if (*out > max_ns) {
+        snprintf(err, err_len, "duration %s exceeds max_override_duration (%" PRId64 "s)", json_string_value(v),
+                 max_ns / 1000000000);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_override_field(const char *key, json_t *v, int64_t max_duration_ns, override_request *out, char *err,
+                                 size_t err_len)
+{
+    if (strcmp(key, "match") == 0) return parse_string_map(v, "match", &out->match, err, err_len);
+    if (strcmp(key, "probability") == 0) return parse_probability(v, &out->limits.probability, err, err_len);
+    if (strcmp(key, "max_profiles_per_minute") == 0)
+        return parse_rate(v, key, false, &out->limits.max_profiles_per_minute, err, err_len);
+    if (strcmp(key, "max_bytes_per_second") == 0)
+        return parse_rate(v, key, true, &out->limits.max_bytes_per_second, err, err_len);
+    if (strcmp(key, "duration") == 0) return parse_duration_field(v, max_duration_ns, &out->duration_ns, err, err_len);
+    snprintf(err, err_len,
+             "unknown field \"%s\" (expected match, probability, max_profiles_per_minute, max_bytes_per_second, duration)",
+             key);
+    return false;
+}
+
+bool override_request_parse(const void *body, size_t len, const sampling_limits *defaults, int64_t default_duration_ns,
+                            int64_t max_duration_ns, override_request *out, char *err, size_t err_len)
+{
+    *out = (override_request){.limits = *defaults,
+                              .duration_ns = default_duration_ns < max_duration_ns ? default_duration_ns : max_duration_ns};
+    json_t *root = load_object(body, len, err, err_len);
+    if (!root) return false;
+    bool ok = true;
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        if (!(ok = parse_override_field(key, v, max_duration_ns, out, err, err_len))) break;
+    }
+    if (ok && out->match.n == 0) {
+        snprintf(err, err_len, "match is required: an object of series labels, e.g. {\"service_name\": \"checkout\"}");
+        ok = false;
+    }
+    json_decref(root);
+    return ok;
+}
+
+void override_request_free(override_request *r)
+{
+    pf_strmap_free(&r->match);
+}
+
+json_t *override_to_json(const sampling_override *o, const char *processor, uint64_t now_ms)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%" PRIu64, o->id);
+    json_t *match = json_object();
+    for (size_t i = 0; i < o->match.n; i++) json_object_set_new(match, o->match.keys[i], json_string(o->match.values[i]));
+    json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:f, s:I, s:I, s:f, s:I, s:I}", "id", id, "processor", processor,
+                          "source", o->source, "match", match, "probability", o->limits.probability,
+                          "max_profiles_per_minute", (json_int_t)o->limits.max_profiles_per_minute,
+                          "max_bytes_per_second", (json_int_t)o->limits.max_bytes_per_second, "expires_in_seconds",
+                          o->expires_ms > now_ms ? (double)(o->expires_ms - now_ms) / 1000.0 : 0.0, "kept",
+                          (json_int_t)o->kept, "dropped", (json_int_t)o->dropped);
+    if (o->fingerprint) json_object_set_new(j, "fingerprint", json_string(o->fingerprint));
+    return j;
+}
+
+/* Stable stand-in for a missing fingerprint: a hash of the sorted label pairs. */
+static char *labels_fingerprint(const pf_strmap *labels)
+{
+    pf_labels sorted = {0};
+    for (size_t i = 0; i < labels->n; i++) pf_labels_set(&sorted, labels->keys[i], labels->values[i]);
+    uint64_t h = SAMPLING_FNV_OFFSET;
+    for (size_t i = 0; i < sorted.n; i++) {
+        h = sampling_fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
+        h = sampling_fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
+    }
+    pf_labels_free(&sorted);
+    return pf_xasprintf("%016" PRIx64, sampling_mix64(h));
+}
+
+static bool parse_status(json_t *v, const char *what, bool *firing, char *err, size_t err_len)
+{
+    const char *s = json_string_value(v);
+    if (s && strcmp(s, "firing") == 0) *firing = true;
+    else if (s && strcmp(s, "resolved") == 0) *firing = false;
+    else {
+        snprintf(err, err_len, "%s must be \"firing\" or \"resolved\"", what);
+        return false;
+    }
+    return true;
+}
+
+static bool parse_alert(json_t *a, size_t i, bool group_firing, bool have_group_status, alert *out, char *err,
+                        size_t err_len)
+{
+    char what[64];
+    if (!json_is_object(a)) {
+        snprintf(err, err_len, "alerts[%zu] must be an object", i);
+        return false;
+    }
+    json_t *status = json_object_get(a, "status");
+    out->firing = group_firing;
+    snprintf(what, sizeof(what), "alerts[%zu].status", i);
+    if (status && !parse_status(status, what, &out->firing, err, err_len)) return false;
+    if (!status && !have_group_status) {
+        snprintf(err, err_len, "alerts[%zu] has no status and the notification has none either", i);
+        return false;
+    }
+    snprintf(what, sizeof(what), "alerts[%zu].labels", i);
+    json_t *labels = json_object_get(a, "labels");
+    if (!labels || !parse_string_map(labels, what, &out->labels, err, err_len)) {
+        if (!labels) snprintf(err, err_len, "%s is required", what);
+        return false;
+    }
+    json_t *fp = json_object_get(a, "fingerprint");
+    if (fp && !json_is_string(fp)) {
+        snprintf(err, err_len, "alerts[%zu].fingerprint must be a string", i);
+        return false;
+    }
+    out->fingerprint = fp && json_string_length(fp) ? pf_xstrdup(json_string_value(fp)) : labels_fingerprint(&out->labels);
+    return true;
+}
+
+bool alertmanager_parse(const void *body, size_t len, alert_list *out, char *err, size_t err_len)
+{
+    *out = (alert_list){0};
+    json_t *root = load_object(body, len, err, err_len);
+    if (!root) return false;
+    bool ok = true, group_firing = false;
+    json_t *status = json_object_get(root, "status");
+    if (status) ok = parse_status(status, "status", &group_firing, err, err_len);
+    json_t *alerts = json_object_get(root, "alerts");
+    if (ok && !json_is_array(alerts)) {
+        snprintf(err, err_len, "alerts must be an array (is this an Alertmanager webhook notification?)");
+        ok = false;
+    }
+    if (ok) {
+        out->items = pf_xcalloc(json_array_size(alerts) + 1, sizeof(alert));
+        for (size_t i = 0; ok && i < json_array_size(alerts); i++) {
+            out->n++;
+            ok = parse_alert(json_array_get(alerts, i), i, group_firing, status != NULL, &out->items[i], err, err_len);
+        }
+    }
+    json_decref(root);
+    return ok;
+}
+
+void alert_list_free(alert_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].fingerprint);
+        pf_strmap_free(&l->items[i].labels);
+    }
+    free(l->items);
+    *l = (alert_list){0};
+}
