@@ -129,7 +129,7 @@ static bool json_to_uint(decoder *d, const json_t *v, uint64_t max, uint64_t *ou
         x = (unsigned long long)r;
     } else {
         /* Negative numbers and non-numbers: the signed parser gives the right message. */
-        int64_t negative;
+        int64_t negative = 0;
         if (!json_to_int(d, v, INT64_MIN, INT64_MAX, &negative)) return false;
         if (negative < 0) return fail(d, "%lld out of range [0, %llu]", (long long)negative, (unsigned long long)max);
         x = (unsigned long long)negative;
@@ -318,7 +318,7 @@ static bool decode_message(decoder *d, const ProtobufCMessageDescriptor *desc, c
     *out = m;
     for (unsigned i = 0; i < desc->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &desc->fields[i];
-        const json_t *v;
+        const json_t *v = NULL;
         char json_name[PF_PBJSON_NAME_MAX];
         pf_pbjson_json_name(f->name, json_name);
         size_t saved = path_push_name(d, json_name);
