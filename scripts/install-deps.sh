@@ -22,10 +22,17 @@ TEST_PKGS=(
   openssl zstd                       # throwaway test certificates; zstd-encoded request bodies
   python3 python3-grpcio python3-protobuf python3-grpc-tools   # real gRPC peers
   golang-go                          # go tool pprof, Go net/http/pprof targets
+  openjdk-17-jdk-headless            # java/javac/jfr: real JFR recordings for the pyroscope receiver
 )
+# The real @pyroscope/nodejs SDK needs Node.js + npm (scripts/install-test-peers.sh). Machines that
+# already ship a Node.js keep it; only a machine without one gets Debian's.
+NODE_PKGS=(nodejs npm)
 
 want=("${BUILD_PKGS[@]}")
-if [ "${1:-}" != "--build-only" ]; then want+=("${TEST_PKGS[@]}"); fi
+if [ "${1:-}" != "--build-only" ]; then
+  want+=("${TEST_PKGS[@]}")
+  command -v npm >/dev/null 2>&1 || want+=("${NODE_PKGS[@]}")
+fi
 
 missing=()
 for p in "${want[@]}"; do

@@ -35,6 +35,13 @@ typedef enum pf_pyro_format {
     PF_PYRO_FORMAT_SPEEDSCOPE, /* recognised, not supported: 415 */
 } pf_pyro_format;
 
+typedef enum pf_pyro_status {
+    PF_PYRO_OK = 0,
+    PF_PYRO_BAD_REQUEST,       /* 400: malformed body, query or name */
+    PF_PYRO_UNSUPPORTED_MEDIA, /* 415: format/content type proflow does not decode (trie, tree, speedscope) */
+    PF_PYRO_TOO_LARGE,         /* 413: decompressed body above max_decompressed */
+} pf_pyro_status;
+
 typedef struct pf_pyro_query {
     const char *name;        /* the whole app name before '{', e.g. "my.app.cpu" */
     pf_pyro_labels labels;   /* the {k=v,...} part, in order, without __name__ */
@@ -49,13 +56,10 @@ typedef struct pf_pyro_query {
 /* Parses a raw (still percent-encoded) query string, without the leading '?'. Missing from/until
  * default to now. False with a message naming the parameter and the problem. */
 bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen);
-
-typedef enum pf_pyro_status {
-    PF_PYRO_OK = 0,
-    PF_PYRO_BAD_REQUEST,       /* 400: malformed body, query or name */
-    PF_PYRO_UNSUPPORTED_MEDIA, /* 415: format/content type proflow does not decode (trie, tree, speedscope) */
-    PF_PYRO_TOO_LARGE,         /* 413: decompressed body above max_decompressed */
-} pf_pyro_status;
+/* The same, saying which answer a failure deserves: PF_PYRO_UNSUPPORTED_MEDIA (415) for a `format`
+ * value nobody knows, PF_PYRO_BAD_REQUEST (400) for everything else. */
+pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err,
+                                          size_t errlen);
 
 /* One decoded series: a pprof Profile plus the labels Pyroscope would store it under
  * (__name__, __delta__="false", pyroscope_spy, service_name or app_name, jfr_event, user labels). */

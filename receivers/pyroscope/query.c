@@ -144,7 +144,8 @@ static bool parse_sample_rate(const char *v, uint32_t *out, char *err, size_t er
     return true;
 }
 
-bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen)
+pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err,
+                                          size_t errlen)
 {
     static const char *const units[] = {"samples", "objects", "goroutines", "bytes", "lock_nanoseconds",
                                         "lock_samples", NULL};
@@ -152,21 +153,21 @@ bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, cha
     memset(out, 0, sizeof(*out));
     raw_params p;
     if (!split_query(query, &p, a, err, errlen))
-        return false;
+        return PF_PYRO_BAD_REQUEST;
 
     char inner[300];
     if (!pf_pyro_parse_name(p.name ? p.name : "", a, &out->name, &out->labels, inner, sizeof(inner))) {
         snprintf(err, errlen, "name: %s", inner);
-        return false;
+        return PF_PYRO_BAD_REQUEST;
     }
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     int64_t now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
     if (!parse_time("from", p.from, now_ns, &out->from_ns, err, errlen) ||
         !parse_time("until", p.until, now_ns, &out->until_ns, err, errlen))
-        return false;
+        return PF_PYRO_BAD_REQUEST;
     if (!parse_sample_rate(p.sample_rate, &out->sample_rate, err, errlen))
-        return false;
+        return PF_PYRO_BAD_REQUEST;
     out->spy_name = p.spy_name && *p.spy_name ? p.spy_name : "unknown";
     out->units = p.units && *p.units ? p.units : "samples";
     if (!one_of(out->units, units)) {
@@ -174,13 +175,18 @@ bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, cha
                  "units: unknown value \"%s\" (expected samples, objects, goroutines, bytes, lock_nanoseconds or "
                  "lock_samples)",
                  out->units);
-        return false;
+        return PF_PYRO_BAD_REQUEST;
     }
     out->aggregation_type = p.aggregation_type && *p.aggregation_type ? p.aggregation_type : "sum";
     if (!one_of(out->aggregation_type, aggregations)) {
         snprintf(err, errlen, "aggregationType: unknown value \"%s\" (expected sum or average)",
                  out->aggregation_type);
-        return false;
+        return PF_PYRO_BAD_REQUEST;
     }
-    return parse_format(p.format, out, err, errlen);
+    return parse_format(p.format, out, err, errlen) ? PF_PYRO_OK : PF_PYRO_UNSUPPORTED_MEDIA;
+}
+
+bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen)
+{
+    return pf_pyro_parse_query_status(query, out, a, err, errlen) == PF_PYRO_OK;
 }
