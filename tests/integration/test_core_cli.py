@@ -9,6 +9,7 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
 from harness import PROFLOW, SOURCE_DIR, Proflow, free_port, http_get, metric, run_cli, wait_port  # noqa: E402
@@ -113,19 +114,30 @@ class Cli(unittest.TestCase):
 
 class Running(unittest.TestCase):
     def test_default_config_serves_metrics_and_health_and_stops_on_sigterm(self):
-        for port in (4317, 4318, 8888, 13133):
+        for port in (4317, 4318, 4040, 8888, 13133):
             self.assertFalse(wait_port(port, timeout=0.1), f"port {port} is busy; the default-config test needs it")
         # No --config at all: the embedded default config.
         d = tempfile.mkdtemp(prefix="proflow-default-")
         proc = subprocess.Popen([PROFLOW], cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            for port in (4317, 4318, 8888, 13133):
+            for port in (4317, 4318, 4040, 8888, 13133):
                 self.assertTrue(wait_port(port), f"default config did not open {port}")
             status, body = http_get("http://127.0.0.1:8888/metrics")
             self.assertEqual(status, 200)
             self.assertIn(b"otelcol_process_uptime", body)
             status, _ = http_get("http://127.0.0.1:13133/")
             self.assertEqual(status, 200)
+            # Data sent to the default config lands under ./proflow-data.
+            req = urllib.request.Request("http://127.0.0.1:4040/ingest?name=quickstart.cpu&spyName=test",
+                                         data=b"main;work 100\nmain;idle 5\n", method="POST")
+            with urllib.request.urlopen(req, timeout=5) as r:
+                self.assertEqual(r.status, 200)
+            deadline = time.time() + 10
+            written = ""
+            while "quickstart" not in written and time.time() < deadline:
+                time.sleep(0.2)
+                written = "".join(open(f).read() for f in glob.glob(os.path.join(d, "proflow-data", "*")))
+            self.assertIn("quickstart", written)
             t0 = time.time()
             proc.send_signal(signal.SIGTERM)
             rc = proc.wait(timeout=5)
