@@ -36,6 +36,8 @@ typedef struct http_req {
     size_t n_resp_headers, cap_resp_headers;
     char errbuf[CURL_ERROR_SIZE];
     const char *fail_reason; /* set when the call failed before reaching the network */
+    size_t max_body;         /* the call's max_response_bytes, 0 = none */
+    bool body_too_large;
     pf_http_done_cb cb;
     void *data;
     struct http_req *prev, *next;
@@ -211,6 +213,10 @@ static size_t on_body(char *p, size_t size, size_t n, void *userp)
     http_req *r = userp;
     size_t len = size * n;
     if (r->resp_body.len + len > MAX_RESPONSE_BODY) return 0; /* aborts with CURLE_WRITE_ERROR */
+    if (r->max_body && r->resp_body.len + len > r->max_body) {
+        r->body_too_large = true;
+        return 0;
+    }
     pf_buf_append(&r->resp_body, p, len);
     return len;
 }
@@ -262,8 +268,13 @@ static void complete(http_req *r, CURLcode rc, const char *error)
     unlink_req(c, r);
 
     pf_http_response resp = {.grpc_status = -1, .grpc_message = "", .error = "", .request_bytes = r->body.len};
+    char too_large[96];
     if (error || r->fail_reason) {
         resp.error = error ? error : r->fail_reason;
+    } else if (r->body_too_large) {
+        snprintf(too_large, sizeof(too_large), "response body exceeds %zu bytes", r->max_body);
+        resp.error = too_large;
+        resp.body_too_large = true;
     } else if (rc != CURLE_OK) {
         resp.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(rc);
         resp.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
@@ -492,6 +503,7 @@ void pf_http_client_send(pf_http_client *c, const pf_http_call *call, pf_http_do
     r->client = c;
     r->cb = cb;
     r->data = data;
+    r->max_body = call->max_response_bytes;
     r->easy = curl_easy_init();
     r->next = c->reqs;
     if (c->reqs) c->reqs->prev = r;

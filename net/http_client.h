@@ -96,12 +96,16 @@ typedef struct pf_http_call {
     int64_t timeout_ns;             /* 0 = the client's configured timeout */
     bool http2_only;                /* gRPC transport: HTTP/2 required (h2c prior knowledge on http://),
                                        no Accept-Encoding negotiation (set by pf_grpc_unary) */
+    size_t max_response_bytes;      /* 0 = no per-call limit (the client's built-in cap still applies);
+                                       else the transfer is aborted as soon as the (decoded) body grows
+                                       past it, and the call fails with body_too_large set */
 } pf_http_call;
 
 typedef struct pf_http_response {
     int status;                     /* HTTP status; 0 on transport error (see error) */
     const char *error;              /* transport error text, "" when status != 0 */
     bool timed_out;                 /* the transport error was the request timeout */
+    bool body_too_large;            /* the transfer was aborted at the call's max_response_bytes */
     const pf_http_header *headers;  /* response headers then trailers, names lower-case */
     size_t n_headers;
     uint32_t retry_after_s;         /* Retry-After (delay-seconds or HTTP-date), 0 when absent */
