@@ -106,6 +106,9 @@ typedef struct pf_factory {
 /* ---- registry (generated from the component folders; see CMakeLists.txt) ---- */
 extern const pf_factory *const pf_registry[];
 const pf_factory *pf_registry_find(pf_kind kind, const char *type);
+/* Extra factories searched after the built-in ones (NULL-terminated; NULL to clear). For tests that
+ * wire fake components through the real service; the caller keeps the list alive. */
+void pf_registry_set_extra(const pf_factory *const *extra);
 const char *pf_kind_name(pf_kind kind); /* "receiver", ... */
 
 #endif
