@@ -1,6 +1,7 @@
 /* file exporter — writes every batch it receives to files under `path`, as serialized OTLP protobuf
- * (one .binpb file per batch) or OTLP/JSON (one line per batch in a size-rotated .jsonl file), like
- * the Collector's fileexporter. Meant for debugging, archiving and replaying what a pipeline sees.
+ * (one .binpb file per batch), OTLP/JSON (one line per batch in a size-rotated .jsonl file), like
+ * the Collector's fileexporter, or as gzipped pprof (one .pb.gz per profile group). Meant for
+ * debugging, archiving and replaying what a pipeline sees.
  *
  * consume() serializes the batch right away (so the batch is released at once) and queues the bytes
  * for the asynchronous writer (writer.c); samples count as sent when they are on disk. */
@@ -40,7 +41,9 @@ static const pf_cfg_entry file_map[] = {
      .desc = "Directory the files are written to (created if missing)."},
     {.type = PF_CFG_STRING, .name = "format", .def = "json", .offset = offsetof(file_exporter_config, format),
      .desc = "proto: one profiles-<unix_nano>-<seq>.binpb file per batch (serialized ExportProfilesServiceRequest); "
-             "json: one OTLP/JSON line per batch appended to profiles-<unix_nano>-<seq>.jsonl.",
+             "json: one OTLP/JSON line per batch appended to profiles-<unix_nano>-<seq>.jsonl; "
+             "pprof: one gzipped pprof per profile group, profiles-<unix_nano>-<seq>-<profile type>.pb.gz "
+             "(resource attributes are not carried, see docs/pprof-mapping.md).",
      .choices = file_format_names},
     {.type = PF_CFG_SECTION, .name = "rotation", .offset = offsetof(file_exporter_config, rotation),
      .desc = "File rotation and retention.", .sub = rotation_map},
@@ -89,14 +92,12 @@ static pf_status file_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         err->retry_after_s = 1;
         return refuse(e, e->enqueue_failed_samples, samples, PF_RETRYABLE, err);
     }
-    pf_buf data = {0};
-    bool ok = e->format->serialize(b, &data, err);
+    file_pieces pieces = {0};
+    bool ok = e->format->serialize(b, &pieces, err);
     pf_batch_unref(b);
-    if (!ok) {
-        pf_buf_free(&data);
-        return refuse(e, e->failed_samples, samples, PF_PERMANENT, err);
-    }
-    file_writer_submit(e->writer, &data, samples);
+    for (size_t i = 0; ok && i < pieces.n; i++) file_writer_submit(e->writer, &pieces.items[i]);
+    file_pieces_free(&pieces);
+    if (!ok) return refuse(e, e->failed_samples, samples, PF_PERMANENT, err);
     return PF_OK;
 }
 
@@ -180,7 +181,7 @@ const pf_factory pf_exporter_file_factory = {
     .type = "file",
     .kind = PF_KIND_EXPORTER,
     .stability = "development",
-    .description = "Writes profiles to local files as OTLP protobuf or OTLP/JSON.",
+    .description = "Writes profiles to local files as OTLP protobuf, OTLP/JSON or pprof.",
     .config_map = file_map,
     .config_size = sizeof(file_exporter_config),
     .create = file_create,

@@ -2,8 +2,9 @@
  * the asynchronous file writer. Shared by the files of exporters/file/ only.
  *
  * Ownership: the config struct belongs to the service. A file_writer is created by the exporter at
- * start() and freed by file_writer_free() once file_writer_close() called back. Submitted buffers
- * are moved into the writer, which frees them. */
+ * start() and freed by file_writer_free() once file_writer_close() called back. Submitted pieces
+ * are moved into the writer, which frees them; file_pieces are owned by whoever zero-initialised them
+ * and released with file_pieces_free(). */
 #ifndef PF_FILE_EXPORTER_H
 #define PF_FILE_EXPORTER_H
 
@@ -28,16 +29,34 @@ typedef struct file_exporter_config {
     int64_t max_pending_megabytes; /* serialized data waiting for the disk before consume() refuses */
 } file_exporter_config;
 
-/* ---- formats: one row per `format:` value. A new format (e.g. pprof) is one more row. ---- */
+/* ---- formats: one row per `format:` value. A new format is one more row. ---- */
+
+/* What one batch becomes: one or more files (or, in append mode, lines of the current file). */
+typedef struct file_piece {
+    pf_buf data;
+    size_t samples;  /* OTLP samples counted as sent once this piece is on disk */
+    char *name_tag;  /* optional, malloc'd: added to the file name ("…-<tag>.<ext>"), NULL for none */
+} file_piece;
+
+typedef struct file_pieces {
+    file_piece *items;
+    size_t n;
+} file_pieces;
+
+/* Appends an empty piece and returns it (owned by `out`). */
+file_piece *file_pieces_add(file_pieces *out, size_t samples, const char *name_tag);
+void file_pieces_free(file_pieces *p);
+
 typedef struct file_format {
     const char *name;      /* config value */
-    const char *extension; /* file name suffix, without the dot */
-    /* true: every batch is appended (as one line) to the current file, which rotates by size;
-     * false: one file per batch. */
+    const char *extension; /* file name suffix, without the leading dot */
+    /* true: every piece is appended to the current file, which rotates by size;
+     * false: one file per piece. */
     bool append;
-    /* Appends the file content for one batch to out. False (err set) when the batch cannot be
-     * represented in this format; the batch is then dropped as permanent failure. */
-    bool (*serialize)(const pf_batch *b, pf_buf *out, pf_error *err);
+    /* Adds the content for one batch to out (which the caller zero-initialises and frees). False (err
+     * set) when the batch cannot be represented in this format; the batch is then dropped as
+     * permanent failure. */
+    bool (*serialize)(const pf_batch *b, file_pieces *out, pf_error *err);
 } file_format;
 
 const file_format *file_format_find(const char *name);
@@ -63,8 +82,9 @@ typedef struct file_writer_options {
 /* Creates the directory (with parents) and lists the files a previous run left there, so retention
  * counts them. Synchronous, at start only: a bad path then fails startup with a clear message. */
 file_writer *file_writer_open(uv_loop_t *loop, const file_writer_options *opt, char *err, size_t errlen);
-/* Takes the content of *data (leaving *data empty) and queues it. */
-void file_writer_submit(file_writer *w, pf_buf *data, size_t samples);
+/* Takes the content of piece->data and piece->name_tag (leaving them empty) and queues it. The tag
+ * only matters when each piece gets its own file. */
+void file_writer_submit(file_writer *w, file_piece *piece);
 /* Bytes queued and not yet written. */
 size_t file_writer_pending_bytes(const file_writer *w);
 /* Writes everything queued, fsyncs and closes the current file, then calls done (maybe synchronously). */

@@ -6,6 +6,7 @@
  * in one-file-per-batch mode, fsync → close. In append mode the file stays open and is fsynced and
  * closed when it would grow past max_file_bytes, and at shutdown. Completed files are listed oldest
  * first (names sort by time) and the oldest beyond max_backups are unlinked. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +25,7 @@ typedef struct pending {
     struct pending *next;
     pf_buf data;
     size_t samples;
+    char *name_tag; /* NULL, or a suffix for this piece's own file */
 } pending;
 
 typedef enum writer_step {
@@ -86,13 +88,19 @@ static void keep_file(file_writer *w, char *path)
     w->kept[w->n_kept++] = path;
 }
 
+static void free_pending(pending *p)
+{
+    pf_buf_free(&p->data);
+    free(p->name_tag);
+    free(p);
+}
+
 static void finish_current(file_writer *w, int status)
 {
     pending *p = w->current;
     w->current = NULL;
     w->opt.on_written(w->opt.cb_data, p->samples, p->data.len, status);
-    pf_buf_free(&p->data);
-    free(p);
+    free_pending(p);
 }
 
 /* ---- fs request completions ---- */
@@ -223,10 +231,22 @@ static void on_open(uv_fs_t *req)
     pump(w);
 }
 
+/* "-<tag>" with every character outside [A-Za-z0-9._] replaced, so a tag never leaves the directory. */
+static char *file_tag(const char *name_tag)
+{
+    if (!name_tag || !*name_tag) return pf_xstrdup("");
+    char *tag = pf_xasprintf("-%s", name_tag);
+    for (char *c = tag + 1; *c; c++)
+        if (!isalnum((unsigned char)*c) && *c != '.' && *c != '_') *c = '_';
+    return tag;
+}
+
 static void start_open(file_writer *w)
 {
-    w->open_path = pf_xasprintf("%s/" FILE_PREFIX "%020" PRIu64 "-%06" PRIu64 ".%s", w->opt.dir, now_unix_nano(),
-                                w->seq++, w->opt.extension);
+    char *tag = file_tag(w->opt.append ? NULL : w->current->name_tag);
+    w->open_path = pf_xasprintf("%s/" FILE_PREFIX "%020" PRIu64 "-%06" PRIu64 "%s.%s", w->opt.dir, now_unix_nano(),
+                                w->seq++, tag, w->opt.extension);
+    free(tag);
     int flags = O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | (w->opt.append ? O_APPEND : 0);
     w->step = STEP_OPEN;
     uv_fs_open(w->loop, &w->req, w->open_path, flags, 0644, on_open);
@@ -342,12 +362,14 @@ file_writer *file_writer_open(uv_loop_t *loop, const file_writer_options *opt, c
     return w;
 }
 
-void file_writer_submit(file_writer *w, pf_buf *data, size_t samples)
+void file_writer_submit(file_writer *w, file_piece *piece)
 {
     pending *p = pf_xcalloc(1, sizeof(*p));
-    p->data = *data;
-    *data = (pf_buf){0};
-    p->samples = samples;
+    p->data = piece->data;
+    p->samples = piece->samples;
+    p->name_tag = piece->name_tag;
+    piece->data = (pf_buf){0};
+    piece->name_tag = NULL;
     if (w->tail) w->tail->next = p;
     else w->head = p;
     w->tail = p;
@@ -371,14 +393,10 @@ void file_writer_close(file_writer *w, void (*done)(void *data), void *data)
 void file_writer_free(file_writer *w)
 {
     if (!w) return;
-    if (w->current) {
-        pf_buf_free(&w->current->data);
-        free(w->current);
-    }
+    if (w->current) free_pending(w->current);
     while (w->head) {
         pending *next = w->head->next;
-        pf_buf_free(&w->head->data);
-        free(w->head);
+        free_pending(w->head);
         w->head = next;
     }
     for (size_t i = 0; i < w->n_kept; i++) free(w->kept[i]);

@@ -151,6 +151,44 @@ static const pf_cfg_entry static_map[] = {
     PF_CFG_END,
 };
 
+static bool check_file_sd(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    const pprof_file_sd_cfg *sd = section;
+    if (sd->files.n == 0) {
+        pf_cfg_errorf(err, node, path, "files must list at least one path");
+        return false;
+    }
+    for (size_t i = 0; i < sd->files.n; i++) {
+        const char *f = sd->files.items[i];
+        const char *slash = strrchr(f, '/');
+        size_t dir_len = slash ? (size_t)(slash - f) : 0;
+        const char *ext = strrchr(f, '.');
+        if (strcspn(f, "*?[") < dir_len) {
+            pf_cfg_errorf(err, node, path, "files[%zu] \"%s\": a pattern is only allowed in the last path element", i, f);
+            return false;
+        }
+        if (!ext || (slash && ext < slash) ||
+            (strcmp(ext, ".json") != 0 && strcmp(ext, ".yml") != 0 && strcmp(ext, ".yaml") != 0)) {
+            pf_cfg_errorf(err, node, path, "files[%zu] \"%s\" must end in .json, .yml or .yaml", i, f);
+            return false;
+        }
+    }
+    if (sd->refresh_interval < 1000000000LL) {
+        pf_cfg_errorf(err, node, path, "refresh_interval must be at least 1s");
+        return false;
+    }
+    return true;
+}
+
+static const pf_cfg_entry file_sd_map[] = {
+    {.type = PF_CFG_STRING_LIST, .name = "files", .offset = offsetof(pprof_file_sd_cfg, files),
+     .desc = "Target files (.json, .yml, .yaml); the last path element may be a glob such as targets/*.json."},
+    {.type = PF_CFG_DURATION, .name = "refresh_interval", .def = "5m",
+     .offset = offsetof(pprof_file_sd_cfg, refresh_interval),
+     .desc = "Re-read every file this often, besides re-reading on change notifications."},
+    PF_CFG_END,
+};
+
 static const pf_cfg_entry basic_auth_map[] = {
     {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(pprof_basic_auth, username), .desc = "User name."},
     {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(pprof_basic_auth, password),
@@ -172,6 +210,10 @@ static const pf_cfg_entry scrape_map[] = {
      .desc = "Query parameters added to every scrape URL."},
     {.type = PF_CFG_SECTION_LIST, .name = "static_configs", .offset = offsetof(pprof_scrape_cfg, static_configs),
      .sub = static_map, .elem_size = sizeof(pprof_static_cfg), .desc = "Target groups: targets and labels."},
+    {.type = PF_CFG_SECTION_LIST, .name = "file_sd_configs", .offset = offsetof(pprof_scrape_cfg, file_sd_configs),
+     .sub = file_sd_map, .elem_size = sizeof(pprof_file_sd_cfg), .check = check_file_sd,
+     .desc = "Prometheus file-based discovery: target groups read from files, re-read on change and every "
+             "refresh_interval; each target gets __meta_filepath."},
     PF_CFG_RELABEL_CONFIGS("relabel_configs", pprof_scrape_cfg, relabel_configs,
                            "Prometheus relabel rules applied to each target and profile type (__address__, "
                            "__scheme__, __name__, __profile_path__, __profile_path_prefix__, job, labels)."),

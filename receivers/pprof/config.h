@@ -32,6 +32,12 @@ typedef struct pprof_static_cfg {
     pf_strmap labels;
 } pprof_static_cfg;
 
+/* Prometheus file_sd_configs: JSON/YAML files of [{targets: [...], labels: {...}}] groups. */
+typedef struct pprof_file_sd_cfg {
+    pf_strlist files;         /* paths; a glob (*, ?, [...]) is allowed in the last path element only */
+    int64_t refresh_interval; /* ns between full re-reads, on top of file-change events */
+} pprof_file_sd_cfg;
+
 typedef struct pprof_basic_auth {
     char *username;
     char *password;
@@ -44,6 +50,7 @@ typedef struct pprof_scrape_cfg {
     char *scheme;
     pf_strmap params;
     pf_list static_configs; /* pprof_static_cfg */
+    pf_list file_sd_configs; /* pprof_file_sd_cfg */
     pf_relabel_rules relabel_configs;
     pf_tls_client_config tls_config;
     char *bearer_token;

@@ -1,4 +1,4 @@
-/* targets.c — static target groups × profile types → relabeled scrape targets (see targets.h).
+/* targets.c — target groups × profile types → relabeled scrape targets (see targets.h).
  * The label conventions follow Alloy's pyroscope.scrape: __address__, __scheme__, __name__ (profile
  * type), __profile_path__, __profile_path_prefix__; `instance` defaults to the address. */
 #include <stdlib.h>
@@ -21,11 +21,12 @@ static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def,
         pf_buf_printf(url, "%cseconds=%lld", sep, (long long)(cfg->scrape_interval / 1000000000LL - 1));
 }
 
-static bool discover_one(const pprof_scrape_cfg *cfg, const pprof_static_cfg *group, const char *address,
-                         const pprof_profile_def *def, void (*found)(const pprof_target_spec *, void *), void *data)
+static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, const char *meta_filepath,
+                         const char *address, const pprof_profile_def *def, pprof_target_found_cb found, void *data)
 {
     pf_labels ls = {0};
-    for (size_t i = 0; i < group->labels.n; i++) pf_labels_set(&ls, group->labels.keys[i], group->labels.values[i]);
+    for (size_t i = 0; i < labels->n; i++) pf_labels_set(&ls, labels->keys[i], labels->values[i]);
+    if (meta_filepath) pf_labels_set(&ls, "__meta_filepath", meta_filepath);
     pf_labels_set(&ls, "__address__", address);
     pf_labels_set(&ls, "__scheme__", cfg->scheme);
     pf_labels_set(&ls, "__name__", def->name);
@@ -51,16 +52,23 @@ static bool discover_one(const pprof_scrape_cfg *cfg, const pprof_static_cfg *gr
     return kept;
 }
 
-size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, void (*found)(const pprof_target_spec *spec, void *data),
-                              void *data)
+size_t pprof_targets_discover_group(const pprof_scrape_cfg *cfg, const pf_strlist *targets, const pf_strmap *labels,
+                                    const char *meta_filepath, pprof_target_found_cb found, void *data)
 {
     pprof_profile_def *defs = pf_xcalloc(pprof_profile_defs_max(cfg), sizeof(*defs));
     size_t n_defs = pprof_profile_defs(cfg, defs), kept = 0;
-    const pprof_static_cfg *groups = cfg->static_configs.items;
-    for (size_t g = 0; g < cfg->static_configs.n; g++)
-        for (size_t t = 0; t < groups[g].targets.n; t++)
-            for (size_t d = 0; d < n_defs; d++)
-                kept += discover_one(cfg, &groups[g], groups[g].targets.items[t], &defs[d], found, data);
+    for (size_t t = 0; t < targets->n; t++)
+        for (size_t d = 0; d < n_defs; d++)
+            kept += discover_one(cfg, labels, meta_filepath, targets->items[t], &defs[d], found, data);
     free(defs);
+    return kept;
+}
+
+size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, pprof_target_found_cb found, void *data)
+{
+    const pprof_static_cfg *groups = cfg->static_configs.items;
+    size_t kept = 0;
+    for (size_t g = 0; g < cfg->static_configs.n; g++)
+        kept += pprof_targets_discover_group(cfg, &groups[g].targets, &groups[g].labels, NULL, found, data);
     return kept;
 }

@@ -1,5 +1,6 @@
-/* targets.h — turns a scrape job's static_configs and profiling_config into scrape targets, one per
- * (address, enabled profile type), after Prometheus-style relabeling.
+/* targets.h — turns a scrape job's target groups (static_configs, or groups read by file_sd) and its
+ * profiling_config into scrape targets, one per (address, enabled profile type), after
+ * Prometheus-style relabeling.
  *
  * Ownership: pprof_targets_discover() calls `found` with a spec whose strings and labels are owned by
  * the caller of the callback only for the duration of the call (copy what you keep). */
@@ -15,8 +16,14 @@ typedef struct pprof_target_spec {
     const pf_labels *labels;        /* final labels, reserved "__" labels removed */
 } pprof_target_spec;
 
-/* Returns the number of targets kept; relabel drops are not reported. */
-size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, void (*found)(const pprof_target_spec *spec, void *data),
-                              void *data);
+typedef void (*pprof_target_found_cb)(const pprof_target_spec *spec, void *data);
+
+/* The job's static_configs. Returns the number of targets kept; relabel drops are not reported. */
+size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, pprof_target_found_cb found, void *data);
+
+/* One group of addresses with its labels; meta_filepath (file_sd) becomes __meta_filepath before
+ * relabeling, NULL for none. */
+size_t pprof_targets_discover_group(const pprof_scrape_cfg *cfg, const pf_strlist *targets, const pf_strmap *labels,
+                                    const char *meta_filepath, pprof_target_found_cb found, void *data);
 
 #endif

@@ -1,31 +1,36 @@
-"""test_pprof_scrape.py — the pprof receiver scraping a real Go net/http/pprof target.
+"""test_pprof_scrape.py — the pprof receiver scraping a real Go net/http/pprof target, written by the
+file exporter as pprof (`format: pprof`, one .pb.gz per scraped profile) and read with `go tool pprof`.
 
-Starts the Go target (fixtures/pprof/go/run-target.sh), runs proflow with the pprof receiver (one live
-job, one job pointing at a closed port) and the file exporter (`proto`: one OTLP request per scrape),
-waits until several scrapes were written, then converts every written request to pprof with
-tests/pprof_roundtrip --from-otlp and checks each with `go tool pprof`: profile types present,
-resource labels, CPU profiles of the server-side ?seconds= window, and client-side deltas of the
-cumulative memory profile being smaller than the target's cumulative totals. proflow's own metrics
-must show the live target up and the dead one down with errors counted."""
+One live job and one job pointing at a closed port. Checks:
+  - every profile type is written, and `go tool pprof -raw` parses every file;
+  - CPU profiles cover the server-side ?seconds= window (Duration at least 1s for a 2s interval) and
+    their CPU total fits that window (`-top`: Total samples <= Duration x cores), with cpu = samples x
+    period;
+  - client-side deltas of the cumulative allocs profile: the sum over every written memory file equals
+    the difference of two cumulative scrapes the test takes itself with curl. This is exact because
+    the target runs with GOGC=off: Go publishes the allocs profile only at a GC, and the only GC is
+    the one the test forces (heap?gc=1) between its two scrapes, after proflow primed its baseline and
+    before proflow's last scrape;
+  - proflow's own metrics: the live target up, the dead one down with errors counted."""
 import glob
 import os
+import re
 import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, http_get, metric  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
 
-BUILD = os.environ["PROFLOW_BUILD_DIR"]
-TOOL = os.path.join(BUILD, "tests", "pprof_roundtrip")
 WANT_TYPES = {"process_cpu", "memory", "goroutine", "mutex", "block"}
 
 
 def start_target():
+    env = dict(os.environ, GOGC="off")
     out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0",
-                          "-cpu-workers", "1", "-duty", "0.3"], check=True, capture_output=True, text=True,
-                         timeout=120)
+                          "-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "0", "-mem-rate", "512"],
+                         check=True, capture_output=True, text=True, timeout=120, env=env)
     pid, port = out.stdout.split()
     return int(pid), int(port)
 
@@ -49,17 +54,32 @@ def sample_sums(path):
     return sums
 
 
-def converted(out_dir, tmp):
-    """Every written request → pprof files; returns [(path, name, service)]."""
+def written(out_dir):
+    """[(path, profile type)] of the files written so far, oldest first."""
     items = []
-    for n, req in enumerate(sorted(glob.glob(os.path.join(out_dir, "*.binpb")))):
-        res = subprocess.run([TOOL, "--from-otlp", req, os.path.join(tmp, f"req{n}")], capture_output=True, text=True)
-        assert res.returncode == 0, res.stderr
-        for line in res.stdout.splitlines():
-            path, *kvs = line.split()
-            kv = dict(x.split("=", 1) for x in kvs)
-            items.append((path, kv["name"], kv["service.name"]))
+    for path in sorted(glob.glob(os.path.join(out_dir, "profiles-*.pb.gz"))):
+        m = re.match(r"profiles-\d+-\d+-(.+)\.pb\.gz$", os.path.basename(path))
+        assert m, path
+        items.append((path, m.group(1)))
     return items
+
+
+def count_of(out_dir, name):
+    return sum(1 for _, n in written(out_dir) if n == name)
+
+
+def wait_for(cond, what, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def curl(url, path):
+    subprocess.run(["curl", "-fsS", "--max-time", "20", "-o", path, url], check=True)
+    return path
 
 
 def main():
@@ -91,7 +111,7 @@ receivers:
 exporters:
   file:
     path: {out_dir}
-    format: proto
+    format: pprof
 service:
   pipelines:
     profiles:
@@ -101,46 +121,62 @@ service:
     metrics:
       address: 127.0.0.1:{metrics_port}
 """
+    allocs = f"http://127.0.0.1:{port}/debug/pprof/allocs"
     try:
         with Proflow(config, wait_ports=[metrics_port]) as pf:
-            # Wait (bounded) until every profile type was written at least once: memory/mutex/block need
-            # two scrapes (the first primes the delta).
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                names = {name for _, name, _ in converted(out_dir, tmp)}
-                if WANT_TYPES <= names:
-                    break
-                time.sleep(1)
+            # proflow's first memory scrape primes its delta baseline; with GOGC=off the profile cannot
+            # change before the test forces a GC, so the test's own first scrape sees the same state.
+            wait_for(lambda: metric(pf.metrics(metrics_port), "proflow_receiver_pprof_scrapes_total", job="gotarget",
+                                    profile="memory") >= 1, "the baseline memory scrape")
+            before = curl(allocs, os.path.join(tmp, "before.pb.gz"))
+            # The one GC (only the heap endpoint honours gc=1): publishes what was allocated so far.
+            curl(f"http://127.0.0.1:{port}/debug/pprof/heap?gc=1", os.path.join(tmp, "gc.pb.gz"))
+            # Two more memory files: at least one scrape started after the GC.
+            n = count_of(out_dir, "memory")
+            wait_for(lambda: count_of(out_dir, "memory") >= n + 2, "memory scrapes after the GC")
+            wait_for(lambda: WANT_TYPES <= {name for _, name in written(out_dir)}, "every profile type")
             m = pf.metrics(metrics_port)
             assert metric(m, "proflow_receiver_pprof_up", job="gotarget", profile="goroutine") == 1, m
             assert metric(m, "proflow_receiver_pprof_up", job="dead", profile="process_cpu") == 0, m
             assert metric(m, "proflow_receiver_pprof_scrape_errors_total", job="dead") >= 1, m
             assert metric(m, "otelcol_receiver_accepted_profile_samples", receiver="pprof") > 0, m
             assert metric(m, "proflow_receiver_pprof_scrape_bytes", job="gotarget", profile="memory") > 0, m
+        after = curl(allocs, os.path.join(tmp, "after.pb.gz"))  # proflow has stopped; no GC since
         logs = open(pf.log_path).read()
         assert "is down" in logs and "127.0.0.1:1" in logs, logs
 
-        items = converted(out_dir, tmp)
-        names = {name for _, name, _ in items}
-        assert WANT_TYPES <= names, names
-        assert {svc for _, _, svc in items} == {"checkout"}, items
-        status, cumulative = http_get(f"http://127.0.0.1:{port}/debug/pprof/allocs")
-        assert status == 200
-        cum_path = os.path.join(tmp, "cumulative.pb.gz")
-        open(cum_path, "wb").write(cumulative)
-        cum_alloc = sample_sums(cum_path)["alloc_space/bytes"]
-        for path, name, _ in items:
+        items = written(out_dir)
+        assert WANT_TYPES <= {name for _, name in items}, items
+        cores = os.cpu_count()
+        delta_sum = {"alloc_objects/count": 0, "alloc_space/bytes": 0}
+        for path, name in items:
             sums = sample_sums(path)  # go tool pprof must parse every file
             if name == "process_cpu":
                 assert list(sums) == ["samples/count", "cpu/nanoseconds"], sums
-                assert "Duration: 1" in pprof_text("-raw", path)  # ?seconds=1 for a 2s interval
+                raw = pprof_text("-raw", path)
+                period = int(re.search(r"^Period: (\d+)$", raw, re.M).group(1))
+                assert sums["cpu/nanoseconds"] == sums["samples/count"] * period, sums
+                top = pprof_text("-top", path)
+                m = re.search(r"Duration: ([\d.]+)s, Total samples = ([\d.]+)(ms|s) ", top)
+                if m:  # absent when the window had no samples
+                    assert float(m.group(1)) >= 1.0, top  # ?seconds=1 for a 2s interval
+                    cpu_s = float(m.group(2)) / (1000 if m.group(3) == "ms" else 1)
+                    assert 0 < cpu_s <= float(m.group(1)) * cores, top
+                    assert abs(cpu_s * 1e9 - sums["cpu/nanoseconds"]) < 0.01e9, (top, sums)
+                else:
+                    assert re.search(r"Duration: 1(\.\d+)?s", top), top
             if name == "memory":
                 assert set(sums) == {"alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
                                      "inuse_space/bytes"}, sums
-                assert 0 <= sums["alloc_space/bytes"] < cum_alloc, (sums, cum_alloc)
+                for t in delta_sum:
+                    delta_sum[t] += sums[t]
             if name == "goroutine":
                 assert sums["goroutine/count"] > 5, sums
-        print(f"ok: {len(items)} pprofs, types {sorted(names)}")
+        first, last = sample_sums(before), sample_sums(after)
+        for t, got in delta_sum.items():
+            assert got == last[t] - first[t], (t, got, first[t], last[t])
+        assert delta_sum["alloc_space/bytes"] > 0, delta_sum
+        print(f"ok: {len(items)} pprofs; memory deltas sum to {delta_sum}")
     finally:
         subprocess.run(["kill", str(pid)])
 

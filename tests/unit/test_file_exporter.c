@@ -2,7 +2,8 @@
  * proto and json output decode back to the exact bytes of the batches sent, batches in flight are
  * finished on shutdown, json files rotate by size, max_backups deletes the oldest files (also
  * those of an earlier run), a bad path fails start(), a failing write drops and counts the batch, and
- * the metrics count what was written. */
+ * the metrics count what was written; pprof writes one gzipped pprof per profile group, named after
+ * its profile type, with the totals of the source profiles. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 
 #include "exporters/file/file_exporter.h"
 #include "pipeline/pbjson.h"
+#include "pipeline/pprof/pprof.h"
 #include "pipeline/telemetry.h"
 #include "export_test_batch.h"
 
@@ -344,6 +346,74 @@ static void test_write_failure_counts_dropped_samples(void **state)
     assert_true(metric("otelcol_exporter_sent_profile_samples", "file/gone") == EXPORT_TEST_SAMPLES);
 }
 
+/* Sum of the first sample type's values of a gzipped pprof, and its sample type count. */
+static int64_t pprof_total(const void *data, size_t len, size_t *n_types)
+{
+    pf_arena *a = pf_arena_create(1 << 16);
+    pf_pprof pp;
+    char err[256];
+    if (!pf_pprof_parse(a, data, len, PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err))) fail_msg("%s", err);
+    int64_t total = 0;
+    for (size_t i = 0; i < pp.p->n_sample; i++) total += pp.p->sample[i]->value[0];
+    *n_types = pp.p->n_sample_type;
+    pf_arena_destroy(a);
+    return total;
+}
+
+/* Adds the fixture pprof `file` to b as one scope named `name`; returns its first type's total. */
+static int64_t add_fixture(pf_batch *b, const char *file, const char *name)
+{
+    char *path = pf_xasprintf("%s/pprof/go/%s", getenv("PROFLOW_FIXTURES"), file);
+    pf_buf raw = {0};
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    char chunk[65536];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) pf_buf_append(&raw, chunk, n);
+    fclose(fp);
+    free(path);
+    pf_pprof pp;
+    char err[256];
+    if (!pf_pprof_parse(b->arena, raw.data, raw.len, PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err)))
+        fail_msg("%s", err);
+    pf_pprof_to_otlp(b, pf_batch_add_resource(b), &pp, name);
+    size_t types;
+    int64_t total = pprof_total(raw.data, raw.len, &types);
+    pf_buf_free(&raw);
+    return total;
+}
+
+static void test_pprof_one_file_per_profile_group(void **state)
+{
+    fixture *f = *state;
+    set_format(f, "pprof");
+    start(f, "file/pprof");
+    pf_batch *b = pf_batch_new();
+    int64_t cpu_total = add_fixture(b, "cpu.pb.gz", "process_cpu");
+    int64_t alloc_total = add_fixture(b, "allocs.pb.gz", "../memory"); /* a name cannot leave the directory */
+    size_t samples = pf_batch_sample_count(b);
+    consume(f, b);
+    shutdown_and_destroy(f);
+
+    char names[8][256];
+    assert_int_equal(list_files(f, names, 8), 2);
+    const char *suffix[2] = {"-process_cpu.pb.gz", "-.._memory.pb.gz"};
+    const int64_t totals[2] = {cpu_total, alloc_total};
+    const size_t types[2] = {2, 4};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len = strlen(names[i]), slen = strlen(suffix[i]);
+        assert_true(len > slen);
+        assert_string_equal(names[i] + len - slen, suffix[i]);
+        pf_buf got = {0};
+        read_file(f, names[i], &got);
+        size_t n_types;
+        assert_true(pprof_total(got.data, got.len, &n_types) == totals[i]);
+        assert_int_equal(n_types, types[i]);
+        pf_buf_free(&got);
+    }
+    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/pprof") == (double)samples);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -353,6 +423,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_proto_retention_counts_earlier_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_path_fails_start, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure_counts_dropped_samples, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pprof_one_file_per_profile_group, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

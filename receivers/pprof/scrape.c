@@ -1,0 +1,237 @@
+/* scrape.c — one target's scrape cycle: a one-shot uv_timer re-armed against a fixed schedule (so a
+ * late start does not push every later one back), the FIFO that keeps at most max_concurrent_scrapes
+ * requests in flight, the HTTP request with the job's body_size_limit enforced during the download,
+ * and the outcome: delta, pprof → OTLP, hand-off, per-target metrics and one log line per change. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pipeline/pprof/pprof.h"
+#include "receivers/pprof/scraper_internal.h"
+
+static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                               0.1,   0.25,   0.5,   1,    2.5,   5};
+
+/* ---- outcome ---- */
+
+static void set_last_error(pprof_target *t, const char *reason)
+{
+    bool same = t->error_reason && reason ? strcmp(t->error_reason, reason) == 0 : t->error_reason == reason;
+    if (same) {
+        if (reason) pf_metric_set(t->m_last_error, 1);
+        return;
+    }
+    if (t->m_last_error) pf_metric_set(t->m_last_error, 0);
+    t->error_reason = reason;
+    if (!reason) return;
+    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\",reason=\"%s\"", t->s->id,
+                                t->job->cfg->job_name, t->instance, t->profile.name, reason);
+    t->m_last_error = pf_gauge("proflow_receiver_pprof_last_error",
+                               "1 when the last scrape of the target failed for this reason (timeout, connection, "
+                               "http_status, body_size_limit, bad_pprof), else 0.",
+                               labels);
+    free(labels);
+    pf_metric_set(t->m_last_error, 1);
+}
+
+/* reason NULL: the scrape succeeded. */
+static void set_state(pprof_target *t, const char *reason, const char *error)
+{
+    bool up = reason == NULL;
+    pf_metric_set(t->m_up, up ? 1 : 0);
+    pf_metric_add(t->m_scrapes, 1);
+    if (!up) pf_metric_add(t->m_errors, 1);
+    set_last_error(t, reason);
+    if (t->reported && t->up == up) return;
+    t->reported = true;
+    t->up = up;
+    if (up)
+        pf_log(PF_LOG_INFO, t->s->id, "target %s (%s) is up", t->url, t->profile.name);
+    else
+        pf_log(PF_LOG_WARN, t->s->id, "target %s (%s) is down: %s", t->url, t->profile.name, error);
+}
+
+static void add_resource_labels(pf_batch *b, otlp_resource_profiles *rp, const pprof_target *t)
+{
+    const char *service = pf_labels_get(&t->labels, "service_name");
+    pf_resource_set_string(b, rp->resource, "service.name", service ? service : t->job->cfg->job_name);
+    for (size_t i = 0; i < t->labels.n; i++)
+        pf_resource_set_string(b, rp->resource, t->labels.items[i].name, t->labels.items[i].value);
+}
+
+/* Turns a fetched body into a batch and hands it on; returns false with err set on bad data. */
+static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err, size_t err_len)
+{
+    pprof_scraper *s = t->s;
+    pf_arena *a = pf_arena_create(64 * 1024);
+    pf_pprof pp;
+    bool ok = pf_pprof_parse(a, body, len, (size_t)t->job->cfg->body_size_limit, &pp, err, err_len);
+    bool send = ok;
+    if (ok && t->profile.delta && !t->profile.server_side_delta) {
+        if (!t->delta) t->delta = pf_pprof_delta_new();
+        send = pf_pprof_delta_apply(t->delta, &pp); /* the first scrape only primes the baseline */
+    }
+    if (send) {
+        pf_batch *b = pf_batch_new();
+        pf_batch_set_receiver(b, s->id);
+        b->wire_bytes = len;
+        otlp_resource_profiles *rp = pf_batch_add_resource(b);
+        add_resource_labels(b, rp, t);
+        pf_pprof_to_otlp(b, rp, &pp, t->profile.name);
+        size_t samples = pf_batch_sample_count(b);
+        pf_error perr = {0};
+        pf_status st = pf_consumer_consume(s->next, b, &perr);
+        pf_metric_add(st == PF_OK ? s->accepted : s->refused, (double)samples);
+        if (st != PF_OK)
+            pf_log(PF_LOG_WARN, s->id, "pipeline refused %zu samples from %s: %s", samples, t->url, perr.msg);
+    }
+    pf_arena_destroy(a);
+    return ok;
+}
+
+/* ---- the FIFO of targets waiting for a free request slot ---- */
+
+static void queue_push(pprof_scraper *s, pprof_target *t)
+{
+    t->queued = true;
+    t->next_queued = NULL;
+    t->prev_queued = s->queue_tail;
+    if (s->queue_tail) s->queue_tail->next_queued = t;
+    else s->queue_head = t;
+    s->queue_tail = t;
+}
+
+void pprof_queue_remove(pprof_scraper *s, pprof_target *t)
+{
+    if (t->prev_queued) t->prev_queued->next_queued = t->next_queued;
+    else s->queue_head = t->next_queued;
+    if (t->next_queued) t->next_queued->prev_queued = t->prev_queued;
+    else s->queue_tail = t->prev_queued;
+    t->queued = false;
+    t->prev_queued = t->next_queued = NULL;
+}
+
+/* ---- scraping ---- */
+
+static void start_scrape(pprof_target *t);
+
+static void record_lateness(pprof_scraper *s, double seconds)
+{
+    size_t b = 0;
+    while (b < PPROF_LATENESS_BUCKETS && seconds > lateness_bounds[b]) b++;
+    for (; b <= PPROF_LATENESS_BUCKETS; b++) pf_metric_add(s->lateness_buckets[b], 1); /* cumulative buckets */
+    pf_metric_add(s->lateness_sum, seconds);
+    pf_metric_add(s->lateness_count, 1);
+}
+
+static void on_response(const pf_http_response *resp, void *data)
+{
+    pprof_target *t = data;
+    pprof_scraper *s = t->s;
+    t->in_flight = false;
+    s->in_flight--;
+    if (t->retired) {
+        pprof_target_release_if_idle(t);
+    } else if (!s->stopping) {
+        pf_metric_set(t->m_duration, (double)(uv_hrtime() - t->started_ns) / 1e9);
+        pf_metric_set(t->m_bytes, (double)resp->body_len);
+        char err[512] = "";
+        const char *reason = NULL;
+        if (resp->status == 0) {
+            reason = resp->timed_out ? "timeout" : resp->body_too_large ? "body_size_limit" : "connection";
+            snprintf(err, sizeof(err), "%s", resp->timed_out ? "scrape timed out" : resp->error);
+        } else if (resp->status != 200) {
+            reason = "http_status";
+            snprintf(err, sizeof(err), "HTTP status %d", resp->status);
+        } else if (!deliver(t, resp->body, resp->body_len, err, sizeof(err))) {
+            reason = "bad_pprof";
+        }
+        set_state(t, reason, err);
+    }
+    if (s->stopping) {
+        pprof_scraper_check_done(s);
+        return;
+    }
+    while (s->queue_head && s->in_flight < (size_t)s->cfg->max_concurrent_scrapes) {
+        pprof_target *next = s->queue_head;
+        pprof_queue_remove(s, next);
+        start_scrape(next);
+    }
+}
+
+static void start_scrape(pprof_target *t)
+{
+    pprof_scraper *s = t->s;
+    double late_ms = (double)uv_hrtime() / 1e6 - (double)t->scheduled_ms;
+    record_lateness(s, late_ms > 0 ? late_ms / 1e3 : 0);
+    t->in_flight = true;
+    s->in_flight++;
+    t->started_ns = uv_hrtime();
+    pf_http_call call = {.method = "GET",
+                         .url = t->url,
+                         .timeout_ns = t->job->cfg->scrape_timeout,
+                         .max_response_bytes = (size_t)t->job->cfg->body_size_limit};
+    pf_http_client_send(t->job->client, &call, on_response, t);
+}
+
+static void on_tick(uv_timer_t *timer);
+
+/* Next start on the fixed grid first_due + k * interval; starts missed entirely are skipped. */
+static void arm_next(pprof_target *t)
+{
+    uint64_t interval_ms = (uint64_t)t->job->cfg->scrape_interval / 1000000u, now = uv_now(t->s->loop);
+    while (t->next_due_ms <= now) t->next_due_ms += interval_ms;
+    uv_timer_start(&t->timer, on_tick, t->next_due_ms - now, 0);
+}
+
+static void on_tick(uv_timer_t *timer)
+{
+    pprof_target *t = timer->data;
+    pprof_scraper *s = t->s;
+    t->scheduled_ms = t->next_due_ms;
+    arm_next(t);
+    if (t->in_flight || t->queued) {
+        pf_metric_add(t->m_skipped, 1);
+        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s skipped: the previous one is still running",
+                       t->url);
+        return;
+    }
+    if (s->in_flight >= (size_t)s->cfg->max_concurrent_scrapes) queue_push(s, t);
+    else start_scrape(t);
+}
+
+/* Spreads targets over the interval so they do not all fire at once; stable per URL. */
+static uint64_t first_delay_ms(const char *url, uint64_t interval_ms)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = url; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    return h % interval_ms;
+}
+
+void pprof_target_schedule(pprof_target *t)
+{
+    uint64_t interval_ms = (uint64_t)t->job->cfg->scrape_interval / 1000000u;
+    uv_timer_init(t->s->loop, &t->timer);
+    t->timer.data = t;
+    t->timer_started = true;
+    t->next_due_ms = uv_now(t->s->loop) + first_delay_ms(t->url, interval_ms);
+    uv_timer_start(&t->timer, on_tick, t->next_due_ms - uv_now(t->s->loop), 0);
+}
+
+void pprof_lateness_metrics(pprof_scraper *s)
+{
+    char labels[256];
+    for (size_t b = 0; b <= PPROF_LATENESS_BUCKETS; b++) {
+        if (b < PPROF_LATENESS_BUCKETS) snprintf(labels, sizeof(labels), "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
+        else snprintf(labels, sizeof(labels), "receiver=\"%s\",le=\"+Inf\"", s->id);
+        s->lateness_buckets[b] = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_bucket",
+                                            "Scrape starts by delay behind their schedule (queueing and loop delay), "
+                                            "cumulative histogram buckets.",
+                                            labels);
+    }
+    snprintf(labels, sizeof(labels), "receiver=\"%s\"", s->id);
+    s->lateness_sum = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_sum",
+                                 "Sum of scrape-start delays behind schedule.", labels);
+    s->lateness_count = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_count", "Scrape starts.", labels);
+}

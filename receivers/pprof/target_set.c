@@ -1,0 +1,173 @@
+/* target_set.c — the live set of scrape targets: creating one (with its metrics), retiring one that
+ * file_sd no longer lists, and syncing a file_sd source's targets with what its files now say. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "receivers/pprof/scraper_internal.h"
+
+char *pprof_target_key(const pprof_target_spec *spec)
+{
+    pf_buf key = {0};
+    pf_buf_puts(&key, spec->url);
+    for (size_t i = 0; i < spec->labels->n; i++)
+        pf_buf_printf(&key, "\x1f%s=%s", spec->labels->items[i].name, spec->labels->items[i].value);
+    return key.data;
+}
+
+pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_target_spec *spec, const char *key)
+{
+    pprof_target *t = pf_xcalloc(1, sizeof(*t));
+    t->s = s;
+    t->job = job;
+    t->key = pf_xstrdup(key);
+    t->url = pf_xstrdup(spec->url);
+    t->instance = pf_xstrdup(spec->instance);
+    t->profile = *spec->profile;
+    pf_labels_copy(&t->labels, spec->labels);
+    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\"", s->id, job->cfg->job_name,
+                                spec->instance, spec->profile->name);
+    t->m_up = pf_gauge("proflow_receiver_pprof_up",
+                       "1 if the last scrape of the target succeeded, else 0 (also 0 once file_sd dropped it).", labels);
+    t->m_duration = pf_gauge("proflow_receiver_pprof_scrape_duration_seconds", "Duration of the last scrape.", labels);
+    t->m_bytes = pf_gauge("proflow_receiver_pprof_scrape_bytes", "Response body size of the last scrape.", labels);
+    t->m_errors = pf_counter("proflow_receiver_pprof_scrape_errors_total", "Failed scrapes.", labels);
+    t->m_skipped = pf_counter("proflow_receiver_pprof_scrapes_skipped_total",
+                              "Scrapes skipped because the previous one of the target was still running.", labels);
+    t->m_scrapes = pf_counter("proflow_receiver_pprof_scrapes_total", "Completed scrapes, successful or not.", labels);
+    free(labels);
+    if (s->n_targets == s->cap_targets) {
+        s->cap_targets = s->cap_targets ? s->cap_targets * 2 : 64;
+        s->targets = pf_xrealloc(s->targets, s->cap_targets * sizeof(*s->targets));
+    }
+    t->slot = s->n_targets;
+    s->targets[s->n_targets++] = t;
+    if (s->started) pprof_target_schedule(t);
+    return t;
+}
+
+void pprof_target_free(pprof_target *t)
+{
+    free(t->key);
+    free(t->url);
+    free(t->instance);
+    pf_labels_free(&t->labels);
+    pf_pprof_delta_free(t->delta);
+    free(t);
+}
+
+void pprof_target_release_if_idle(pprof_target *t)
+{
+    if (!t->retired || t->in_flight || (t->timer_started && !t->timer_closed)) return;
+    pprof_scraper *s = t->s;
+    pprof_target_free(t);
+    s->retiring--;
+    pprof_scraper_check_done(s);
+}
+
+static void on_retired_timer_closed(uv_handle_t *h)
+{
+    pprof_target *t = h->data;
+    t->timer_closed = true;
+    pprof_target_release_if_idle(t);
+}
+
+void pprof_target_retire(pprof_target *t)
+{
+    pprof_scraper *s = t->s;
+    t->retired = true;
+    s->retiring++;
+    if (t->queued) pprof_queue_remove(s, t);
+    pprof_target *last = s->targets[--s->n_targets];
+    s->targets[t->slot] = last;
+    last->slot = t->slot;
+    pf_pprof_delta_free(t->delta); /* the only sizeable state; the rest goes once the target is idle */
+    t->delta = NULL;
+    pf_metric_set(t->m_up, 0);
+    if (t->m_last_error) pf_metric_set(t->m_last_error, 0);
+    if (t->timer_started) uv_close((uv_handle_t *)&t->timer, on_retired_timer_closed);
+    pprof_target_release_if_idle(t);
+}
+
+/* ---- file_sd sync ---- */
+
+typedef struct wanted {
+    char *key;
+    pprof_target_spec spec; /* strings and labels owned */
+    pprof_profile_def profile;
+    pf_labels labels;
+} wanted;
+
+typedef struct wanted_list {
+    wanted *items;
+    size_t n;
+} wanted_list;
+
+static void collect(const pprof_target_spec *spec, void *data)
+{
+    wanted_list *l = data;
+    l->items = pf_xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
+    wanted *w = &l->items[l->n++];
+    memset(w, 0, sizeof(*w));
+    w->key = pprof_target_key(spec);
+    w->profile = *spec->profile;
+    pf_labels_copy(&w->labels, spec->labels);
+    w->spec.url = pf_xstrdup(spec->url);
+    w->spec.instance = pf_xstrdup(spec->instance);
+}
+
+static int compare_wanted(const void *a, const void *b)
+{
+    return strcmp(((const wanted *)a)->key, ((const wanted *)b)->key);
+}
+
+static void free_wanted(wanted *w)
+{
+    free(w->key);
+    free((char *)w->spec.url);
+    free((char *)w->spec.instance);
+    pf_labels_free(&w->labels);
+}
+
+void pprof_sd_source_update(const pprof_sd_file *files, size_t n_files, void *data)
+{
+    pprof_sd_source *src = data;
+    pprof_scraper *s = src->s;
+    if (s->stopping) return;
+    wanted_list want = {0};
+    for (size_t f = 0; f < n_files; f++)
+        for (size_t g = 0; g < files[f].groups.n; g++)
+            pprof_targets_discover_group(src->job->cfg, &files[f].groups.items[g].targets,
+                                         &files[f].groups.items[g].labels, files[f].path, collect, &want);
+    if (want.n) qsort(want.items, want.n, sizeof(*want.items), compare_wanted);
+
+    /* Merge two key-sorted lists: kept targets keep their delta state and schedule. */
+    pprof_target **next = pf_xcalloc(want.n ? want.n : 1, sizeof(*next));
+    size_t n_next = 0, i = 0, k = 0, added = 0, removed = 0;
+    while (i < src->n_targets || k < want.n) {
+        int c = i == src->n_targets ? 1 : k == want.n ? -1 : strcmp(src->targets[i]->key, want.items[k].key);
+        if (c < 0) {
+            pprof_target_retire(src->targets[i++]);
+            removed++;
+            continue;
+        }
+        if (c == 0) {
+            next[n_next++] = src->targets[i++];
+        } else {
+            wanted *w = &want.items[k];
+            w->spec.profile = &w->profile;
+            w->spec.labels = &w->labels;
+            next[n_next++] = pprof_target_add(s, src->job, &w->spec, w->key);
+            added++;
+        }
+        /* Two groups may list the same target: it is scraped once. */
+        for (const char *key = want.items[k].key; k < want.n && strcmp(want.items[k].key, key) == 0;) k++;
+    }
+    for (size_t w = 0; w < want.n; w++) free_wanted(&want.items[w]);
+    free(want.items);
+    free(src->targets);
+    src->targets = next;
+    src->n_targets = n_next;
+    if (added || removed)
+        pf_log(PF_LOG_INFO, s->id, "job %s: file_sd now lists %zu targets (%zu added, %zu removed)",
+               src->job->cfg->job_name, n_next, added, removed);
+}
