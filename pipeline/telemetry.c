@@ -1,5 +1,7 @@
 /* telemetry.c — process-wide metric registry and Prometheus text rendering (see telemetry.h).
- * Metrics are kept in a list grouped by name so rendering emits HELP/TYPE once per family. */
+ * Metrics sit in one list in render order (families contiguous, so HELP/TYPE print once) and in two
+ * hash indexes — series by name + labels, families by name — so creating thousands of series (one
+ * per scrape target) stays O(1) each. */
 #include "pipeline/telemetry.h"
 
 #include <math.h>
@@ -10,15 +12,76 @@ struct pf_metric {
     char *name, *labels, *help;
     bool is_counter;
     double value;
-    struct pf_metric *next;
+    struct pf_metric *next;        /* render order */
+    struct pf_metric *series_next; /* chain in the series index */
+    struct pf_metric *family_next; /* chain in the family index (first metric of a family only) */
+    struct pf_metric *family_last; /* first metric of a family: the family's last metric */
 };
 
-static pf_metric *head;
+typedef struct metric_index {
+    pf_metric **slots;
+    size_t n_slots, count;
+} metric_index;
+
+static pf_metric *head, *tail;
+static metric_index series, families;
+
+static size_t hash_str(size_t h, const char *s)
+{
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return h;
+}
+
+static size_t series_hash(const char *name, const char *labels)
+{
+    return hash_str(hash_str(1469598103934665603ull, name) * 31u, labels);
+}
+
+static size_t family_hash(const char *name) { return hash_str(1469598103934665603ull, name); }
+
+static pf_metric **chain_of(pf_metric *m, bool family) { return family ? &m->family_next : &m->series_next; }
+
+static size_t hash_of(const pf_metric *m, bool family)
+{
+    return family ? family_hash(m->name) : series_hash(m->name, m->labels);
+}
+
+static void index_add(metric_index *ix, pf_metric *m, bool family)
+{
+    if (ix->count + 1 > ix->n_slots) {
+        size_t n = ix->n_slots ? ix->n_slots * 2 : 256;
+        pf_metric **fresh = pf_xcalloc(n, sizeof(*fresh));
+        for (size_t i = 0; i < ix->n_slots; i++)
+            for (pf_metric *it = ix->slots[i], *nx; it; it = nx) {
+                nx = *chain_of(it, family);
+                size_t at = hash_of(it, family) & (n - 1);
+                *chain_of(it, family) = fresh[at];
+                fresh[at] = it;
+            }
+        free(ix->slots);
+        ix->slots = fresh;
+        ix->n_slots = n;
+    }
+    size_t at = hash_of(m, family) & (ix->n_slots - 1);
+    *chain_of(m, family) = ix->slots[at];
+    ix->slots[at] = m;
+    ix->count++;
+}
 
 pf_metric *pf_metric_find(const char *name, const char *labels)
 {
-    for (pf_metric *m = head; m; m = m->next)
-        if (strcmp(m->name, name) == 0 && strcmp(m->labels, labels ? labels : "") == 0) return m;
+    labels = labels ? labels : "";
+    if (!series.n_slots) return NULL;
+    for (pf_metric *m = series.slots[series_hash(name, labels) & (series.n_slots - 1)]; m; m = m->series_next)
+        if (strcmp(m->name, name) == 0 && strcmp(m->labels, labels) == 0) return m;
+    return NULL;
+}
+
+static pf_metric *family_first(const char *name)
+{
+    if (!families.n_slots) return NULL;
+    for (pf_metric *m = families.slots[family_hash(name) & (families.n_slots - 1)]; m; m = m->family_next)
+        if (strcmp(m->name, name) == 0) return m;
     return NULL;
 }
 
@@ -31,15 +94,21 @@ static pf_metric *get(const char *name, const char *help, const char *labels, bo
     m->labels = pf_xstrdup(labels ? labels : "");
     m->help = pf_xstrdup(help ? help : "");
     m->is_counter = is_counter;
-    /* Insert after the last metric of the same family so families render contiguously. */
-    pf_metric **pos = &head, *last_same = NULL;
-    for (pf_metric *it = head; it; it = it->next)
-        if (strcmp(it->name, name) == 0) last_same = it;
-    if (last_same) pos = &last_same->next;
-    else
-        while (*pos) pos = &(*pos)->next;
-    m->next = *pos;
-    *pos = m;
+    pf_metric *first = family_first(name);
+    if (first) {
+        pf_metric *last = first->family_last;
+        m->next = last->next;
+        last->next = m;
+        first->family_last = m;
+        if (tail == last) tail = m;
+    } else {
+        m->family_last = m;
+        if (tail) tail->next = m;
+        else head = m;
+        tail = m;
+        index_add(&families, m, true);
+    }
+    index_add(&series, m, false);
     return m;
 }
 
@@ -82,5 +151,9 @@ void pf_metrics_reset(void)
         free(m->help);
         free(m);
     }
-    head = NULL;
+    head = tail = NULL;
+    free(series.slots);
+    free(families.slots);
+    series = (metric_index){0};
+    families = (metric_index){0};
 }
