@@ -4,6 +4,7 @@ Start proflow with a config (as a string), wait for its ports, scrape its /metri
 SIGTERM and check it exits 0 (under the sanitizer build a leak makes the exit code non-zero).
 Ports are picked free at random so tests can run in parallel."""
 import os
+import random
 import re
 import signal
 import socket
@@ -18,9 +19,19 @@ SOURCE_DIR = os.environ.get("PROFLOW_SOURCE_DIR", ".")
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on, chosen below the kernel's ephemeral range (32768-60999 here).
+    Ports from bind(0) are ephemeral: while a test leaves one unused (say, a backend that starts
+    late), outgoing connections of parallel tests can take it, and a client retrying against it
+    can even connect to itself (TCP simultaneous open)."""
+    for _ in range(200):
+        port = random.randint(20000, 32000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port in 20000-32000")
 
 
 def wait_port(port, timeout=20.0):
