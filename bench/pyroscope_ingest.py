@@ -12,7 +12,10 @@ Reports requests/s, MB/s of request bodies, CPU per request of the proflow under
 from /proc, and the sink's separately), peak RSS (VmHWM), every ratio full/null, and the answers
 (all must be 2xx). Then the JFR decode rate against just reading the file (bench/pyroscope_ingest_jfr).
 
-Usage: bench/pyroscope_ingest.py BUILD_DIR [requests per run] [connections]"""
+With BASELINE_BUILD_DIR, the same measurement runs first with that build's proflow, then with
+BUILD_DIR's, and the CPU and req/s ratios after/before are printed (a change measured in one run).
+
+Usage: bench/pyroscope_ingest.py BUILD_DIR [requests per run] [connections] [BASELINE_BUILD_DIR]"""
 import os
 import re
 import shutil
@@ -108,19 +111,16 @@ def run(target, others, url_path, body, n, c):
             "codes": codes}
 
 
-def main():
-    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
-    n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
-    c = int(sys.argv[3]) if len(sys.argv) > 3 else 8
-    binary = os.path.join(build, "proflow")
-    work = tempfile.mkdtemp(prefix="bench-pyro-")
-    discard = "  debug:\n    verbosity: basic"
-    sink = start(binary, work, "sink", discard, "debug")
-    full = start(binary, work, "full",
-                 f"  pyroscope:\n    endpoint: http://127.0.0.1:{sink['port']}\n    protocol: push", "pyroscope")
-    null = start(binary, work, "null", discard, "debug")
+def measure(binary, work, n, c, tag):
+    """Both pipelines of one proflow binary: prints its rows (pipeline named "<tag> null" / "<tag> full"
+    when comparing binaries), checks delivery, stops its processes."""
     import json
-    print(f"# proflow {binary}; h2load --h1 -n {n} -c {c}; bodies from {FIX}")
+    discard = "  debug:\n    verbosity: basic"
+    sink = start(binary, work, f"{tag}sink", discard, "debug")
+    full = start(binary, work, f"{tag}full",
+                 f"  pyroscope:\n    endpoint: http://127.0.0.1:{sink['port']}\n    protocol: push", "pyroscope")
+    null = start(binary, work, f"{tag}null", discard, "debug")
+    print(f"\n# proflow {binary}; h2load --h1 -n {n} -c {c}; bodies from {FIX}")
     print("| request | pipeline | req/s | MB/s | CPU µs/req (proflow) | CPU µs/req (sink) | 2xx / non-2xx |")
     print("|---|---|---|---|---|---|---|")
     results = {}
@@ -133,10 +133,10 @@ def main():
             r = run(target, others, meta["url"], body, n, c)
             results[(stem, label)] = r
             sink_cpu = f"{r['cpu_us'][1]:.0f}" if others else "-"
-            print(f"| {stem} {kind} ({os.path.getsize(body)} B) | {label} | {r['rps']:.0f} | {r['mbps']:.1f} | "
+            print(f"| {stem} {kind} ({os.path.getsize(body)} B) | {tag}{label} | {r['rps']:.0f} | {r['mbps']:.1f} | "
                   f"{r['cpu_us'][0]:.0f} | {sink_cpu} | {r['codes'][0]} / {sum(r['codes'][1:])} |")
         f, z = results[(stem, "full")], results[(stem, "null")]
-        print(f"| {stem} {kind} | full/null | {f['rps'] / z['rps']:.2f} | {f['mbps'] / z['mbps']:.2f} | "
+        print(f"| {stem} {kind} | {tag}full/null | {f['rps'] / z['rps']:.2f} | {f['mbps'] / z['mbps']:.2f} | "
               f"{f['cpu_us'][0] / z['cpu_us'][0]:.2f} | | |")
     # Let the exporter drain, then check the sink got every sample the full pipeline accepted.
     deadline = time.time() + 60
@@ -149,6 +149,25 @@ def main():
     for p in (full, null, sink):
         p["proc"].send_signal(signal.SIGTERM)
         p["proc"].wait(timeout=30)
+    return results
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else os.path.join(SRC, "build")
+    n = int(sys.argv[2]) if len(sys.argv) > 2 else 20000
+    c = int(sys.argv[3]) if len(sys.argv) > 3 else 8
+    baseline = sys.argv[4] if len(sys.argv) > 4 else None
+    work = tempfile.mkdtemp(prefix="bench-pyro-")
+    if baseline:
+        before = measure(os.path.join(baseline, "proflow"), work, n, c, "before ")
+        after = measure(os.path.join(build, "proflow"), work, n, c, "after ")
+        print("\n| request | pipeline | CPU µs/req after/before | req/s after/before |")
+        print("|---|---|---|---|")
+        for (stem, label), a in after.items():
+            b = before[(stem, label)]
+            print(f"| {stem} | {label} | {a['cpu_us'][0] / b['cpu_us'][0]:.2f} | {a['rps'] / b['rps']:.2f} |")
+    else:
+        measure(os.path.join(build, "proflow"), work, n, c, "")
     jfr = os.path.join(SRC, "tests", "fixtures", "jfr", "java17-profile.jfr")
     print("\nJFR decode (bench/pyroscope_ingest_jfr):")
     print(subprocess.run([os.path.join(build, "bench", "pyroscope_ingest_jfr"), jfr, "50"], capture_output=True,

@@ -9,6 +9,7 @@
 
 #include "pipeline/xalloc.h"
 #include "receivers/pyroscope/ingest.h"
+#include "tests/tools/tool_util.h"
 
 static double now_s(void)
 {
@@ -20,16 +21,11 @@ static double now_s(void)
 /* Reads the whole file into buf (grown as needed); returns its size. */
 static size_t read_file(const char *path, pf_buf *buf)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
+    pf_buf_reset(buf);
+    if (!tool_read_file(path, buf)) {
         perror(path);
         exit(1);
     }
-    pf_buf_reset(buf);
-    char chunk[1 << 16];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(buf, chunk, n);
-    fclose(f);
     return buf->len;
 }
 

@@ -13,23 +13,13 @@
 #include <zlib.h>
 
 #include "pipeline/pprof/pprof.h"
+#include "tests/tools/tool_util.h"
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static bool read_all(const char *path, pf_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(out, chunk, n);
-    fclose(f);
-    return true;
 }
 
 static bool gunzip(const pf_buf *in, pf_buf *out)
@@ -96,7 +86,7 @@ int main(int argc, char **argv)
            "base MB/s gz", "trip MB/s raw", "trip MB/s gz", "ratio");
     for (int i = first; i < argc; i++) {
         pf_buf gz = {0}, raw = {0};
-        if (!read_all(argv[i], &gz) || !gunzip(&gz, &raw)) {
+        if (!tool_read_file(argv[i], &gz) || !gunzip(&gz, &raw)) {
             fprintf(stderr, "%s: not a gzipped file\n", argv[i]);
             return 1;
         }

@@ -4,10 +4,12 @@
  * as the Collector does. A successful reply's partial_success is counted. */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "exporters/otlp/otlp_exporter.h"
 #include "net/grpc_frame.h"
+#include "pipeline/client_exporter.h"
+#include "pipeline/otlp_reply.h"
 
 #define EXPORT_METHOD "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
 
@@ -31,18 +33,13 @@ static bool otlp_validate(const void *config, const pf_node *node, const char *p
         pf_cfg_errorf(err, node, path, "endpoint is required (host:port)");
         return false;
     }
-    const char *scheme_end = strstr(ep, "://");
-    if (scheme_end && strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\": only http:// or https:// schemes are allowed", ep);
-        return false;
-    }
-    const char *hostport = scheme_end ? scheme_end + 3 : ep;
-    if (!strchr(hostport, ':')) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\" must include a port (host:port)", ep);
-        return false;
-    }
-    return true;
+    return pf_client_grpc_endpoint_valid(ep, node, path, err);
 }
+
+typedef struct otlp_exporter {
+    pf_client_exporter base; /* first: the helper's ctx */
+    pf_otlp_reply reply;
+} otlp_exporter;
 
 /* The Collector's exporter retries these codes (RESOURCE_EXHAUSTED included: receivers answer it
  * when their queue is full, which is temporary). */
@@ -64,56 +61,34 @@ static bool retryable_code(int code)
 
 static void on_reply(const pf_http_response *resp, void *data)
 {
-    pf_otlp_send send = *(pf_otlp_send *)data;
-    free(data);
-    pf_otlp_exporter *e = send.exporter;
-    if (resp->grpc_status == PF_GRPC_OK) {
-        if (!pf_otlp_exporter_read_reply(e, resp->body, resp->body_len, false))
-            pf_log_limited(&e->error_log, 60, PF_LOG_WARN, e->base.id,
-                           "reply could not be decoded as ExportProfilesServiceResponse (%zu bytes)", resp->body_len);
-        pf_export_done(send.attempt, PF_OK, NULL, resp->request_bytes);
-        return;
-    }
+    pf_client_send send = pf_client_send_take(data);
+    otlp_exporter *e = (otlp_exporter *)send.exporter;
     pf_error err = {0};
-    pf_error_set(&err, "%s: %s: %s", e->url, pf_grpc_status_name(resp->grpc_status), resp->grpc_message);
-    err.retry_after_s = resp->retry_after_s;
-    pf_export_done(send.attempt, retryable_code(resp->grpc_status) ? PF_RETRYABLE : PF_PERMANENT, &err, 0);
+    pf_status st = pf_client_grpc_status(resp, e->base.url, retryable_code, &err);
+    if (st == PF_OK && !pf_otlp_reply_read(&e->reply, resp->body, resp->body_len, false))
+        pf_log_limited(&e->base.error_log, 60, PF_LOG_WARN, e->base.base.id,
+                       "reply could not be decoded as ExportProfilesServiceResponse (%zu bytes)", resp->body_len);
+    pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
 static void otlp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
-    pf_otlp_exporter *e = ctx;
-    if (!e->client) {
-        pf_error err;
-        pf_error_set(&err, "exporter is not started");
-        pf_export_done(attempt, PF_RETRYABLE, &err, 0);
-        return;
-    }
+    otlp_exporter *e = ctx;
+    if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_buf msg = {0};
     pf_batch_pack(b, &msg);
-    pf_grpc_call call = {
-        .url = e->url,
-        .msg = msg.data,
-        .msg_len = msg.len,
-        .compression = e->compression,
-        .timeout_ns = timeout_ns,
-    };
-    pf_otlp_send *send = pf_xmalloc(sizeof(*send));
-    *send = (pf_otlp_send){e, attempt};
-    pf_grpc_unary(e->client, &call, on_reply, send);
-    pf_buf_free(&msg);
+    pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
 }
 
 static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const otlp_exporter_config *cfg = args->config;
-    char *base = pf_grpc_base_url(&cfg->client);
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/') n--;
-    char *url = pf_xasprintf("%.*s%s", (int)n, base, EXPORT_METHOD);
-    free(base);
-    return pf_otlp_exporter_create(args, &cfg->client, &cfg->helper, url, otlp_send);
+    otlp_exporter *e = pf_xcalloc(1, sizeof(*e));
+    pf_otlp_reply_init(&e->reply, args->id);
+    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pf_client_grpc_url(&cfg->client, EXPORT_METHOD),
+                            otlp_send);
+    return &e->base.base;
 }
 
 const pf_factory pf_exporter_otlp_factory = {

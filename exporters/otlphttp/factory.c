@@ -7,7 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "exporters/otlp/otlp_exporter.h"
+#include "pipeline/client_exporter.h"
+#include "pipeline/otlp_reply.h"
 #include "pipeline/pbjson.h"
 
 #define PROFILES_PATH "/v1development/profiles"
@@ -31,11 +32,6 @@ static const pf_cfg_entry otlphttp_cfg_map[] = {
     PF_CFG_END,
 };
 
-static bool is_http_url(const char *s)
-{
-    return s && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) && strlen(s) > 8;
-}
-
 static bool otlphttp_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
 {
     const otlphttp_config *cfg = config;
@@ -45,11 +41,11 @@ static bool otlphttp_validate(const void *config, const pf_node *node, const cha
         return false;
     }
     if (pep && *pep) {
-        if (!is_http_url(pep)) {
+        if (!pf_client_is_http_url(pep)) {
             pf_cfg_errorf(err, node, path, "profiles_endpoint \"%s\" must be an http:// or https:// URL", pep);
             return false;
         }
-    } else if (!is_http_url(ep)) {
+    } else if (!pf_client_is_http_url(ep)) {
         pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", ep);
         return false;
     }
@@ -61,83 +57,54 @@ static bool retryable_status(int status)
     return status == 429 || status == 502 || status == 503 || status == 504;
 }
 
+typedef struct otlphttp_exporter {
+    pf_client_exporter base; /* first: the helper's ctx */
+    pf_otlp_reply reply;
+    bool json; /* encoding: json */
+} otlphttp_exporter;
+
 static void on_reply(const pf_http_response *resp, void *data)
 {
-    pf_otlp_send send = *(pf_otlp_send *)data;
-    free(data);
-    pf_otlp_exporter *e = send.exporter;
+    pf_client_send send = pf_client_send_take(data);
+    otlphttp_exporter *e = (otlphttp_exporter *)send.exporter;
     pf_error err = {0};
-    if (resp->status == 0) {
-        pf_error_set(&err, "POST %s: %s", e->url, resp->error);
-        pf_export_done(send.attempt, PF_RETRYABLE, &err, 0);
-        return;
-    }
-    char excerpt[256];
-    pf_otlp_body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
-    if (resp->status >= 200 && resp->status < 300) {
+    pf_status st = pf_client_http_status(resp, e->base.url, retryable_status, &err);
+    if (st == PF_OK) {
         const char *type = pf_http_response_header(resp, "content-type");
         bool json = type ? strncasecmp(type, "application/json", 16) == 0 : e->json;
-        bool read = pf_otlp_exporter_read_reply(e, resp->body, resp->body_len, json);
-        if (!read)
-            pf_log_limited(&e->error_log, 60, PF_LOG_WARN, e->base.id,
+        if (!pf_otlp_reply_read(&e->reply, resp->body, resp->body_len, json)) {
+            char excerpt[256];
+            pf_client_body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
+            pf_log_limited(&e->base.error_log, 60, PF_LOG_WARN, e->base.base.id,
                            "HTTP %d reply could not be decoded as ExportProfilesServiceResponse: %s", resp->status,
                            excerpt);
-        pf_export_done(send.attempt, PF_OK, NULL, resp->request_bytes);
-        return;
+        }
     }
-    pf_error_set(&err, "POST %s: HTTP %d: %s", e->url, resp->status, excerpt);
-    if (retryable_status(resp->status)) {
-        err.retry_after_s = resp->retry_after_s;
-        pf_export_done(send.attempt, PF_RETRYABLE, &err, 0);
-    } else {
-        pf_export_done(send.attempt, PF_PERMANENT, &err, 0);
-    }
+    pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
 static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
-    pf_otlp_exporter *e = ctx;
-    if (!e->client) {
-        pf_error err;
-        pf_error_set(&err, "exporter is not started");
-        pf_export_done(attempt, PF_RETRYABLE, &err, 0);
-        return;
-    }
+    otlphttp_exporter *e = ctx;
+    if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_buf body = {0};
     if (e->json) pf_pbjson_encode(&b->req->base, &body);
     else pf_batch_pack(b, &body);
     pf_http_header content_type = {"content-type", e->json ? "application/json" : "application/x-protobuf"};
-    pf_http_call call = {
-        .method = "POST",
-        .url = e->url,
-        .headers = &content_type,
-        .n_headers = 1,
-        .body = body.data,
-        .body_len = body.len,
-        .content_encoding = e->compression,
-        .timeout_ns = timeout_ns,
-    };
-    pf_otlp_send *send = pf_xmalloc(sizeof(*send));
-    *send = (pf_otlp_send){e, attempt};
-    pf_http_client_send(e->client, &call, on_reply, send);
-    pf_buf_free(&body);
+    pf_client_post(&e->base, attempt, &content_type, 1, &body, timeout_ns, on_reply);
 }
 
 static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const otlphttp_config *cfg = args->config;
-    char *url;
-    if (cfg->profiles_endpoint && *cfg->profiles_endpoint) {
-        url = pf_xstrdup(cfg->profiles_endpoint);
-    } else {
-        size_t n = strlen(cfg->client.endpoint);
-        while (n > 0 && cfg->client.endpoint[n - 1] == '/') n--;
-        url = pf_xasprintf("%.*s%s", (int)n, cfg->client.endpoint, PROFILES_PATH);
-    }
-    pf_component *c = pf_otlp_exporter_create(args, &cfg->client, &cfg->helper, url, otlphttp_send);
-    ((pf_otlp_exporter *)c)->json = strcmp(cfg->encoding, "json") == 0;
-    return c;
+    otlphttp_exporter *e = pf_xcalloc(1, sizeof(*e));
+    e->json = strcmp(cfg->encoding, "json") == 0;
+    char *url = cfg->profiles_endpoint && *cfg->profiles_endpoint ? pf_xstrdup(cfg->profiles_endpoint)
+                                                                   : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
+    pf_otlp_reply_init(&e->reply, args->id);
+    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, otlphttp_send);
+    return &e->base.base;
 }
 
 const pf_factory pf_exporter_otlphttp_factory = {

@@ -11,11 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "exporters/parca/write_raw.h"
-#include "exporters/pyroscope/series_exporter.h"
 #include "net/grpc_frame.h"
+#include "pipeline/client_exporter.h"
 
 #define PARCA_DEFAULT_ENDPOINT "localhost:7070"
 
@@ -34,8 +33,7 @@ static const pf_cfg_entry parca_cfg_map[] = {
      .desc = "Plain-text gRPC (h2c) instead of TLS; same as tls.insecure."},
     {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(parca_config, bearer_token),
      .flags = PF_CFG_SECRET, .desc = "Sent as authorization: Bearer <token> metadata."},
-    {.type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = offsetof(parca_config, external_labels),
-     .desc = "Labels added to every series (they replace labels of the same name)."},
+    PF_SERIES_EXTERNAL_LABELS_ENTRY(offsetof(parca_config, external_labels)),
     PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(parca_config, helper)),
     PF_CFG_END,
 };
@@ -44,32 +42,14 @@ static bool parca_validate(const void *config, const pf_node *node, const char *
 {
     const parca_config *cfg = config;
     const char *ep = cfg->client.endpoint && *cfg->client.endpoint ? cfg->client.endpoint : PARCA_DEFAULT_ENDPOINT;
-    const char *scheme_end = strstr(ep, "://");
-    if (scheme_end && strncmp(ep, "http://", 7) != 0 && strncmp(ep, "https://", 8) != 0) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\": only http:// or https:// schemes are allowed", ep);
-        return false;
-    }
-    if (!strchr(scheme_end ? scheme_end + 3 : ep, ':')) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\" must include a port (host:port)", ep);
-        return false;
-    }
-    for (size_t i = 0; i < cfg->external_labels.n; i++)
-        if (!pf_label_name_valid(cfg->external_labels.keys[i]) || strncmp(cfg->external_labels.keys[i], "__", 2) == 0) {
-            pf_cfg_errorf(err, node, path,
-                          "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
-                          cfg->external_labels.keys[i]);
-            return false;
-        }
-    return true;
+    return pf_client_grpc_endpoint_valid(ep, node, path, err) &&
+           pf_series_external_labels_valid(&cfg->external_labels, node, path, err);
 }
 
 typedef struct parca_exporter {
-    pf_series_exporter base; /* first: the helper's ctx */
+    pf_client_exporter base; /* first: the helper's ctx */
     const parca_config *cfg;
     pf_http_client_config client_cfg; /* the configured one with the default endpoint and `insecure` applied */
-    char *url;
-    char *authorization;
-    const char *compression;
 } parca_exporter;
 
 static bool retryable_code(int code)
@@ -79,24 +59,16 @@ static bool retryable_code(int code)
 
 static void on_reply(const pf_http_response *resp, void *data)
 {
-    pf_series_send send = *(pf_series_send *)data;
-    free(data);
-    parca_exporter *e = (parca_exporter *)send.exporter;
-    if (resp->grpc_status == PF_GRPC_OK) {
-        pf_export_done(send.attempt, PF_OK, NULL, resp->request_bytes);
-        return;
-    }
+    pf_client_send send = pf_client_send_take(data);
     pf_error err = {0};
-    pf_error_set(&err, "%s: %s: %s", e->url, pf_grpc_status_name(resp->grpc_status),
-                 resp->grpc_message[0] ? resp->grpc_message : resp->error);
-    err.retry_after_s = resp->retry_after_s;
-    pf_export_done(send.attempt, retryable_code(resp->grpc_status) ? PF_RETRYABLE : PF_PERMANENT, &err, 0);
+    pf_status st = pf_client_grpc_status(resp, send.exporter->url, retryable_code, &err);
+    pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
 static void parca_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     parca_exporter *e = ctx;
-    if (pf_series_exporter_not_started(&e->base, attempt)) return;
+    if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_series_pprofs s = {0};
     pf_series_options opts = {.external_labels = &e->cfg->external_labels};
     pf_error err = {0};
@@ -111,26 +83,7 @@ static void parca_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_att
     pf_buf msg = {0};
     pf_parca_write_raw_encode(&s, &msg);
     pf_series_pprofs_free(&s);
-    pf_http_header auth = {"authorization", e->authorization};
-    pf_grpc_call call = {
-        .url = e->url,
-        .metadata = &auth,
-        .n_metadata = e->authorization ? 1 : 0,
-        .msg = msg.data,
-        .msg_len = msg.len,
-        .compression = e->compression,
-        .timeout_ns = timeout_ns,
-    };
-    pf_grpc_unary(e->base.client, &call, on_reply, pf_series_send_new(&e->base, attempt));
-    pf_buf_free(&msg);
-}
-
-static void parca_free(pf_series_exporter *base)
-{
-    parca_exporter *e = (parca_exporter *)base;
-    free(e->url);
-    free(e->authorization);
-    free(e);
+    pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
 }
 
 static pf_component *parca_create(const pf_create_args *args, pf_error *err)
@@ -142,15 +95,9 @@ static pf_component *parca_create(const pf_create_args *args, pf_error *err)
     e->client_cfg = cfg->client; /* shallow: the strings stay the service's */
     if (!e->client_cfg.endpoint || !*e->client_cfg.endpoint) e->client_cfg.endpoint = PARCA_DEFAULT_ENDPOINT;
     e->client_cfg.tls.insecure = cfg->client.tls.insecure || cfg->insecure;
-    char *base = pf_grpc_base_url(&e->client_cfg);
-    size_t n = strlen(base);
-    while (n > 0 && base[n - 1] == '/') n--;
-    e->url = pf_xasprintf("%.*s%s", (int)n, base, PF_PARCA_WRITE_RAW_METHOD);
-    free(base);
-    if (cfg->bearer_token && *cfg->bearer_token) e->authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
-    const char *comp = cfg->client.compression;
-    e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
-    pf_series_exporter_init(&e->base, args, &e->client_cfg, &cfg->helper, parca_send, parca_free);
+    if (cfg->bearer_token && *cfg->bearer_token) e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
+    pf_client_exporter_init(&e->base, args, &e->client_cfg, &cfg->helper,
+                            pf_client_grpc_url(&e->client_cfg, PF_PARCA_WRITE_RAW_METHOD), parca_send);
     return &e->base.base;
 }
 

@@ -13,11 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "exporters/otlp/otlp_exporter.h"
 #include "exporters/pyroscope/pyroscope_exporter.h"
-#include "exporters/pyroscope/series_exporter.h"
+#include "pipeline/client_exporter.h"
 
 typedef struct basic_auth_config {
     char *username;
@@ -57,16 +55,10 @@ static const pf_cfg_entry pyroscope_cfg_map[] = {
      .sub = basic_auth_cfg_map, .desc = "HTTP basic authentication (username, password)."},
     {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pyroscope_config, bearer_token),
      .flags = PF_CFG_SECRET, .desc = "Sent as Authorization: Bearer <token>."},
-    {.type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = offsetof(pyroscope_config, external_labels),
-     .desc = "Labels added to every series (they replace labels of the same name)."},
+    PF_SERIES_EXTERNAL_LABELS_ENTRY(offsetof(pyroscope_config, external_labels)),
     PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(pyroscope_config, helper)),
     PF_CFG_END,
 };
-
-static bool is_http_url(const char *s)
-{
-    return s && (strncmp(s, "http://", 7) == 0 || strncmp(s, "https://", 8) == 0) && strlen(s) > 8;
-}
 
 static bool pyroscope_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
 {
@@ -75,7 +67,7 @@ static bool pyroscope_validate(const void *config, const pf_node *node, const ch
         pf_cfg_errorf(err, node, path, "endpoint is required (for example http://localhost:4040)");
         return false;
     }
-    if (!is_http_url(cfg->client.endpoint)) {
+    if (!pf_client_is_http_url(cfg->client.endpoint)) {
         pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", cfg->client.endpoint);
         return false;
     }
@@ -88,23 +80,13 @@ static bool pyroscope_validate(const void *config, const pf_node *node, const ch
         pf_cfg_errorf(err, node, path, "basic_auth.password is set without basic_auth.username");
         return false;
     }
-    for (size_t i = 0; i < cfg->external_labels.n; i++)
-        if (!pf_label_name_valid(cfg->external_labels.keys[i]) || strncmp(cfg->external_labels.keys[i], "__", 2) == 0) {
-            pf_cfg_errorf(err, node, path,
-                          "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
-                          cfg->external_labels.keys[i]);
-            return false;
-        }
-    return true;
+    return pf_series_external_labels_valid(&cfg->external_labels, node, path, err);
 }
 
 typedef struct pyroscope_exporter {
-    pf_series_exporter base; /* first: the helper's ctx */
+    pf_client_exporter base; /* first: the helper's ctx; base.url is the Push URL */
     const pyroscope_config *cfg;
     bool ingest;
-    char *push_url;
-    char *authorization; /* full header value, NULL when none */
-    const char *compression; /* push body encoding; NULL = none */
 } pyroscope_exporter;
 
 /* The request headers every call carries: content type, tenant, authorization (+ Connect's
@@ -117,27 +99,15 @@ static size_t request_headers(const pyroscope_exporter *e, const pf_batch *b, co
     const char *tenant = e->cfg->tenant_from_metadata ? pf_batch_meta_get(b, "tenant") : NULL;
     if (!tenant || !*tenant) tenant = e->cfg->tenant_id;
     if (tenant && *tenant) h[n++] = (pf_http_header){"x-scope-orgid", tenant};
-    if (e->authorization) h[n++] = (pf_http_header){"authorization", e->authorization};
+    if (e->base.authorization) h[n++] = (pf_http_header){"authorization", e->base.authorization};
     if (!e->ingest) h[n++] = (pf_http_header){"connect-protocol-version", "1"};
     return n;
 }
 
-/* 2xx → OK; transport errors, 429 and 5xx → retryable; other statuses → permanent. */
-static pf_status classify_reply(const pf_http_response *resp, const char *url, pf_error *err)
+/* Besides transport errors (always retried): 429 and 5xx. */
+static bool retryable_status(int status)
 {
-    if (resp->status == 0) {
-        pf_error_set(err, "POST %s: %s", url, resp->error);
-        return PF_RETRYABLE;
-    }
-    if (resp->status >= 200 && resp->status < 300) return PF_OK;
-    char excerpt[256];
-    pf_otlp_body_excerpt(resp->body, resp->body_len, excerpt, sizeof(excerpt));
-    pf_error_set(err, "POST %s: HTTP %d: %s", url, resp->status, excerpt);
-    if (resp->status == 429 || resp->status >= 500) {
-        err->retry_after_s = resp->retry_after_s;
-        return PF_RETRYABLE;
-    }
-    return PF_PERMANENT;
+    return status == 429 || status >= 500;
 }
 
 static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_pprofs *s, pf_export_attempt *attempt)
@@ -156,11 +126,9 @@ static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_ppr
 
 static void on_push_reply(const pf_http_response *resp, void *data)
 {
-    pf_series_send send = *(pf_series_send *)data;
-    free(data);
-    pyroscope_exporter *e = (pyroscope_exporter *)send.exporter;
+    pf_client_send send = pf_client_send_take(data);
     pf_error err = {0};
-    pf_status st = classify_reply(resp, e->push_url, &err);
+    pf_status st = pf_client_http_status(resp, send.exporter->url, retryable_status, &err);
     pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
@@ -176,18 +144,8 @@ static void send_push(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf
     pf_pyroscope_push_encode(&s, &body);
     pf_series_pprofs_free(&s);
     pf_http_header headers[5];
-    pf_http_call call = {
-        .method = "POST",
-        .url = e->push_url,
-        .headers = headers,
-        .n_headers = request_headers(e, b, "application/proto", headers),
-        .body = body.data,
-        .body_len = body.len,
-        .content_encoding = e->compression,
-        .timeout_ns = timeout_ns,
-    };
-    pf_http_client_send(e->base.client, &call, on_push_reply, pf_series_send_new(&e->base, attempt));
-    pf_buf_free(&body);
+    size_t n_headers = request_headers(e, b, "application/proto", headers);
+    pf_client_post(&e->base, attempt, headers, n_headers, &body, timeout_ns, on_push_reply);
 }
 
 /* ---------------------------------------------------------------- ingest */
@@ -225,7 +183,7 @@ static void on_ingest_reply(const pf_http_response *resp, void *data)
 {
     ingest_call *call = data;
     pf_error err = {0};
-    pf_status st = classify_reply(resp, call->url, &err);
+    pf_status st = pf_client_http_status(resp, call->url, retryable_status, &err);
     if (st == PF_OK) call->fan->bytes += resp->request_bytes;
     ingest_record(call->fan, st, &err);
     ingest_finish_one(call->fan);
@@ -273,7 +231,7 @@ static void send_ingest(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, 
 static void pyroscope_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     pyroscope_exporter *e = ctx;
-    if (pf_series_exporter_not_started(&e->base, attempt)) return;
+    if (pf_client_exporter_not_started(&e->base, attempt)) return;
     if (e->ingest) send_ingest(e, b, timeout_ns, attempt);
     else send_push(e, b, timeout_ns, attempt);
 }
@@ -291,14 +249,6 @@ static char *basic_authorization(const basic_auth_config *auth)
     return out;
 }
 
-static void pyroscope_free(pf_series_exporter *base)
-{
-    pyroscope_exporter *e = (pyroscope_exporter *)base;
-    free(e->push_url);
-    free(e->authorization);
-    free(e);
-}
-
 static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
@@ -306,14 +256,10 @@ static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
     pyroscope_exporter *e = pf_xcalloc(1, sizeof(*e));
     e->cfg = cfg;
     e->ingest = strcmp(cfg->protocol, "ingest") == 0;
-    size_t n = strlen(cfg->client.endpoint);
-    while (n > 0 && cfg->client.endpoint[n - 1] == '/') n--;
-    e->push_url = pf_xasprintf("%.*s%s", (int)n, cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH);
-    if (cfg->basic_auth.username && *cfg->basic_auth.username) e->authorization = basic_authorization(&cfg->basic_auth);
-    else if (cfg->bearer_token && *cfg->bearer_token) e->authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
-    const char *comp = cfg->client.compression;
-    e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
-    pf_series_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pyroscope_send, pyroscope_free);
+    if (cfg->basic_auth.username && *cfg->basic_auth.username) e->base.authorization = basic_authorization(&cfg->basic_auth);
+    else if (cfg->bearer_token && *cfg->bearer_token) e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
+    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper,
+                            pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), pyroscope_send);
     return &e->base.base;
 }
 

@@ -1,4 +1,4 @@
-/* parse.c — pprof bytes → validated pf_pprof (see pprof.h). Everything a later stage dereferences
+/* parse.c — pprof bytes, or an unpacked Profile → validated pf_pprof (see pprof.h). Everything a later stage dereferences
  * (ids, string indices, value counts) is checked here once, so translation never reads out of range. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -130,6 +130,18 @@ static bool is_gzip(const uint8_t *d, size_t len)
     return len >= 2 && d[0] == 0x1f && d[1] == 0x8b;
 }
 
+/* The checks shared by both entry points: p is decoded, out is zeroed. */
+static bool index_and_check(pf_arena *a, pprof_profile *p, pf_pprof *out, char *err, size_t err_len)
+{
+    out->p = p;
+    if (!index_ids(a, p, p->n_mapping, mapping_id_at, "mapping", &out->mapping_pos, err, err_len) ||
+        !index_ids(a, p, p->n_location, location_id_at, "location", &out->location_pos, err, err_len) ||
+        !index_ids(a, p, p->n_function, function_id_at, "function", &out->function_pos, err, err_len))
+        return false;
+    check_ctx c = {p, err, err_len};
+    return check_profile(&c, out);
+}
+
 bool pf_pprof_parse(pf_arena *a, const void *data, size_t len, size_t max_bytes, pf_pprof *out, char *err,
                     size_t err_len)
 {
@@ -155,14 +167,16 @@ bool pf_pprof_parse(pf_arena *a, const void *data, size_t len, size_t max_bytes,
     pprof_profile *p = perftools__profiles__profile__unpack(&alloc, len, bytes);
     pf_buf_free(&plain);
     if (!p) return fail(err, err_len, "not a pprof protobuf (perftools.profiles.Profile failed to decode)");
+    return index_and_check(a, p, out, err, err_len);
+}
 
-    out->p = p;
-    if (!index_ids(a, p, p->n_mapping, mapping_id_at, "mapping", &out->mapping_pos, err, err_len) ||
-        !index_ids(a, p, p->n_location, location_id_at, "location", &out->location_pos, err, err_len) ||
-        !index_ids(a, p, p->n_function, function_id_at, "function", &out->function_pos, err, err_len))
-        return false;
-    check_ctx c = {p, err, err_len};
-    return check_profile(&c, out);
+bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err,
+                           size_t err_len)
+{
+    memset(out, 0, sizeof(*out));
+    size_t len = perftools__profiles__profile__get_packed_size(p);
+    if (len > max_bytes) return fail(err, err_len, "pprof of %zu bytes is larger than the %zu-byte limit", len, max_bytes);
+    return index_and_check(a, p, out, err, err_len);
 }
 
 const pprof_location *pf_pprof_location(const pf_pprof *pp, uint64_t id)

@@ -1,6 +1,7 @@
 /* pprof.h — translation between pprof (perftools.profiles.Profile) and OTLP profiles.
  *
  *   bytes ──pf_pprof_parse──▶ pf_pprof ──pf_pprof_to_otlp──▶ pf_batch (one Profile per sample type)
+ *   Profile ──pf_pprof_from_profile──▶ pf_pprof   (a Profile already decoded or built in memory)
  *   pf_batch ──pf_pprof_from_batch──▶ list of (resource, gzipped multi-sample-type pprof, name)
  *
  * The field-by-field mapping, and what is not carried, is written down in docs/pprof-mapping.md.
@@ -8,6 +9,8 @@
  * Ownership:
  *   - pf_pprof_parse() decodes into the caller's arena; the pf_pprof and everything it points to live
  *     until that arena is destroyed.
+ *   - pf_pprof_from_profile() borrows the Profile (keep it alive while the pf_pprof is used) and puts
+ *     its id maps into the caller's arena.
  *   - pf_pprof_to_otlp() appends to the caller's (writable) batch; all of it lives in the batch arena.
  *   - pf_pprof_from_batch() fills a caller-owned pf_pprof_items; free it with pf_pprof_items_free().
  *     Items point at the batch's resources and scopes, so keep the batch referenced while using them. */
@@ -66,6 +69,12 @@ typedef struct pf_pprof {
  * message naming the problem ("sample[3].location_id[2]: 977 is not a location id"). */
 bool pf_pprof_parse(pf_arena *a, const void *data, size_t len, size_t max_bytes, pf_pprof *out, char *err,
                     size_t err_len);
+
+/* pf_pprof_parse() for a Profile that is already unpacked (for example built by a receiver's decoder),
+ * without packing and unpacking it again: the same checks, the same messages, including the refusal
+ * of a Profile whose encoding is larger than max_bytes. */
+bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err,
+                           size_t err_len);
 
 /* Lookups by pprof id (NULL for id 0 or an unknown id). */
 const pprof_location *pf_pprof_location(const pf_pprof *pp, uint64_t id);

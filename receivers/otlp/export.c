@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
@@ -23,27 +22,9 @@
 typedef enum body_format { FORMAT_PROTOBUF, FORMAT_JSON } body_format;
 
 typedef struct export_result {
-    int http_status;
-    int grpc_status;
-    uint32_t retry_after_s;
-    char message[600];
+    pf_receiver_answer a;
     size_t rejected_profiles; /* accepted with partial_success: profiles dropped as invalid */
 } export_result;
-
-static void result_set(export_result *res, int http_status, int grpc_status, const char *fmt, const char *detail)
-{
-    res->http_status = http_status;
-    res->grpc_status = grpc_status;
-    snprintf(res->message, sizeof(res->message), fmt, detail);
-}
-
-static void count_request(const otlp_transport *t, const char *status)
-{
-    char labels[300];
-    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",status=\"%s\"", t->receiver->base.id, t->name,
-             status);
-    pf_metric_add(pf_counter("proflow_receiver_requests_total", "Export requests received, by answer.", labels), 1);
-}
 
 static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t err_len)
 {
@@ -62,63 +43,35 @@ static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t 
     return b;
 }
 
-static void attach_metadata(const otlp_transport *t, pf_batch *b, const pf_http_request *req)
-{
-    pf_batch_set_receiver(b, t->receiver->base.id);
-    pf_batch_set_client(b, req->peer_addr);
-    const char *tenant = pf_http_header_get(req, "x-scope-orgid");
-    if (tenant && *tenant) pf_batch_set_tenant(b, tenant);
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    b->meta.received_unix_nano = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
-    if (!t->include_metadata) return;
-    for (size_t i = 0; i < req->n_headers; i++) pf_batch_add_header(b, req->headers[i].name, req->headers[i].value);
-}
-
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
                         body_format format, export_result *res)
 {
-    otlp_receiver *r = t->receiver;
     char err[512] = "";
     pf_batch *b = format == FORMAT_JSON ? decode_json(body, len, err, sizeof(err)) : pf_batch_decode(body, len);
     if (!b) {
-        if (format == FORMAT_JSON) result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid OTLP/JSON request: %s", err);
-        else result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "%s", "malformed ExportProfilesServiceRequest: protobuf decoding failed");
+        if (format == FORMAT_JSON)
+            pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT, "invalid OTLP/JSON request: %s", err);
+        else
+            pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+                                   "malformed ExportProfilesServiceRequest: protobuf decoding failed");
         return;
     }
     size_t samples = pf_batch_sample_count(b);
     size_t rejected = 0;
     if (!pf_batch_validate(b, &rejected, err, sizeof(err))) {
         pf_batch_unref(b);
-        pf_metric_add(t->refused, (double)samples);
-        result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid ExportProfilesServiceRequest: %s", err);
+        pf_metric_add(t->rt.refused, (double)samples);
+        pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT, "invalid ExportProfilesServiceRequest: %s", err);
         return;
     }
     if (rejected) {
         /* Invalid profiles were dropped; the rest goes on and the client learns through partial_success. */
-        size_t kept = pf_batch_sample_count(b);
-        pf_metric_add(t->refused, (double)(samples - kept));
-        samples = kept;
+        pf_metric_add(t->rt.refused, (double)(samples - pf_batch_sample_count(b)));
         res->rejected_profiles = rejected;
     }
-    attach_metadata(t, b, req);
-    pf_error perr = {{0}, 0};
-    pf_status st = pf_consumer_consume(r->next, b, &perr);
-    if (st == PF_OK) {
-        pf_metric_add(t->accepted, (double)samples);
-        result_set(res, 200, PF_GRPC_OK, "%s", res->rejected_profiles ? err : "");
-        return;
-    }
-    res->rejected_profiles = 0;
-    pf_metric_add(t->refused, (double)samples);
-    const char *why = perr.msg[0] ? perr.msg : "refused by the pipeline";
-    if (st == PF_RETRYABLE) {
-        result_set(res, 503, PF_GRPC_UNAVAILABLE, "%s", why);
-        res->retry_after_s = perr.retry_after_s ? perr.retry_after_s : 1;
-    } else {
-        result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "%s", why);
-    }
+    pf_receiver_answer_set(&res->a, 200, PF_GRPC_OK, "%s", rejected ? err : "");
+    if (pf_receiver_deliver(&t->rt, t->receiver->next, req, b, &res->a) != PF_OK) res->rejected_profiles = 0;
 }
 
 /* ExportProfilesServiceResponse, with partial_success when invalid profiles were dropped. */
@@ -128,7 +81,7 @@ static void encode_response(const export_result *res, bool json, pf_buf *out)
     otlp_partial_success partial = OTLP_PARTIAL_SUCCESS_INIT;
     if (res->rejected_profiles) {
         partial.rejected_profiles = (int64_t)res->rejected_profiles;
-        partial.error_message = (char *)res->message;
+        partial.error_message = (char *)res->a.message;
         resp.partial_success = &partial;
     }
     if (json) {
@@ -139,20 +92,14 @@ static void encode_response(const export_result *res, bool json, pf_buf *out)
     out->len += protobuf_c_message_pack(&resp.base, (uint8_t *)out->data + out->len);
 }
 
-static void log_refusal(otlp_transport *t, const pf_http_request *req, const export_result *res)
-{
-    pf_log_limited(&t->receiver->log_limit, 10, PF_LOG_WARN, t->receiver->base.id, "%s export from %s refused (%d): %s",
-                   t->name, req->peer_addr, t->name[0] == 'g' ? res->grpc_status : res->http_status, res->message);
-}
-
 /* ---------------------------------------------------------------- gRPC */
 
 void otlp_grpc_export(pf_http_request *req, void *data)
 {
     otlp_transport *t = data;
-    pf_metric_add(t->bytes, (double)req->body_len);
+    pf_metric_add(t->rt.bytes, (double)req->body_len);
     if (!req->is_grpc) {
-        count_request(t, "415");
+        pf_receiver_count_request(&t->rt, req, "415", NULL);
         pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
         static const char msg[] = "this endpoint speaks gRPC (content-type application/grpc)\n";
         pf_http_respond(req, 415, &ct, 1, msg, sizeof(msg) - 1);
@@ -160,10 +107,9 @@ void otlp_grpc_export(pf_http_request *req, void *data)
     }
     export_result res = {0};
     export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &res);
-    count_request(t, pf_grpc_status_name(res.grpc_status));
-    if (res.grpc_status != PF_GRPC_OK) {
-        log_refusal(t, req, &res);
-        pf_grpc_respond(req, res.grpc_status, res.message, NULL, 0);
+    pf_receiver_count_request(&t->rt, req, pf_grpc_status_name(res.a.grpc_status), &res.a);
+    if (res.a.grpc_status != PF_GRPC_OK) {
+        pf_grpc_respond(req, res.a.grpc_status, res.a.message, NULL, 0);
         return;
     }
     pf_buf payload = {0};
@@ -222,7 +168,9 @@ typedef struct http_answer {
     const char *encoding; /* request's Content-Encoding when supported, else NULL */
 } http_answer;
 
-static void http_reply(const http_answer *a, int status, const pf_buf *payload, uint32_t retry_after_s)
+/* `refusal`: the answer to log as refused; NULL for a success. */
+static void http_reply(const http_answer *a, int status, const pf_buf *payload, uint32_t retry_after_s,
+                       const pf_receiver_answer *refusal)
 {
     pf_http_header hs[3];
     size_t n = 0;
@@ -239,30 +187,27 @@ static void http_reply(const http_answer *a, int status, const pf_buf *payload, 
     }
     char status_s[8];
     snprintf(status_s, sizeof(status_s), "%d", status);
-    count_request(a->t, status_s);
+    pf_receiver_count_request(&a->t->rt, a->req, status_s, refusal);
     pf_http_respond(a->req, status, hs, n, body.data, body.len);
     pf_buf_free(&body);
 }
 
-static void http_error(const http_answer *a, const export_result *res)
+static void http_error(const http_answer *a, const pf_receiver_answer *res)
 {
-    log_refusal(a->t, a->req, res);
     pf_buf payload = {0};
     if (a->format == FORMAT_JSON) encode_status_json(res->grpc_status, res->message, &payload);
     else encode_status_protobuf(res->grpc_status, res->message, &payload);
-    http_reply(a, res->http_status, &payload, res->retry_after_s);
+    http_reply(a, res->http_status, &payload, res->retry_after_s, res);
     pf_buf_free(&payload);
 }
 
 /* 415 for a body we cannot even classify: plain text, since no format is known. */
-static void http_unsupported(otlp_transport *t, pf_http_request *req, const char *msg)
+static void http_unsupported(otlp_transport *t, pf_http_request *req, const pf_receiver_answer *res)
 {
-    pf_log_limited(&t->receiver->log_limit, 10, PF_LOG_WARN, t->receiver->base.id, "http export from %s refused: %s",
-                   req->peer_addr, msg);
-    count_request(t, "415");
+    pf_receiver_count_request(&t->rt, req, "415", res);
     pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
     pf_buf body = {0};
-    pf_buf_printf(&body, "%s\n", msg);
+    pf_buf_printf(&body, "%s\n", res->message);
     pf_http_respond(req, 415, &ct, 1, body.data, body.len);
     pf_buf_free(&body);
 }
@@ -270,45 +215,47 @@ static void http_unsupported(otlp_transport *t, pf_http_request *req, const char
 void otlp_http_export(pf_http_request *req, void *data)
 {
     otlp_transport *t = data;
-    pf_metric_add(t->bytes, (double)req->body_len);
-    char type[128], msg[400];
+    pf_metric_add(t->rt.bytes, (double)req->body_len);
+    char type[128];
+    export_result res = {0};
     media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
     http_answer a = {req, t, FORMAT_PROTOBUF, NULL};
     if (strcmp(type, "application/json") == 0) {
         a.format = FORMAT_JSON;
     } else if (strcmp(type, "application/x-protobuf") != 0 && strcmp(type, "application/protobuf") != 0) {
-        snprintf(msg, sizeof(msg), "unsupported content type \"%s\": use application/x-protobuf or application/json",
-                 type);
-        http_unsupported(t, req, msg);
+        pf_receiver_answer_set(&res.a, 415, PF_GRPC_UNIMPLEMENTED,
+                               "unsupported content type \"%s\": use application/x-protobuf or application/json", type);
+        http_unsupported(t, req, &res.a);
         return;
     }
     char encoding[32];
     media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
     if (!pf_encoding_supported(encoding)) {
-        snprintf(msg, sizeof(msg), "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);
-        http_unsupported(t, req, msg);
+        pf_receiver_answer_set(&res.a, 415, PF_GRPC_UNIMPLEMENTED,
+                               "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);
+        http_unsupported(t, req, &res.a);
         return;
     }
     a.encoding = encoding;
-    export_result res = {0};
     pf_buf plain = {0};
     char err[256] = "";
     switch (pf_decompress(encoding, req->body, req->body_len, t->max_body, &plain, err, sizeof(err))) {
     case PF_DECOMPRESS_OK: export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &res); break;
     case PF_DECOMPRESS_TOO_LARGE:
-        snprintf(res.message, sizeof(res.message), "request body exceeds max_request_body_size (%zu bytes) after decompression",
-                 t->max_body);
-        res.http_status = 413, res.grpc_status = PF_GRPC_RESOURCE_EXHAUSTED;
+        pf_receiver_answer_set(&res.a, 413, PF_GRPC_RESOURCE_EXHAUSTED,
+                               "request body exceeds max_request_body_size (%zu bytes) after decompression", t->max_body);
         break;
-    default: result_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the request body: %s", err); break;
+    default:
+        pf_receiver_answer_set(&res.a, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the request body: %s", err);
+        break;
     }
     pf_buf_free(&plain);
-    if (res.http_status != 200) {
-        http_error(&a, &res);
+    if (res.a.http_status != 200) {
+        http_error(&a, &res.a);
         return;
     }
     pf_buf payload = {0};
     encode_response(&res, a.format == FORMAT_JSON, &payload);
-    http_reply(&a, 200, &payload, 0);
+    http_reply(&a, 200, &payload, 0, NULL);
     pf_buf_free(&payload);
 }

@@ -38,16 +38,8 @@ static bool otlp_validate(const void *config, const pf_node *node, const char *p
 static void init_transport(otlp_receiver *r, otlp_transport *t, const char *name, const pf_http_server_config *cfg)
 {
     t->receiver = r;
-    t->name = name;
-    t->include_metadata = cfg->include_metadata;
     t->max_body = cfg->max_request_body_size > 0 ? (size_t)cfg->max_request_body_size : 20u << 20;
-    char labels[256];
-    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", r->base.id, name);
-    t->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
-                             "Profile samples successfully pushed into the pipeline.", labels);
-    t->refused = pf_counter("otelcol_receiver_refused_profile_samples",
-                            "Profile samples that could not be pushed into the pipeline.", labels);
-    t->bytes = pf_counter("proflow_receiver_bytes_total", "Request bytes received, as sent on the wire.", labels);
+    pf_receiver_transport_init(&t->rt, r->base.id, name, cfg->include_metadata, &r->log_limit);
 }
 
 static bool start_transport(otlp_receiver *r, otlp_transport *t, const pf_http_server_config *cfg,
@@ -56,12 +48,12 @@ static bool start_transport(otlp_receiver *r, otlp_transport *t, const pf_http_s
     pf_http_server_config effective = *cfg;
     if (!effective.endpoint || !*effective.endpoint) effective.endpoint = (char *)default_endpoint;
     char owner[256];
-    snprintf(owner, sizeof(owner), "%s/%s", r->base.id, t->name);
+    snprintf(owner, sizeof(owner), "%s/%s", r->base.id, t->rt.name);
     t->server = pf_http_server_new(r->loop, &effective, owner);
     pf_http_server_route(t->server, "POST", path, false, fn, t);
     char why[512];
     if (!pf_http_server_start(t->server, why, sizeof(why))) {
-        pf_error_set(err, "protocols.%s: %s", t->name, why);
+        pf_error_set(err, "protocols.%s: %s", t->rt.name, why);
         return false;
     }
     return true;

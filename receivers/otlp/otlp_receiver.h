@@ -9,7 +9,7 @@
 #include "net/http_server.h"
 #include "pipeline/component.h"
 #include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/receiver_helper.h"
 
 #define OTLP_GRPC_EXPORT_PATH "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
 #define OTLP_HTTP_EXPORT_PATH "/v1development/profiles"
@@ -28,13 +28,9 @@ typedef struct otlp_receiver_config {
 /* One per transport ("grpc", "http"). */
 typedef struct otlp_transport {
     struct otlp_receiver *receiver;
-    const char *name;
+    pf_receiver_transport rt; /* name, metadata, metrics */
     pf_http_server *server;
-    bool include_metadata;
-    size_t max_body;           /* decompressed HTTP body limit */
-    pf_metric *accepted;       /* otelcol_receiver_accepted_profile_samples */
-    pf_metric *refused;        /* otelcol_receiver_refused_profile_samples */
-    pf_metric *bytes;          /* proflow_receiver_bytes_total */
+    size_t max_body;          /* decompressed HTTP body limit */
 } otlp_transport;
 
 typedef struct otlp_receiver {

@@ -4,7 +4,6 @@
  * HTTP/2, and gRPC), on one listener (default localhost:4040). Its config is the HTTP server's
  * (endpoint, max_request_body_size, tls, auth, include_metadata, ...) at the component's top level.
  * This file holds the lifecycle; the handlers are ingest_handler.c and push_handler.c. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,14 +12,7 @@
 static void init_api(pyro_receiver *r, pyro_api *api, const char *name)
 {
     api->receiver = r;
-    api->name = name;
-    char labels[256];
-    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", r->base.id, name);
-    api->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
-                               "Profile samples successfully pushed into the pipeline.", labels);
-    api->refused = pf_counter("otelcol_receiver_refused_profile_samples",
-                              "Profile samples that could not be pushed into the pipeline.", labels);
-    api->bytes = pf_counter("proflow_receiver_bytes_total", "Request bytes received, as sent on the wire.", labels);
+    pf_receiver_transport_init(&api->rt, r->base.id, name, r->cfg->include_metadata, &r->log_limit);
 }
 
 static bool pyro_start(pf_component *c, pf_host *host, pf_error *err)

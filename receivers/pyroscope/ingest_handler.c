@@ -25,20 +25,16 @@ static int grpc_status_for(int http_status)
                                 : PF_GRPC_INVALID_ARGUMENT;
 }
 
-/* The decoders hand back unpacked Profiles; pf_pprof_parse (which validates every reference before
- * translation trusts it) reads bytes, so each profile is packed into the scratch arena first. */
+/* The decoders hand back unpacked Profiles, validated in place (no second encode and decode). */
 static bool add_profile(pyro_receiver *r, pf_batch *b, pf_arena *a, const pf_pyro_query *q, pf_pyro_profile *p,
                         char *err, size_t errlen)
 {
     if (p->pprof->duration_nanos == 0 && p->pprof->time_nanos == q->from_ns && q->until_ns > q->from_ns)
         p->pprof->duration_nanos = q->until_ns - q->from_ns;
-    size_t len = protobuf_c_message_get_packed_size(&p->pprof->base);
-    uint8_t *bytes = pf_arena_alloc(a, len ? len : 1);
-    protobuf_c_message_pack(&p->pprof->base, bytes);
-    return pyro_batch_add_pprof(b, a, &p->labels, bytes, len, r->max_body, err, errlen);
+    return pyro_batch_add_profile(b, a, &p->labels, p->pprof, r->max_body, err, errlen);
 }
 
-static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pyro_result *res)
+static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pf_receiver_answer *res)
 {
     pyro_receiver *r = api->receiver;
     char err[512] = "";
@@ -46,7 +42,7 @@ static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pyro_
     pf_pyro_status st = pf_pyro_parse_query_status(req->query, &q, a, err, sizeof(err));
     if (st != PF_PYRO_OK) {
         int http = pf_pyro_http_status(st);
-        pyro_result_set(res, http, grpc_status_for(http), "invalid query: %s", err);
+        pf_receiver_answer_set(res, http, grpc_status_for(http), "invalid query: %s", err);
         return;
     }
     pf_pyro_profile *profiles;
@@ -55,14 +51,14 @@ static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pyro_
                              &profiles, &n, err, sizeof(err));
     if (st != PF_PYRO_OK) {
         int http = pf_pyro_http_status(st);
-        pyro_result_set(res, http, grpc_status_for(http), "invalid %s body: %s", format_name(q.format), err);
+        pf_receiver_answer_set(res, http, grpc_status_for(http), "invalid %s body: %s", format_name(q.format), err);
         return;
     }
     pf_batch *b = pf_batch_new();
     for (size_t i = 0; i < n; i++) {
         if (!add_profile(r, b, a, &q, &profiles[i], err, sizeof(err))) {
             pf_batch_unref(b);
-            pyro_result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid %s body: profile %zu: %s",
+            pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid %s body: profile %zu: %s",
                             format_name(q.format), i, err);
             return;
         }
@@ -74,15 +70,15 @@ static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pyro_
 void pyro_handle_ingest(pf_http_request *req, void *data)
 {
     pyro_api *api = data;
-    pf_metric_add(api->bytes, (double)req->body_len);
+    pf_metric_add(api->rt.bytes, (double)req->body_len);
     pf_arena *a = pf_arena_create(64 * 1024);
-    pyro_result res = {0};
+    pf_receiver_answer res = {0};
     ingest(api, req, a, &res);
     pf_arena_destroy(a);
 
     char status[8];
     snprintf(status, sizeof(status), "%d", res.http_status);
-    pyro_count_request(api, req, status, &res);
+    pf_receiver_count_request(&api->rt, req, status, &res);
     if (res.http_status == 200) {
         pf_http_respond(req, 200, NULL, 0, NULL, 0);
         return;

@@ -38,7 +38,7 @@ static bool has_name_label(const pf_pyro_labels *l)
 
 /* Decoded PushRequest → pipeline. */
 static void push(pyro_api *api, const pf_http_request *req, const Push__V1__PushRequest *pr, pf_arena *a,
-                 pyro_result *res)
+                 pf_receiver_answer *res)
 {
     pyro_receiver *r = api->receiver;
     pf_batch *b = pf_batch_new();
@@ -49,7 +49,7 @@ static void push(pyro_api *api, const pf_http_request *req, const Push__V1__Push
         series_labels(s, a, &labels);
         if (!has_name_label(&labels)) {
             pf_batch_unref(b);
-            pyro_result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu]: labels have no __name__ (the profile type)",
+            pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu]: labels have no __name__ (the profile type)",
                             i);
             return;
         }
@@ -57,7 +57,7 @@ static void push(pyro_api *api, const pf_http_request *req, const Push__V1__Push
             const ProtobufCBinaryData *raw = &s->samples[j]->raw_profile;
             if (!pyro_batch_add_pprof(b, a, &labels, raw->data, raw->len, r->max_body, err, sizeof(err))) {
                 pf_batch_unref(b);
-                pyro_result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu].samples[%zu].raw_profile: %s", i, j,
+                pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu].samples[%zu].raw_profile: %s", i, j,
                                 err);
                 return;
             }
@@ -67,25 +67,25 @@ static void push(pyro_api *api, const pf_http_request *req, const Push__V1__Push
     pyro_deliver(api, req, b, res);
 }
 
-static Push__V1__PushRequest *decode(const uint8_t *body, size_t len, push_codec codec, pf_arena *a, pyro_result *res)
+static Push__V1__PushRequest *decode(const uint8_t *body, size_t len, push_codec codec, pf_arena *a, pf_receiver_answer *res)
 {
     ProtobufCAllocator al = pf_arena_allocator(a);
     if (codec == CODEC_PROTO) {
         Push__V1__PushRequest *pr = push__v1__push_request__unpack(&al, len, body);
-        if (!pr) pyro_result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "malformed push.v1.PushRequest: protobuf decoding failed");
+        if (!pr) pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "malformed push.v1.PushRequest: protobuf decoding failed");
         return pr;
     }
     char err[400];
     ProtobufCMessage *msg = NULL;
     if (!pf_pbjson_decode(&push__v1__push_request__descriptor, (const char *)body, len, &al, &msg, err, sizeof(err))) {
-        pyro_result_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid push.v1.PushRequest JSON: %s", err);
+        pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid push.v1.PushRequest JSON: %s", err);
         return NULL;
     }
     return (Push__V1__PushRequest *)msg;
 }
 
 static void decode_and_push(pyro_api *api, const pf_http_request *req, const uint8_t *body, size_t len,
-                            push_codec codec, pyro_result *res)
+                            push_codec codec, pf_receiver_answer *res)
 {
     pf_arena *a = pf_arena_create(64 * 1024);
     Push__V1__PushRequest *pr = decode(body, len, codec, a, res);
@@ -97,9 +97,9 @@ static void decode_and_push(pyro_api *api, const pf_http_request *req, const uin
 
 static void grpc_push(pyro_api *api, pf_http_request *req)
 {
-    pyro_result res = {0};
+    pf_receiver_answer res = {0};
     decode_and_push(api, req, req->body, req->body_len, CODEC_PROTO, &res);
-    pyro_count_request(api, req, pf_grpc_status_name(res.grpc_status), &res);
+    pf_receiver_count_request(&api->rt, req, pf_grpc_status_name(res.grpc_status), &res);
     if (res.grpc_status != PF_GRPC_OK) {
         pf_grpc_respond(req, res.grpc_status, res.message, NULL, 0);
         return;
@@ -121,7 +121,7 @@ static const struct {
     {PF_GRPC_INTERNAL, "internal", 500},
 };
 
-static void connect_reply(pyro_api *api, pf_http_request *req, int status, const pyro_result *res, const char *type,
+static void connect_reply(pyro_api *api, pf_http_request *req, int status, const pf_receiver_answer *res, const char *type,
                           const void *body, size_t len)
 {
     pf_http_header hs[2] = {{"content-type", type}};
@@ -133,11 +133,11 @@ static void connect_reply(pyro_api *api, pf_http_request *req, int status, const
     }
     char status_s[8];
     snprintf(status_s, sizeof(status_s), "%d", status);
-    pyro_count_request(api, req, status_s, res);
+    pf_receiver_count_request(&api->rt, req, status_s, res);
     pf_http_respond(req, status, hs, n, body, len);
 }
 
-static void connect_error(pyro_api *api, pf_http_request *req, const pyro_result *res)
+static void connect_error(pyro_api *api, pf_http_request *req, const pf_receiver_answer *res)
 {
     const char *code = "unknown";
     int http = 500;
@@ -162,20 +162,20 @@ static void media_type(const char *value, char *out, size_t out_len)
 
 static void connect_push(pyro_api *api, pf_http_request *req)
 {
-    pyro_result res = {0};
+    pf_receiver_answer res = {0};
     char type[128], encoding[32];
     media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
     media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
     push_codec codec = strcmp(type, "application/json") == 0 ? CODEC_JSON : CODEC_PROTO;
     if (codec == CODEC_PROTO && strcmp(type, "application/proto") != 0) {
         /* The Connect protocol answers an unknown codec with a bare 415. */
-        pyro_result_set(&res, 415, PF_GRPC_UNIMPLEMENTED,
+        pf_receiver_answer_set(&res, 415, PF_GRPC_UNIMPLEMENTED,
                         "unsupported content type \"%s\": use application/proto, application/json or gRPC", type);
         connect_reply(api, req, 415, &res, "text/plain; charset=utf-8", NULL, 0);
         return;
     }
     if (!pf_encoding_supported(encoding)) {
-        pyro_result_set(&res, 501, PF_GRPC_UNIMPLEMENTED, "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none",
+        pf_receiver_answer_set(&res, 501, PF_GRPC_UNIMPLEMENTED, "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none",
                         encoding);
         connect_error(api, req, &res);
         return;
@@ -187,12 +187,12 @@ static void connect_push(pyro_api *api, pf_http_request *req)
         decode_and_push(api, req, (const uint8_t *)plain.data, plain.len, codec, &res);
         break;
     case PF_DECOMPRESS_TOO_LARGE:
-        pyro_result_set(&res, 413, PF_GRPC_RESOURCE_EXHAUSTED,
+        pf_receiver_answer_set(&res, 413, PF_GRPC_RESOURCE_EXHAUSTED,
                         "request body exceeds max_request_body_size (%zu bytes) after decompression",
                         api->receiver->max_body);
         break;
     default:
-        pyro_result_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the %s request body: %s", encoding, err);
+        pf_receiver_answer_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the %s request body: %s", encoding, err);
         break;
     }
     pf_buf_free(&plain);
@@ -207,7 +207,7 @@ static void connect_push(pyro_api *api, pf_http_request *req)
 void pyro_handle_push(pf_http_request *req, void *data)
 {
     pyro_api *api = data;
-    pf_metric_add(api->bytes, (double)req->body_len);
+    pf_metric_add(api->rt.bytes, (double)req->body_len);
     if (req->is_grpc) grpc_push(api, req);
     else connect_push(api, req);
 }

@@ -8,14 +8,8 @@
 #include <string.h>
 
 #include "pipeline/pbjson.h"
+#include "tests/tools/tool_util.h"
 #include "tests/unit/export_test_batch.h"
-
-static void read_all(FILE *in, pf_buf *out)
-{
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), in)) > 0) pf_buf_append(out, chunk, n);
-}
 
 static int json_to_proto(const pf_buf *in, pf_buf *out)
 {
@@ -58,7 +52,7 @@ int main(int argc, char **argv)
         pf_batch_unref(b);
         rc = 0;
     } else if (strcmp(mode, "--json-to-proto") == 0 || strcmp(mode, "--proto-to-json") == 0) {
-        read_all(stdin, &in);
+        tool_read_stream(stdin, &in);
         rc = mode[2] == 'j' ? json_to_proto(&in, &out) : proto_to_json(&in, &out);
     } else {
         fprintf(stderr, "usage: pbjson_convert --json-to-proto | --proto-to-json | --sample-proto\n");

@@ -13,17 +13,7 @@
 
 #include "pipeline/dict.h"
 #include "pipeline/pprof/pprof.h"
-
-static bool read_file(const char *path, pf_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(out, chunk, n);
-    fclose(f);
-    return true;
-}
+#include "tests/tools/tool_util.h"
 
 static bool write_file(const char *path, const pf_buf *data)
 {
@@ -36,7 +26,7 @@ static bool write_file(const char *path, const pf_buf *data)
 static int from_otlp(const char *in_path, const char *prefix)
 {
     pf_buf in = {0};
-    if (!read_file(in_path, &in)) {
+    if (!tool_read_file(in_path, &in)) {
         fprintf(stderr, "cannot read %s\n", in_path);
         return 1;
     }
@@ -75,7 +65,7 @@ int main(int argc, char **argv)
         return 2;
     }
     pf_buf in = {0};
-    if (!read_file(argv[1], &in)) {
+    if (!tool_read_file(argv[1], &in)) {
         fprintf(stderr, "cannot read %s\n", argv[1]);
         return 1;
     }

@@ -8,17 +8,7 @@
 #include <stdlib.h>
 
 #include "pipeline/pprof/pprof.h"
-
-static bool read_file(const char *path, pf_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(out, chunk, n);
-    fclose(f);
-    return true;
-}
+#include "tests/tools/tool_util.h"
 
 int main(int argc, char **argv)
 {
@@ -33,7 +23,7 @@ int main(int argc, char **argv)
         pf_buf in = {0};
         pf_pprof pp;
         char err[512];
-        if (!read_file(argv[i], &in)) {
+        if (!tool_read_file(argv[i], &in)) {
             fprintf(stderr, "cannot read %s\n", argv[i]);
             rc = 1;
         } else if (!pf_pprof_parse(arena, in.data, in.len, PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err))) {

@@ -11,17 +11,7 @@
 #include <string.h>
 
 #include "pipeline/pprof/pprof.h"
-
-static bool processors_read_file(const char *path, pf_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(out, chunk, n);
-    fclose(f);
-    return true;
-}
+#include "tests/tools/tool_util.h"
 
 /* One ResourceProfiles with the given resource attributes ("key=value" strings) holding the
  * profiles of the pprof file, serialized and decoded again so the batch is exactly what the wire
@@ -29,7 +19,7 @@ static bool processors_read_file(const char *path, pf_buf *out)
 static pf_batch *processors_request_from_pprof(const char *path, const char *const *attrs, size_t n_attrs)
 {
     pf_buf in = {0};
-    if (!processors_read_file(path, &in)) {
+    if (!tool_read_file(path, &in)) {
         fprintf(stderr, "cannot read %s\n", path);
         return NULL;
     }

@@ -4,7 +4,7 @@
  * which Profiles they came from. So each scope is first split by attribute list and every part is
  * converted through a view of the batch holding just that part: the groups, and so the pprofs, are
  * exactly those of the whole scope, and each pprof's attributes are known. */
-#include "exporters/pyroscope/series_pprof.h"
+#include "pipeline/pprof/series_pprof.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -173,4 +173,17 @@ size_t pf_series_run(const pf_series_pprofs *s, size_t first)
     size_t n = 1;
     while (first + n < s->n && pf_labels_equal(&s->items[first].labels, &s->items[first + n].labels)) n++;
     return n;
+}
+
+bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path,
+                                     pf_cfg_error *err)
+{
+    for (size_t i = 0; i < labels->n; i++)
+        if (!pf_label_name_valid(labels->keys[i]) || strncmp(labels->keys[i], "__", 2) == 0) {
+            pf_cfg_errorf(err, node, path,
+                          "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
+                          labels->keys[i]);
+            return false;
+        }
+    return true;
 }

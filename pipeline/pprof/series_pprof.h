@@ -1,5 +1,6 @@
-/* series_pprof.h — what the pyroscope and parca exporters send: the profiles of a batch as gzipped
- * pprofs (pipeline/pprof/pprof.h), each with the labels of the series it belongs to.
+/* series_pprof.h — what the exporters to series-based backends (pyroscope, parca) send: the profiles
+ * of a batch as gzipped pprofs (pipeline/pprof/pprof.h), each with the labels of the series it
+ * belongs to.
  *
  * Labels of a pprof (names sanitized to [a-zA-Z_][a-zA-Z0-9_]*, see pipeline/series.h):
  *   - its resource attributes and profile attributes (a profile attribute wins), dots → underscores;
@@ -50,5 +51,15 @@ void pf_series_pprofs_free(pf_series_pprofs *s);
 
 /* Number of items starting at `first` that share items[first]'s labels. */
 size_t pf_series_run(const pf_series_pprofs *s, size_t first);
+
+/* Config check of an exporter's external_labels: every name a valid label name not starting with
+ * "__". False with err set naming the first bad one. */
+bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path,
+                                     pf_cfg_error *err);
+
+/* The config table entry `external_labels` for a pf_strmap at byte offset `at`. */
+#define PF_SERIES_EXTERNAL_LABELS_ENTRY(at)                                                               \
+    {.type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = (at),                               \
+     .desc = "Labels added to every series (they replace labels of the same name)."}
 
 #endif
