@@ -112,6 +112,42 @@ static pf_metric *get(const char *name, const char *help, const char *labels, bo
     return m;
 }
 
+static void unlink_chain(metric_index *ix, pf_metric *m, bool family)
+{
+    pf_metric **at = &ix->slots[hash_of(m, family) & (ix->n_slots - 1)];
+    while (*at != m) at = chain_of(*at, family);
+    *at = *chain_of(m, family);
+    ix->count--;
+}
+
+bool pf_metric_remove(const char *name, const char *labels)
+{
+    pf_metric *m = pf_metric_find(name, labels);
+    if (!m) return false;
+    pf_metric *first = family_first(name);
+    pf_metric *prev = NULL;
+    for (pf_metric *it = head; it != m; it = it->next) prev = it;
+    if (prev) prev->next = m->next;
+    else head = m->next;
+    if (tail == m) tail = prev;
+    if (first == m) {
+        unlink_chain(&families, m, true);
+        if (m->family_last != m) { /* the next metric of the family becomes its first */
+            pf_metric *heir = m->next;
+            heir->family_last = m->family_last;
+            index_add(&families, heir, true);
+        }
+    } else if (first->family_last == m) {
+        first->family_last = prev;
+    }
+    unlink_chain(&series, m, false);
+    free(m->name);
+    free(m->labels);
+    free(m->help);
+    free(m);
+    return true;
+}
+
 pf_metric *pf_counter(const char *name, const char *help, const char *labels) { return get(name, help, labels, true); }
 pf_metric *pf_gauge(const char *name, const char *help, const char *labels) { return get(name, help, labels, false); }
 

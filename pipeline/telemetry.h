@@ -11,6 +11,7 @@
 #ifndef PF_TELEMETRY_H
 #define PF_TELEMETRY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pipeline/xalloc.h"
@@ -31,6 +32,10 @@ pf_metric *pf_counter1(const char *name, const char *help, const char *key, cons
 
 /* Looks a metric up without creating it (tests, status pages); NULL when absent. */
 pf_metric *pf_metric_find(const char *name, const char *labels);
+
+/* Deletes one series (e.g. a scrape target that went away); its pointer becomes invalid. Returns
+ * false when no such series exists. A family left empty disappears from the output. */
+bool pf_metric_remove(const char *name, const char *labels);
 
 /* Appends the whole registry in Prometheus text exposition format 0.0.4. */
 void pf_metrics_render(pf_buf *out);

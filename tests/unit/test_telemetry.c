@@ -49,11 +49,37 @@ static void test_many_series(void **state)
     pf_metrics_reset();
 }
 
+static void test_remove_series(void **state)
+{
+    (void)state;
+    pf_metric_add(pf_counter("up", "Target up.", "t=\"a\""), 1);
+    pf_metric_add(pf_counter("up", "Target up.", "t=\"b\""), 1);
+    pf_metric_add(pf_counter("up", "Target up.", "t=\"c\""), 1);
+    pf_gauge("other", "Other.", "");
+    assert_true(pf_metric_remove("up", "t=\"a\"")); /* the family's first */
+    assert_true(pf_metric_remove("up", "t=\"c\"")); /* the family's last */
+    assert_false(pf_metric_remove("up", "t=\"a\""));
+    pf_counter("up", "Target up.", "t=\"d\""); /* appended after the remaining member */
+    pf_buf out = {0};
+    pf_metrics_render(&out);
+    assert_string_equal(out.data, "# HELP up Target up.\n# TYPE up counter\nup{t=\"b\"} 1\nup{t=\"d\"} 0\n"
+                                  "# HELP other Other.\n# TYPE other gauge\nother 0\n");
+    pf_buf_free(&out);
+    assert_true(pf_metric_remove("up", "t=\"b\""));
+    assert_true(pf_metric_remove("up", "t=\"d\""));
+    assert_true(pf_metric_remove("other", ""));
+    pf_metrics_render(&out);
+    assert_int_equal(out.len, 0);
+    pf_buf_free(&out);
+    pf_metrics_reset();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_series_same_object_and_render),
         cmocka_unit_test(test_many_series),
+        cmocka_unit_test(test_remove_series),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
