@@ -49,11 +49,24 @@ void pf_error_set(pf_error *err, const char *fmt, ...) __attribute__((format(pri
 typedef struct pf_consumer {
     pf_status (*consume)(struct pf_consumer *self, pf_batch *b, pf_error *err);
     void *data;
+    /* Readiness probe: a cheap hint that consume() would take a batch now (e.g. an exporter's queue
+     * has room). Receivers ask before decoding a request, so an overloaded pipeline refuses in
+     * microseconds instead of after the decode. Either a function, or `ready_via`: "ready when that
+     * consumer is" (what pass-through processors set to their next); neither = always ready.
+     * consume() may still refuse: readiness is advice, not a reservation. */
+    bool (*ready)(struct pf_consumer *self);
+    struct pf_consumer *ready_via;
 } pf_consumer;
 
 static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
 {
     return c->consume(c, b, err);
+}
+
+static inline bool pf_consumer_ready(pf_consumer *c)
+{
+    while (c && !c->ready && c->ready_via) c = c->ready_via;
+    return !c || !c->ready || c->ready(c);
 }
 
 typedef struct pf_component pf_component;

@@ -299,6 +299,15 @@ static pf_status helper_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return PF_OK;
 }
 
+/* Readiness: would helper_consume take a typical batch now? (Size-based queues check for any room.) */
+static bool helper_ready(pf_consumer *self)
+{
+    pf_exporter_helper *h = self->data;
+    if (h->shutting_down) return false;
+    if (!h->queue_enabled) return h->active.n < h->num_consumers;
+    return h->queued_size < h->capacity;
+}
+
 /* ---- lifecycle ---- */
 
 pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter_id,
@@ -307,6 +316,7 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
 {
     pf_exporter_helper *h = pf_xcalloc(1, sizeof(*h));
     h->consumer.consume = helper_consume;
+    h->consumer.ready = helper_ready;
     h->consumer.data = h;
     h->loop = loop;
     h->id = pf_xstrdup(exporter_id);

@@ -30,10 +30,19 @@ static pf_status fanout_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return result;
 }
 
+static bool fanout_ready(pf_consumer *self)
+{
+    pf_fanout *f = self->data;
+    for (size_t i = 0; i < f->n_targets; i++)
+        if (!pf_consumer_ready(f->targets[i])) return false;
+    return true;
+}
+
 pf_fanout *pf_fanout_new(void)
 {
     pf_fanout *f = pf_xcalloc(1, sizeof(*f));
     f->consumer.consume = fanout_consume;
+    f->consumer.ready = fanout_ready;
     f->consumer.data = f;
     return f;
 }
@@ -69,6 +78,7 @@ pf_counting_consumer *pf_counting_consumer_new(pf_consumer *next, const char *me
     pf_counting_consumer *c = pf_xcalloc(1, sizeof(*c));
     c->consumer.consume = counting_consume;
     c->consumer.data = c;
+    c->consumer.ready_via = next;
     c->next = next;
     c->items = pf_counter(metric, "Profile samples passed between pipeline stages.", labels);
     c->refused = pf_counter(refused_metric, "Profile samples refused downstream of a pipeline stage.", labels);

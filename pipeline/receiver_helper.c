@@ -46,6 +46,19 @@ static void attach_metadata(const pf_receiver_transport *t, const pf_http_reques
     for (size_t i = 0; i < req->n_headers; i++) pf_batch_add_header(b, req->headers[i].name, req->headers[i].value);
 }
 
+bool pf_receiver_admit(const pf_receiver_transport *t, pf_consumer *next, pf_receiver_answer *a)
+{
+    if (pf_consumer_ready(next)) return true;
+    char labels[300];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", t->receiver_id, t->name);
+    pf_metric_add(pf_counter("proflow_receiver_early_refusals_total",
+                             "Requests refused before decoding because the pipeline was not ready.", labels),
+                  1);
+    pf_receiver_answer_set(a, 503, PF_GRPC_UNAVAILABLE, "pipeline is busy (exporter queues full), retry later");
+    a->retry_after_s = 1;
+    return false;
+}
+
 pf_status pf_receiver_deliver(const pf_receiver_transport *t, pf_consumer *next, const pf_http_request *req,
                               pf_batch *b, pf_receiver_answer *a)
 {

@@ -52,6 +52,11 @@ typedef struct pf_receiver_answer {
 void pf_receiver_answer_set(pf_receiver_answer *a, int http_status, int grpc_status, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Before decoding: false (with `a` set to 503 / UNAVAILABLE, Retry-After 1) when the pipeline says it
+ * cannot take a batch now (pf_consumer_ready), so an overloaded proflow refuses without spending
+ * the decode. Counted in proflow_receiver_early_refusals_total. */
+bool pf_receiver_admit(const pf_receiver_transport *t, pf_consumer *next, pf_receiver_answer *a);
+
 /* Attaches the request's metadata (receiver, client address, X-Scope-OrgID as tenant, receive time,
  * and the headers when include_metadata) and hands b to next, taking over the caller's reference.
  * Counts b's samples as accepted or refused. When refused, sets `a` as the table above says, its

@@ -75,6 +75,13 @@ static pf_status refuse(file_exporter *e, pf_metric *counter, size_t samples, pf
     return status;
 }
 
+static bool file_ready(pf_consumer *self)
+{
+    file_exporter *e = self->data;
+    return e->writer && !e->stopping &&
+           file_writer_pending_bytes(e->writer) < ((size_t)e->cfg->max_pending_megabytes << 20);
+}
+
 static pf_status file_consume(pf_consumer *self, pf_batch *b, pf_error *err)
 {
     file_exporter *e = self->data;
@@ -162,6 +169,7 @@ static pf_component *file_create(const pf_create_args *args, pf_error *err)
     e->base.ops = &file_ops;
     e->base.id = args->id;
     e->base.consumer.consume = file_consume;
+    e->base.consumer.ready = file_ready;
     e->base.consumer.data = e;
     e->cfg = cfg;
     e->format = format;

@@ -193,7 +193,7 @@ pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
     bp->base.ops = &batch_ops;
     bp->base.id = args->id;
-    bp->base.consumer = (pf_consumer){batch_consume, bp};
+    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next};
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -225,7 +225,7 @@ pf_component *relabel_processor_create(const pf_create_args *args, pf_error *err
     relabel_processor *rp = pf_xcalloc(1, sizeof(*rp));
     rp->base.ops = &relabel_ops;
     rp->base.id = args->id;
-    rp->base.consumer = (pf_consumer){relabel_consume, rp};
+    rp->base.consumer = (pf_consumer){.consume = relabel_consume, .data = rp, .ready_via = args->next};
     rp->cfg = args->config;
     rp->next = args->next;
     rp->dropped_profiles = pf_counter1("proflow_processor_relabel_dropped_profiles_total",

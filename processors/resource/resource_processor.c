@@ -127,7 +127,7 @@ pf_component *resource_processor_create(const pf_create_args *args, pf_error *er
     resource_processor *rp = pf_xcalloc(1, sizeof(*rp));
     rp->base.ops = &resource_ops;
     rp->base.id = args->id;
-    rp->base.consumer = (pf_consumer){resource_consume, rp};
+    rp->base.consumer = (pf_consumer){.consume = resource_consume, .data = rp, .ready_via = args->next};
     rp->next = args->next;
     rp->resource = res;
     rp->profile = prof;

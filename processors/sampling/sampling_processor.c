@@ -90,7 +90,7 @@ pf_component *sampling_processor_create(const pf_create_args *args, pf_error *er
     sampling_processor *sp = pf_xcalloc(1, sizeof(*sp));
     sp->base.ops = &sampling_ops;
     sp->base.id = args->id;
-    sp->base.consumer = (pf_consumer){sampling_consume, sp};
+    sp->base.consumer = (pf_consumer){.consume = sampling_consume, .data = sp, .ready_via = args->next};
     sp->cfg = args->config;
     sp->next = args->next;
     sp->loop = args->loop;

@@ -47,6 +47,7 @@ static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t 
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
                         body_format format, export_result *res)
 {
+    if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
     char err[512] = "";
     pf_batch *b = format == FORMAT_JSON ? decode_json(body, len, err, sizeof(err)) : pf_batch_decode(body, len);
     if (!b) {

@@ -37,6 +37,7 @@ static bool add_profile(pyro_receiver *r, pf_batch *b, pf_arena *a, const pf_pyr
 static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pf_receiver_answer *res)
 {
     pyro_receiver *r = api->receiver;
+    if (!pf_receiver_admit(&api->rt, r->next, res)) return;
     char err[512] = "";
     pf_pyro_query q;
     pf_pyro_status st = pf_pyro_parse_query_status(req->query, &q, a, err, sizeof(err));

@@ -87,6 +87,7 @@ static Push__V1__PushRequest *decode(const uint8_t *body, size_t len, push_codec
 static void decode_and_push(pyro_api *api, const pf_http_request *req, const uint8_t *body, size_t len,
                             push_codec codec, pf_receiver_answer *res)
 {
+    if (!pf_receiver_admit(&api->rt, api->receiver->next, res)) return;
     pf_arena *a = pf_arena_create(64 * 1024);
     Push__V1__PushRequest *pr = decode(body, len, codec, a, res);
     if (pr) push(api, req, pr, a, res);

@@ -110,14 +110,16 @@ static pf_component *receiver_create(const pf_create_args *args, pf_error *err)
 static pf_component *processor_create(const pf_create_args *args, pf_error *err)
 {
     fake *f = (fake *)fake_create(args, err);
-    f->base.consumer = (pf_consumer){processor_consume, f};
+    f->base.consumer = (pf_consumer){.consume = processor_consume, .data = f, .ready_via = args->next};
     return &f->base;
 }
+
+static bool exporter_ready(pf_consumer *self) { return !((fake *)self->data)->cfg->refuse; }
 
 static pf_component *exporter_create(const pf_create_args *args, pf_error *err)
 {
     fake *f = (fake *)fake_create(args, err);
-    f->base.consumer = (pf_consumer){exporter_consume, f};
+    f->base.consumer = (pf_consumer){.consume = exporter_consume, .data = f, .ready = exporter_ready};
     return &f->base;
 }
 
@@ -198,6 +200,10 @@ static void test_graph_wiring_fanout_and_order(void **state)
     assert_non_null(last_exporter_start);
     assert_true(strstr(events, "start:fakeproc/x") > last_exporter_start);
     assert_true(strstr(events, "start:fakerecv/a") > strstr(events, "start:fakeproc/x"));
+
+    /* Readiness travels through processors and fan-outs: b feeds the full exporter, a does not. */
+    assert_true(pf_consumer_ready(receiver_named("fakerecv/a")->next));
+    assert_false(pf_consumer_ready(receiver_named("fakerecv/b")->next));
 
     events[0] = '\0';
     fake *a = receiver_named("fakerecv/a");
