@@ -104,6 +104,10 @@ void pf_cfg_release(const pf_cfg_entry *map, void *cfg);
  * `proflow components --config-help TYPE`. */
 void pf_cfg_print_reference(const pf_cfg_entry *map, FILE *out, const char *prefix);
 
+/* Replaces, in a YAML tree the map would apply to, the values of keys flagged PF_CFG_SECRET with
+ * "[REDACTED]" (maps and lists too), walking SECTIONs and SECTION_LISTs. For print-config. */
+void pf_cfg_redact(const pf_cfg_entry *map, pf_node *node);
+
 /* Formats an error "file:line:col: path: message" (position from node; node may be NULL). */
 void pf_cfg_errorf(pf_cfg_error *err, const pf_node *node, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));

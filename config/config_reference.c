@@ -84,3 +84,30 @@ void pf_cfg_print_reference(const pf_cfg_entry *map, FILE *out, const char *pref
         free(key);
     }
 }
+
+static void redact_value(pf_node *n)
+{
+    if (n->type == PF_NODE_SCALAR) {
+        if (n->is_null) return;
+        free(n->value);
+        n->value = pf_xstrdup("[REDACTED]");
+        n->quoted = false;
+        return;
+    }
+    for (size_t i = 0; i < n->n_children; i++) redact_value(n->children[i]);
+}
+
+void pf_cfg_redact(const pf_cfg_entry *map, pf_node *node)
+{
+    if (!node || node->type != PF_NODE_MAP) return;
+    for (size_t i = 0; i < node->n_children; i++) {
+        pf_node *child = node->children[i];
+        for (const pf_cfg_entry *e = map; e->name; e++) {
+            if (strcmp(e->name, child->key) != 0) continue;
+            if (e->flags & PF_CFG_SECRET) redact_value(child);
+            else if (e->type == PF_CFG_SECTION) pf_cfg_redact(e->sub, child);
+            else if (e->type == PF_CFG_SECTION_LIST && child->type == PF_NODE_SEQ)
+                for (size_t k = 0; k < child->n_children; k++) pf_cfg_redact(e->sub, child->children[k]);
+        }
+    }
+}

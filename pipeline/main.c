@@ -250,6 +250,7 @@ int main(int argc, char **argv)
         if (!tree) {
             rc = 1;
         } else if (strcmp(c.command, "print-config") == 0) {
+            pf_service_config_redact(tree);
             pf_node_print_yaml(tree, stdout);
             pf_node_free(tree);
         } else {

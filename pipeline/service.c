@@ -280,6 +280,20 @@ pf_service_config *pf_service_config_parse(const pf_node *root, pf_cfg_error *er
     return c;
 }
 
+void pf_service_config_redact(pf_node *root)
+{
+    static const pf_kind kinds[] = {PF_KIND_RECEIVER, PF_KIND_PROCESSOR, PF_KIND_EXPORTER, PF_KIND_EXTENSION};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        pf_node *sec = (pf_node *)pf_node_get(root, section_name(kinds[k]));
+        if (!sec || sec->type != PF_NODE_MAP) continue;
+        for (size_t i = 0; i < sec->n_children; i++) {
+            char type[128];
+            const pf_factory *f = split_id(sec->children[i]->key, type, sizeof type) ? pf_registry_find(kinds[k], type) : NULL;
+            if (f) pf_cfg_redact(f->config_map, sec->children[i]);
+        }
+    }
+}
+
 const char *pf_service_config_warnings(const pf_service_config *cfg) { return cfg->warnings.data ? cfg->warnings.data : ""; }
 
 void pf_service_config_free(pf_service_config *c)

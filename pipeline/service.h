@@ -31,6 +31,10 @@ void pf_service_config_free(pf_service_config *cfg);
 /* Non-fatal findings of parse (e.g. components defined but unused), one per line; "" when none. */
 const char *pf_service_config_warnings(const pf_service_config *cfg);
 
+/* Hides secret values (keys flagged PF_CFG_SECRET in each component's table) in a config tree, for
+ * print-config. Components of unknown types are left as they are. */
+void pf_service_config_redact(pf_node *root);
+
 pf_service *pf_service_new(uv_loop_t *loop, pf_service_config *cfg);
 bool pf_service_start(pf_service *s, pf_error *err);
 void pf_service_shutdown(pf_service *s, void (*done)(pf_service *s, void *data), void *data);

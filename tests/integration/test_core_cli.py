@@ -111,6 +111,18 @@ class Cli(unittest.TestCase):
         self.assertIn("detailed", r.stdout)
         self.assertIn("127.0.0.1:9999", r.stdout)
 
+    def test_print_config_redacts_secrets(self):
+        p = self.write("receivers:\n  otlp:\n    protocols:\n      http:\n        auth:\n          bearer_token: s3cr3t-token\n"
+                       "exporters:\n  pyroscope:\n    endpoint: http://pyro:4040\n    basic_auth:\n"
+                       "      username: alice\n      password: hunter2\nservice:\n  pipelines:\n    profiles:\n"
+                       "      receivers: [otlp]\n      exporters: [pyroscope]\n")
+        r = run_cli("print-config", "--config", p)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertNotIn("s3cr3t-token", r.stdout)
+        self.assertNotIn("hunter2", r.stdout)
+        self.assertIn("alice", r.stdout)
+        self.assertEqual(r.stdout.count("[REDACTED]"), 2)
+
 
 class Running(unittest.TestCase):
     def test_default_config_serves_metrics_and_health_and_stops_on_sigterm(self):
