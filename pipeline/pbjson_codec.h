@@ -1,6 +1,6 @@
 /* pbjson_codec.h — text pieces shared by the JSON encoder and decoder (pbjson.h): field-name
- * spelling, which bytes fields are hex, base64 and hex codecs. Internal to pipeline/pbjson_*.c.
- * Nothing here allocates except pf_pbjson_base64_append / pf_pbjson_hex_append, which grow the
+ * spelling, which bytes fields are hex, the hex codec. Internal to pipeline/pbjson_*.c.
+ * Nothing here allocates except pf_pbjson_hex_append, which grow the
  * caller's pf_buf. */
 #ifndef PF_PBJSON_CODEC_H
 #define PF_PBJSON_CODEC_H
@@ -25,13 +25,10 @@ size_t pf_pbjson_value_size(ProtobufCType type);
 /* OTLP encodes trace/span/profile ids as hex instead of base64. */
 bool pf_pbjson_is_hex_field(const ProtobufCFieldDescriptor *f);
 
-void pf_pbjson_base64_append(pf_buf *out, const uint8_t *data, size_t len);
 void pf_pbjson_hex_append(pf_buf *out, const uint8_t *data, size_t len);
 
-/* Decoders write at most `len` bytes into out (enough for both). Return false on a character outside
- * the alphabet or a malformed length. Base64 accepts the standard and URL-safe alphabets, with or
- * without '=' padding; hex is case-insensitive. */
-bool pf_pbjson_base64_decode(const char *s, size_t len, uint8_t *out, size_t *out_len);
+/* Writes at most `len` bytes into out; false on a non-hex character or an odd length.
+ * Case-insensitive. (base64 lives in pipeline/base64.h.) */
 bool pf_pbjson_hex_decode(const char *s, size_t len, uint8_t *out, size_t *out_len);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/base64.h"
 #include "pipeline/pbjson_codec.h"
 
 typedef struct decoder {
@@ -183,7 +184,7 @@ static bool json_to_bytes(decoder *d, const ProtobufCFieldDescriptor *f, const j
     uint8_t *data = zalloc(d, len);
     size_t n = 0;
     bool hex = pf_pbjson_is_hex_field(f);
-    bool ok = hex ? pf_pbjson_hex_decode(s, len, data, &n) : pf_pbjson_base64_decode(s, len, data, &n);
+    bool ok = hex ? pf_pbjson_hex_decode(s, len, data, &n) : pf_base64_decode(s, len, data, &n);
     if (!ok || n == 0) {
         d->al->free(d->al->allocator_data, data);
         if (!ok) return fail(d, "invalid %s string", hex ? "hex" : "base64");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/base64.h"
 #include "pipeline/pbjson_codec.h"
 
 static void encode_message(pf_buf *out, const ProtobufCMessage *m);
@@ -113,7 +114,7 @@ static void encode_value(pf_buf *out, const ProtobufCFieldDescriptor *f, const v
         const ProtobufCBinaryData *bd = v;
         pf_buf_append(out, "\"", 1);
         if (pf_pbjson_is_hex_field(f)) pf_pbjson_hex_append(out, bd->data, bd->len);
-        else pf_pbjson_base64_append(out, bd->data, bd->len);
+        else pf_base64_append(out, bd->data, bd->len);
         pf_buf_append(out, "\"", 1);
         break;
     }
