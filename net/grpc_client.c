@@ -1,6 +1,7 @@
 /* grpc_client.c — unary gRPC calls on top of pf_http_client (see http_client.h): length-prefixed
  * message framing with optional grpc-encoding compression on the way out, grpc-status/grpc-message
- * from the trailers (or from a Trailers-Only reply's headers) and unframing on the way back. */
+ * from the trailers (or from a Trailers-Only reply's headers), the RetryInfo of an error's
+ * grpc-status-details-bin, and unframing on the way back. */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -8,6 +9,7 @@
 #include "net/compress.h"
 #include "net/grpc_frame.h"
 #include "net/http_client.h"
+#include "pipeline/base64.h"
 
 /* Replies are decompressed up to this size: an exporter only reads small status replies. */
 #define MAX_REPLY_MESSAGE (64u * 1024 * 1024)
@@ -62,6 +64,155 @@ static void percent_decode(const char *in, pf_buf *out)
     }
 }
 
+/* ---- grpc-status-details-bin ----
+ * A google.rpc.Status read with a few lines of protobuf wire format instead of generated code (the
+ * googleapis .proto files are not in proto/). Field numbers from googleapis:
+ * Status{code=1, message=2, details=3}, Any{type_url=1, value=2}, RetryInfo{retry_delay=1},
+ * Duration{seconds=1, nanos=2}. */
+
+enum { WIRE_VARINT = 0, WIRE_I64 = 1, WIRE_LEN = 2, WIRE_I32 = 5 };
+#define NS_PER_S 1000000000LL
+
+typedef struct pb_reader {
+    const uint8_t *p, *end;
+    bool malformed; /* set when a field is truncated or has an unknown wire type */
+} pb_reader;
+
+typedef struct pb_field {
+    uint32_t number;
+    int wire_type;
+    uint64_t varint;     /* WIRE_VARINT */
+    const uint8_t *data; /* WIRE_LEN */
+    size_t len;
+} pb_field;
+
+static pb_reader pb_open(const uint8_t *data, size_t len)
+{
+    return (pb_reader){.p = data, .end = data ? data + len : data};
+}
+
+static bool pb_varint(pb_reader *r, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64 && r->p < r->end; shift += 7) {
+        uint8_t byte = *r->p++;
+        v |= (uint64_t)(byte & 0x7f) << shift;
+        if (!(byte & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads the next field; false at the end of the message or when it is malformed (r->malformed). */
+static bool pb_next(pb_reader *r, pb_field *f)
+{
+    if (r->p >= r->end) return false;
+    uint64_t key, len = 0;
+    if (!pb_varint(r, &key) || (key >> 3) == 0 || (key >> 3) > UINT32_MAX) goto malformed;
+    f->number = (uint32_t)(key >> 3);
+    f->wire_type = (int)(key & 7);
+    switch (f->wire_type) {
+    case WIRE_VARINT:
+        if (!pb_varint(r, &f->varint)) goto malformed;
+        return true;
+    case WIRE_I64: len = 8; break;
+    case WIRE_I32: len = 4; break;
+    case WIRE_LEN:
+        if (!pb_varint(r, &len)) goto malformed;
+        break;
+    default: goto malformed; /* groups (3, 4) are not used by these messages */
+    }
+    if (len > (uint64_t)(r->end - r->p)) goto malformed;
+    f->data = r->p;
+    f->len = (size_t)len;
+    r->p += len;
+    return true;
+malformed:
+    r->malformed = true;
+    return false;
+}
+
+/* google.protobuf.Duration → ns; a negative one means "no wait". */
+static bool read_duration(const uint8_t *data, size_t len, int64_t *ns)
+{
+    pb_reader r = pb_open(data, len);
+    pb_field f;
+    int64_t seconds = 0, nanos = 0;
+    while (pb_next(&r, &f)) {
+        if (f.wire_type != WIRE_VARINT) continue;
+        if (f.number == 1) seconds = (int64_t)f.varint;
+        else if (f.number == 2) nanos = (int64_t)f.varint;
+    }
+    if (r.malformed || nanos >= NS_PER_S || nanos <= -NS_PER_S) return false;
+    if (seconds < 0 || (seconds == 0 && nanos < 0)) *ns = 0;
+    else if (seconds >= INT64_MAX / NS_PER_S) *ns = INT64_MAX;
+    else *ns = seconds * NS_PER_S + (nanos > 0 ? nanos : 0);
+    return true;
+}
+
+/* google.rpc.RetryInfo → its retry_delay in ns (0 when it has none). */
+static bool read_retry_info(const uint8_t *data, size_t len, int64_t *delay_ns)
+{
+    pb_reader r = pb_open(data, len);
+    pb_field f;
+    *delay_ns = 0;
+    while (pb_next(&r, &f))
+        if (f.number == 1 && f.wire_type == WIRE_LEN && !read_duration(f.data, f.len, delay_ns)) return false;
+    return !r.malformed;
+}
+
+/* An Any's type URL names its message after the last '/' ("type.googleapis.com/google.rpc.RetryInfo"). */
+static bool names_retry_info(const uint8_t *type_url, size_t len)
+{
+    static const char name[] = "/google.rpc.RetryInfo";
+    size_t n = sizeof(name) - 1;
+    return len >= n && memcmp(type_url + len - n, name, n) == 0;
+}
+
+/* The first RetryInfo among a google.rpc.Status's details. */
+static bool status_retry_delay(const uint8_t *data, size_t len, int64_t *delay_ns)
+{
+    pb_reader status = pb_open(data, len);
+    pb_field f;
+    while (pb_next(&status, &f)) {
+        if (f.number != 3 || f.wire_type != WIRE_LEN) continue;
+        pb_reader any = pb_open(f.data, f.len);
+        pb_field a;
+        bool retry_info = false;
+        const uint8_t *value = NULL;
+        size_t value_len = 0;
+        while (pb_next(&any, &a)) {
+            if (a.wire_type != WIRE_LEN) continue;
+            if (a.number == 1) retry_info = names_retry_info(a.data, a.len);
+            else if (a.number == 2) value = a.data, value_len = a.len;
+        }
+        if (any.malformed) return false;
+        if (retry_info) return read_retry_info(value, value_len, delay_ns);
+    }
+    return false;
+}
+
+bool pf_grpc_retry_info(const char *status_details_bin, int64_t *delay_ns)
+{
+    size_t len = strlen(status_details_bin);
+    uint8_t *raw = pf_xmalloc(len + 1);
+    size_t raw_len = 0;
+    bool found = pf_base64_decode(status_details_bin, len, raw, &raw_len) &&
+                 status_retry_delay(raw, raw_len, delay_ns);
+    free(raw);
+    return found;
+}
+
+static uint32_t seconds_rounded_up(int64_t ns)
+{
+    int64_t s = ns / NS_PER_S + (ns % NS_PER_S != 0);
+    return s > UINT32_MAX ? UINT32_MAX : (uint32_t)s;
+}
+
+/* ---- replies ---- */
+
 static void on_grpc_reply(const pf_http_response *http, void *data)
 {
     grpc_ctx ctx = *(grpc_ctx *)data;
@@ -90,6 +241,12 @@ static void on_grpc_reply(const pf_http_response *http, void *data)
         resp.grpc_status = status_from_http(http->status);
         snprintf(why, sizeof(why), "HTTP status %d without grpc-status", http->status);
         resp.grpc_message = why;
+    }
+    const char *details = pf_http_response_header(http, "grpc-status-details-bin");
+    int64_t retry_delay_ns;
+    if (resp.grpc_status != PF_GRPC_OK && details && pf_grpc_retry_info(details, &retry_delay_ns)) {
+        resp.grpc_retry_info = true;
+        resp.retry_after_s = seconds_rounded_up(retry_delay_ns);
     }
     if (resp.grpc_status == PF_GRPC_OK && http->body_len > 0) {
         int st = pf_grpc_unframe(http->body, http->body_len, pf_http_response_header(http, "grpc-encoding"),

@@ -4,9 +4,13 @@
  * we translate that into one uv_poll_t per socket and one uv_timer_t, and feed readiness back with
  * curl_multi_socket_action(). Finished transfers are collected in collect_finished(). */
 #include "net/http_client.h"
+#include "pipeline/base64.h"
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -50,6 +54,7 @@ struct pf_http_client {
     char *ca_file, *cert_file, *key_file, *server_name_override, *proxy_url;
     bool skip_verify;
     long keepalive_idle_s, keepalive_interval_s;
+    unsigned keepalive_timeout_ms; /* TCP_USER_TIMEOUT; 0 = the system's probe count decides */
     int64_t timeout_ns;
     pf_strmap headers; /* copies of the configured headers */
     http_req *reqs;
@@ -355,6 +360,8 @@ pf_http_client *pf_http_client_new(uv_loop_t *loop, const pf_http_client_config 
         c->keepalive_idle_s = (long)(cfg->keepalive.time / 1000000000 > 0 ? cfg->keepalive.time / 1000000000 : 1);
         c->keepalive_interval_s =
             (long)(cfg->keepalive.timeout / 1000000000 > 0 ? cfg->keepalive.timeout / 1000000000 : c->keepalive_idle_s);
+        int64_t timeout_ms = cfg->keepalive.timeout / 1000000;
+        c->keepalive_timeout_ms = timeout_ms > UINT_MAX ? UINT_MAX : (unsigned)timeout_ms;
     }
     c->headers.n = cfg->headers.n;
     c->headers.keys = pf_xcalloc(cfg->headers.n + 1, sizeof(char *));
@@ -415,6 +422,22 @@ static char *apply_server_name(const pf_http_client *c, const char *url, struct 
     return out ? out : pf_xstrdup(url);
 }
 
+/* keepalive.timeout as gRPC means it (an unanswered PING drops the connection after that long),
+ * the way gRPC's own C core does on Linux: TCP_USER_TIMEOUT also bounds unanswered keepalive probes.
+ * Where the option does not exist the probes' count and interval decide. */
+static int on_socket_created(void *data, curl_socket_t fd, curlsocktype purpose)
+{
+    const pf_http_client *c = data;
+    if (purpose != CURLSOCKTYPE_IPCXN) return CURL_SOCKOPT_OK;
+#ifdef TCP_USER_TIMEOUT
+    unsigned ms = c->keepalive_timeout_ms;
+    setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof(ms));
+#else
+    (void)c, (void)fd;
+#endif
+    return CURL_SOCKOPT_OK;
+}
+
 static void configure_easy(pf_http_client *c, http_req *r, const pf_http_call *call)
 {
     CURL *e = r->easy;
@@ -467,6 +490,10 @@ static void configure_easy(pf_http_client *c, http_req *r, const pf_http_call *c
         curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
         curl_easy_setopt(e, CURLOPT_TCP_KEEPIDLE, c->keepalive_idle_s);
         curl_easy_setopt(e, CURLOPT_TCP_KEEPINTVL, c->keepalive_interval_s);
+        if (c->keepalive_timeout_ms > 0) {
+            curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket_created);
+            curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
+        }
     }
 
     for (size_t i = 0; i < c->headers.n; i++) append_header(&r->headers, c->headers.keys[i], c->headers.values[i]);
@@ -556,4 +583,14 @@ void pf_http_client_close(pf_http_client *c, void (*cb)(void *data), void *data)
     c->close_data = data;
     c->close_requested = true;
     if (c->dispatch_depth == 0) finish_close(c);
+}
+
+char *pf_http_basic_authorization(const char *user, const char *password)
+{
+    char *plain = pf_xasprintf("%s:%s", user ? user : "", password ? password : "");
+    pf_buf out = {0};
+    pf_buf_puts(&out, "Basic ");
+    pf_base64_append(&out, (const uint8_t *)plain, strlen(plain));
+    free(plain);
+    return out.data;
 }

@@ -37,8 +37,8 @@ typedef struct pf_tls_client_config {
 } pf_tls_client_config;
 
 typedef struct pf_keepalive_config {
-    int64_t time;    /* ns of idle before keepalive probes start; 0 = off */
-    int64_t timeout; /* ns between probes */
+    int64_t time;    /* ns of idle before TCP keepalive probes start; 0 = off */
+    int64_t timeout; /* ns between probes, and the TCP_USER_TIMEOUT; 0 = probes every `time` */
     bool permit_without_stream;
 } pf_keepalive_config;
 
@@ -76,7 +76,8 @@ typedef struct pf_http_client_config {
 
 #define PF_KEEPALIVE_ENTRY(base)                                                                           \
     {.type = PF_CFG_SECTION, .name = "keepalive", .offset = (base) + offsetof(pf_http_client_config, keepalive), \
-     .sub = pf_keepalive_cfg_map, .desc = "TCP keepalive of the connections (time, timeout)."}
+     .sub = pf_keepalive_cfg_map,                                                                    \
+     .desc = "TCP keepalive of the connections (time, timeout); no HTTP/2 PINGs, see time."}
 
 extern const pf_cfg_entry pf_tls_client_cfg_map[];
 extern const pf_cfg_entry pf_keepalive_cfg_map[];
@@ -117,9 +118,15 @@ typedef struct pf_http_response {
      * -1 for plain HTTP calls. grpc_message is percent-decoded, "" when absent. */
     int grpc_status;
     const char *grpc_message;
+    /* gRPC only: the error's grpc-status-details-bin (a google.rpc.Status) carried a
+     * google.rpc.RetryInfo; its retry_delay, rounded up to whole seconds, is then in retry_after_s. */
+    bool grpc_retry_info;
 } pf_http_response;
 
 /* Case-insensitive lookup in a response; NULL when absent. */
+/* "Basic <base64(user:password)>" for an Authorization header; the caller frees it. */
+char *pf_http_basic_authorization(const char *user, const char *password);
+
 const char *pf_http_response_header(const pf_http_response *r, const char *name);
 
 typedef void (*pf_http_done_cb)(const pf_http_response *resp, void *data);
@@ -145,6 +152,11 @@ typedef struct pf_grpc_call {
 
 /* A unary gRPC call over HTTP/2 (h2c prior knowledge for http://, ALPN h2 for https://). */
 void pf_grpc_unary(pf_http_client *c, const pf_grpc_call *call, pf_http_done_cb cb, void *data);
+
+/* Reads the google.rpc.RetryInfo detail of a grpc-status-details-bin value (base64, padded or not,
+ * of a google.rpc.Status whose details hold google.protobuf.Any messages). True with *delay_ns (>= 0,
+ * RetryInfo.retry_delay) when one is present; false when there is none or the value is malformed. */
+bool pf_grpc_retry_info(const char *status_details_bin, int64_t *delay_ns);
 
 /* Turns "host:port", "http://host:port" or "https://host:port" into a base URL: the scheme given, else
  * http:// when tls.insecure, else https://. Caller frees. */

@@ -25,12 +25,19 @@ const pf_cfg_entry pf_tls_client_cfg_map[] = {
 
 const pf_cfg_entry pf_keepalive_cfg_map[] = {
     {.type = PF_CFG_DURATION, .name = "time", .def = "0", .offset = offsetof(pf_keepalive_config, time),
-     .desc = "Idle time before TCP keepalive probes start (0 = off)."},
+     .desc = "Idle time before TCP keepalive probes start, then their interval when timeout is 0 (0 = off). "
+             "TCP probes stand in for gRPC's HTTP/2 PINGs, which libcurl 7.88 cannot send for us: "
+             "curl_easy_upkeep() visits only the connections of curl_easy_perform()'s private multi "
+             "handle, never those of the multi interface used here, and since 7.88.0 moved HTTP/2 into "
+             "a connection filter it sends no PING even there (the HTTP handler has no connection_check, "
+             "the only hook upkeep calls)."},
     {.type = PF_CFG_DURATION, .name = "timeout", .def = "0", .offset = offsetof(pf_keepalive_config, timeout),
-     .desc = "Interval between keepalive probes (0 = same as time)."},
+     .desc = "How long the server may leave probes (and sent data) unanswered before the connection is "
+             "dropped (TCP_USER_TIMEOUT, as gRPC's C core does); also the interval between probes "
+             "(0 = the system's probe count decides, probes every `time`)."},
     {.type = PF_CFG_BOOL, .name = "permit_without_stream", .def = "false",
      .offset = offsetof(pf_keepalive_config, permit_without_stream),
-     .desc = "Accepted for compatibility; TCP keepalive runs on idle connections too."},
+     .desc = "Accepted for compatibility; TCP keepalive probes idle connections too, so it is always on."},
     PF_CFG_END,
 };
 

@@ -193,7 +193,8 @@ pf_status pf_client_grpc_status(const pf_http_response *resp, const char *url, b
     pf_error_set(err, "%s: %s: %s", url, pf_grpc_status_name(resp->grpc_status),
                  resp->grpc_message[0] ? resp->grpc_message : resp->error);
     err->retry_after_s = resp->retry_after_s;
-    return retryable_code(resp->grpc_status) ? PF_RETRYABLE : PF_PERMANENT;
+    bool recovers = resp->grpc_status == PF_GRPC_RESOURCE_EXHAUSTED && resp->grpc_retry_info;
+    return retryable_code(resp->grpc_status) || recovers ? PF_RETRYABLE : PF_PERMANENT;
 }
 
 bool pf_client_is_http_url(const char *s)

@@ -88,8 +88,10 @@ void pf_client_body_excerpt(const uint8_t *body, size_t len, char *out, size_t o
 pf_status pf_client_http_status(const pf_http_response *resp, const char *url, bool (*retryable_status)(int status),
                                 pf_error *err);
 
-/* A gRPC reply as an export result: OK → PF_OK; another status → PF_RETRYABLE (with Retry-After)
- * when retryable_code(code) says so, else PF_PERMANENT, with "<url>: <STATUS_NAME>: <message>". */
+/* A gRPC reply as an export result: OK → PF_OK; another status → PF_RETRYABLE when
+ * retryable_code(code) says so or when it is RESOURCE_EXHAUSTED with a google.rpc.RetryInfo (the
+ * server says it will recover), else PF_PERMANENT, with "<url>: <STATUS_NAME>: <message>". A
+ * retryable result carries the reply's delay (Retry-After, or RetryInfo's retry_delay). */
 pf_status pf_client_grpc_status(const pf_http_response *resp, const char *url, bool (*retryable_code)(int code),
                                 pf_error *err);
 

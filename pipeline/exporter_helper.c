@@ -18,6 +18,9 @@
 
 typedef enum item_state { ITEM_QUEUED, ITEM_SENDING, ITEM_WAITING } item_state;
 
+/* What queue_size counts (sending_queue.sizer). */
+typedef enum queue_sizer { SIZER_REQUESTS, SIZER_BYTES, SIZER_ITEMS } queue_sizer;
+
 struct pf_export_attempt {
     pf_exporter_helper *helper;
     pf_batch *batch;
@@ -46,7 +49,8 @@ struct pf_exporter_helper {
 
     int64_t timeout_ns;
     pf_retry_config retry;
-    bool queue_enabled, size_in_bytes, block_on_overflow;
+    bool queue_enabled, block_on_overflow;
+    queue_sizer sizer;
     size_t num_consumers, capacity;
 
     item_list queue;
@@ -270,6 +274,25 @@ static pf_status refuse(pf_exporter_helper *h, pf_batch *b, size_t samples, pf_s
     return st;
 }
 
+/* A batch's share of queue_size. Counted in items, a batch without samples still takes one, so that
+ * the queue stays bounded. */
+static size_t batch_size(const pf_exporter_helper *h, pf_batch *b, size_t samples)
+{
+    switch (h->sizer) {
+    case SIZER_BYTES: return pf_batch_packed_size(b);
+    case SIZER_ITEMS: return samples > 0 ? samples : 1;
+    case SIZER_REQUESTS: break;
+    }
+    return 1;
+}
+
+static queue_sizer sizer_named(const char *name)
+{
+    if (name && strcmp(name, "bytes") == 0) return SIZER_BYTES;
+    if (name && strcmp(name, "items") == 0) return SIZER_ITEMS;
+    return SIZER_REQUESTS;
+}
+
 static pf_status helper_consume(pf_consumer *self, pf_batch *b, pf_error *err)
 {
     pf_exporter_helper *h = self->data;
@@ -277,10 +300,11 @@ static pf_status helper_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     if (h->shutting_down) return refuse(h, b, samples, PF_RETRYABLE, err, 0, "exporter is shutting down");
     if (!h->queue_enabled && h->active.n >= h->num_consumers)
         return refuse(h, b, samples, PF_RETRYABLE, err, 0, "all consumers are busy (sending_queue disabled)");
-    size_t size = h->size_in_bytes ? pf_batch_packed_size(b) : 1;
+    size_t size = batch_size(h, b, samples);
     if (h->queue_enabled && size > h->capacity) {
         char why[160];
-        snprintf(why, sizeof(why), "batch of %zu bytes is larger than the queue capacity %zu", size, h->capacity);
+        snprintf(why, sizeof(why), "batch of %zu %s is larger than the queue capacity %zu", size,
+                 h->sizer == SIZER_BYTES ? "bytes" : "samples", h->capacity);
         return refuse(h, b, samples, PF_PERMANENT, err, 0, why);
     }
     if (h->queue_enabled && h->queued_size + size > h->capacity)
@@ -326,7 +350,7 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     h->timeout_ns = cfg->timeout;
     h->retry = cfg->retry_on_failure;
     h->queue_enabled = cfg->sending_queue.enabled;
-    h->size_in_bytes = cfg->sending_queue.sizer && strcmp(cfg->sending_queue.sizer, "bytes") == 0;
+    h->sizer = sizer_named(cfg->sending_queue.sizer);
     h->block_on_overflow = cfg->sending_queue.block_on_overflow;
     h->num_consumers = cfg->sending_queue.num_consumers > 0 ? (size_t)cfg->sending_queue.num_consumers : 1;
     h->capacity = cfg->sending_queue.queue_size > 0 ? (size_t)cfg->sending_queue.queue_size : 1;

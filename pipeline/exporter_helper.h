@@ -46,7 +46,7 @@ typedef struct pf_queue_config {
     bool enabled;
     int64_t num_consumers;
     int64_t queue_size;   /* in units of sizer */
-    char *sizer;          /* "requests" | "bytes" */
+    char *sizer;          /* "requests" | "bytes" | "items" (profile samples) */
     bool block_on_overflow;
 } pf_queue_config;
 

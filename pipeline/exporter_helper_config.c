@@ -4,7 +4,7 @@
 
 #include "pipeline/exporter_helper.h"
 
-static const char *const sizer_choices[] = {"requests", "bytes", NULL};
+static const char *const sizer_choices[] = {"requests", "bytes", "items", NULL};
 
 const pf_cfg_entry pf_retry_cfg_map[] = {
     {.type = PF_CFG_BOOL, .name = "enabled", .def = "true", .offset = offsetof(pf_retry_config, enabled),
@@ -33,7 +33,8 @@ const pf_cfg_entry pf_queue_cfg_map[] = {
     {.type = PF_CFG_INT, .name = "queue_size", .def = "1000", .offset = offsetof(pf_queue_config, queue_size),
      .min = 1, .max = 1e15, .desc = "Capacity of the queue, in units of sizer."},
     {.type = PF_CFG_STRING, .name = "sizer", .def = "requests", .offset = offsetof(pf_queue_config, sizer),
-     .choices = sizer_choices, .desc = "Unit of queue_size: requests (batches) or bytes (serialized size)."},
+     .choices = sizer_choices, .desc = "Unit of queue_size: requests (batches), bytes (serialized size) or items (profile samples; a "
+             "batch without samples counts as one)."},
     {.type = PF_CFG_BOOL, .name = "block_on_overflow", .def = "false",
      .offset = offsetof(pf_queue_config, block_on_overflow),
      .desc = "The loop never blocks: a full queue then asks senders to retry after 1s instead."},

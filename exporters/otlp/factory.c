@@ -1,6 +1,7 @@
 /* otlp exporter — sends profiles over OTLP/gRPC (ProfilesService/Export, gzip by default), like the
  * Collector's otlp exporter: `endpoint` is host:port (TLS unless tls.insecure or an http:// scheme).
- * Queueing and retries come from the exporter helper; the gRPC status decides retryable or permanent
+ * Queueing and retries come from the exporter helper; the gRPC status (and a google.rpc.RetryInfo in
+ * grpc-status-details-bin, whose delay is honoured like Retry-After) decides retryable or permanent
  * as the Collector does. A successful reply's partial_success is counted. */
 #include <stddef.h>
 #include <stdio.h>
@@ -41,14 +42,13 @@ typedef struct otlp_exporter {
     pf_otlp_reply reply;
 } otlp_exporter;
 
-/* The Collector's exporter retries these codes (RESOURCE_EXHAUSTED included: receivers answer it
- * when their queue is full, which is temporary). */
+/* The Collector's exporter retries these codes; RESOURCE_EXHAUSTED only when the server attached a
+ * RetryInfo (pf_client_grpc_status), since without one it may never recover (a message too large). */
 static bool retryable_code(int code)
 {
     switch (code) {
     case PF_GRPC_CANCELLED:
     case PF_GRPC_DEADLINE_EXCEEDED:
-    case PF_GRPC_RESOURCE_EXHAUSTED:
     case PF_GRPC_ABORTED:
     case 11: /* OUT_OF_RANGE */
     case PF_GRPC_UNAVAILABLE:
@@ -95,7 +95,10 @@ const pf_factory pf_exporter_otlp_factory = {
     .type = "otlp",
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
-    .description = "Sends profiles to an OTLP/gRPC endpoint (ProfilesService/Export, gzip by default).",
+    .description = "Sends profiles to an OTLP/gRPC endpoint (ProfilesService/Export, gzip by default). Retries "
+                   "CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS, and "
+                   "RESOURCE_EXHAUSTED only when the reply carries a google.rpc.RetryInfo, whose retry_delay "
+                   "is honoured like Retry-After.",
     .config_map = otlp_cfg_map,
     .config_size = sizeof(otlp_exporter_config),
     .validate = otlp_validate,

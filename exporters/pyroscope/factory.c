@@ -8,7 +8,6 @@
  * (Retry-After honoured); any other non-2xx status is a permanent failure whose message carries the
  * response body. In ingest mode a batch is retried as a whole, so pprofs of it that were accepted
  * before another one failed are sent again. */
-#include <openssl/evp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,17 +237,6 @@ static void pyroscope_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export
 
 /* ---------------------------------------------------------------- component */
 
-static char *basic_authorization(const basic_auth_config *auth)
-{
-    char *plain = pf_xasprintf("%s:%s", auth->username, auth->password ? auth->password : "");
-    size_t n = strlen(plain);
-    char *out = pf_xmalloc(6 + 4 * ((n + 2) / 3) + 1);
-    memcpy(out, "Basic ", 6);
-    EVP_EncodeBlock((unsigned char *)out + 6, (const unsigned char *)plain, (int)n);
-    free(plain);
-    return out;
-}
-
 static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
@@ -256,7 +244,8 @@ static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
     pyroscope_exporter *e = pf_xcalloc(1, sizeof(*e));
     e->cfg = cfg;
     e->ingest = strcmp(cfg->protocol, "ingest") == 0;
-    if (cfg->basic_auth.username && *cfg->basic_auth.username) e->base.authorization = basic_authorization(&cfg->basic_auth);
+    if (cfg->basic_auth.username && *cfg->basic_auth.username)
+        e->base.authorization = pf_http_basic_authorization(cfg->basic_auth.username, cfg->basic_auth.password);
     else if (cfg->bearer_token && *cfg->bearer_token) e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper,
                             pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), pyroscope_send);

@@ -3,8 +3,9 @@ http.server and a grpcio servicer (tests/integration/lib/otlp_export_peers.py), 
 request with Python protobuf. The exporter runs alone in tests/otlp_export_tool (no receiver needed);
 each case checks what the backend received (every batch exactly once, nothing lost) and the exporter's
 metrics: retryable answers are retried (Retry-After honoured), permanent ones dropped and counted,
-a full queue refuses, a backend that is down for 20 s gets everything once it is back, and the
-shutdown deadline drops (and counts) what could not be delivered."""
+RESOURCE_EXHAUSTED is retried only with a google.rpc.RetryInfo (whose delay is used), a full queue
+refuses (counted in requests or in samples), a backend that is down for 20 s gets everything once it
+is back, and the shutdown deadline drops (and counts) what could not be delivered."""
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ TOOL = os.environ.get("OTLP_EXPORT_TOOL", os.path.join(BUILD_DIR, "tests", "otlp
 SAMPLES = 3
 
 
-def run_exporter(kind, port, extra_yaml="", batches=5, deadline_ms=60000):
+def run_exporter(kind, port, extra_yaml="", batches=5, deadline_ms=60000, debug_log=False):
     """Runs the exporter until its shutdown completes; returns (refused batches, metrics, stderr)."""
     if kind == "otlphttp":
         endpoint = f"endpoint: http://127.0.0.1:{port}"
@@ -31,8 +32,9 @@ def run_exporter(kind, port, extra_yaml="", batches=5, deadline_ms=60000):
               f"    retry_on_failure: {{initial_interval: 100ms, max_interval: 1s}}\n{extra_yaml}")
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
         f.write(config)
+    env = dict(os.environ, OTLP_EXPORT_TOOL_DEBUG="1") if debug_log else None
     proc = subprocess.run([TOOL, kind, f.name, str(batches), str(SAMPLES), str(deadline_ms)],
-                          capture_output=True, text=True, timeout=240)
+                          capture_output=True, text=True, timeout=240, env=env)
     os.unlink(f.name)
     assert proc.returncode == 0, f"otlp_export_tool exited {proc.returncode}:\n{proc.stderr}"
     first, _, rest = proc.stdout.partition("\n")
@@ -72,6 +74,27 @@ def case_retry_permanent_partial(kind, peer_cls):
     assert m(metrics, "otelcol_exporter_queue_size", kind) == 0
     assert "invalid profile: bad stack_index" in logs, logs
     assert all(h.get("x-scope-orgid") == "acme" for h in peer.headers), peer.headers
+
+
+def case_grpc_resource_exhausted():
+    """RESOURCE_EXHAUSTED with a RetryInfo of 1.5 s is retried after 2 s (the delay in whole seconds,
+    well above the 100 ms backoff); without RetryInfo it is permanent, as in the Collector."""
+    port = free_port()
+    peer = GrpcPeer(port, ["exhausted:1.5", "ok", "exhausted"])
+    try:
+        refused, metrics, logs = run_exporter("otlp", port, "    sending_queue: {num_consumers: 1}\n",
+                                              debug_log=True)
+    finally:
+        peer.stop()
+    assert refused == 0
+    # One consumer: batch 0 is refused with RetryInfo and its retry accepted; batch 1 is dropped.
+    assert_delivered_once(peer, [0, 2, 3, 4])
+    assert peer.refused == 2
+    assert m(metrics, "proflow_exporter_retries_total", "otlp") == 1
+    assert m(metrics, "otelcol_exporter_sent_profile_samples", "otlp") == 4 * SAMPLES
+    assert m(metrics, "otelcol_exporter_send_failed_profile_samples", "otlp") == SAMPLES
+    assert f"retrying {SAMPLES} profile samples in 2000 ms" in logs, logs
+    assert "permanent error" in logs and "RESOURCE_EXHAUSTED: ingestion queue full" in logs, logs
 
 
 def case_http_encodings():
@@ -132,20 +155,23 @@ def case_backend_down(kind, peer_cls):
     assert m(metrics, "proflow_exporter_retries_total", kind) >= 6
 
 
-def case_queue_full(kind, peer_cls):
-    """All batches arrive at once: one is sending, two fit in the queue, the rest are refused."""
+def case_queue_full(kind, peer_cls, sizer="requests"):
+    """All batches arrive at once: one is sending, two fit in the queue, the rest are refused. The
+    queue holds two batches: 2 requests, or 2 * SAMPLES items (profile samples)."""
     port = free_port()
     peer = peer_cls(port)
+    capacity = 2 * SAMPLES if sizer == "items" else 2
     try:
-        refused, metrics, _ = run_exporter(kind, port, "    sending_queue: {num_consumers: 1, queue_size: 2}\n",
-                                           batches=7)
+        refused, metrics, _ = run_exporter(
+            kind, port, f"    sending_queue: {{num_consumers: 1, queue_size: {capacity}, sizer: {sizer}}}\n",
+            batches=7)
     finally:
         peer.stop()
     assert refused == 4
     assert_delivered_once(peer, [0, 1, 2])
     assert m(metrics, "otelcol_exporter_enqueue_failed_profile_samples", kind) == 4 * SAMPLES
     assert m(metrics, "otelcol_exporter_sent_profile_samples", kind) == 3 * SAMPLES
-    assert m(metrics, "otelcol_exporter_queue_capacity", kind) == 2
+    assert m(metrics, "otelcol_exporter_queue_capacity", kind) == capacity
 
 
 def case_shutdown_deadline(kind, peer_cls):
@@ -173,6 +199,9 @@ def main():
         ("otlp slow backend", lambda: case_slow_backend("otlp", GrpcPeer)),
         ("otlphttp queue full", lambda: case_queue_full("otlphttp", HttpPeer)),
         ("otlp queue full", lambda: case_queue_full("otlp", GrpcPeer)),
+        ("otlphttp queue full, items sizer", lambda: case_queue_full("otlphttp", HttpPeer, "items")),
+        ("otlp queue full, items sizer", lambda: case_queue_full("otlp", GrpcPeer, "items")),
+        ("otlp RESOURCE_EXHAUSTED with/without RetryInfo", case_grpc_resource_exhausted),
         ("otlphttp shutdown deadline", lambda: case_shutdown_deadline("otlphttp", HttpPeer)),
         ("otlp shutdown deadline", lambda: case_shutdown_deadline("otlp", GrpcPeer)),
         ("otlphttp backend down 20s", lambda: case_backend_down("otlphttp", HttpPeer)),

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "config/loader.h"
 #include "pipeline/exporter_helper.h"
 #include "pipeline/telemetry.h"
 
@@ -217,6 +218,37 @@ static void test_config_defaults(void **state)
     pf_cfg_release(map, &cfg);
 }
 
+static void test_config_sizers(void **state)
+{
+    (void)state;
+    static const pf_cfg_entry map[] = {PF_EXPORTER_HELPER_CFG_ENTRIES(0), PF_CFG_END};
+    const char *sizers[] = {"requests", "bytes", "items"};
+    for (size_t i = 0; i < 3; i++) {
+        char *yaml = pf_xasprintf("sending_queue: {sizer: %s, queue_size: 5000}\n", sizers[i]);
+        pf_cfg_error err;
+        pf_node *root = pf_yaml_parse(yaml, strlen(yaml), "test", &err);
+        assert_non_null(root);
+        pf_exporter_helper_config cfg;
+        assert_true(pf_cfg_defaults(map, &cfg, &err));
+        assert_true(pf_cfg_apply(map, root, &cfg, "exporters.otlp", &err));
+        assert_string_equal(cfg.sending_queue.sizer, sizers[i]);
+        assert_int_equal(cfg.sending_queue.queue_size, 5000);
+        pf_cfg_release(map, &cfg);
+        pf_node_free(root);
+        free(yaml);
+    }
+    const char yaml[] = "sending_queue: {sizer: samples}\n";
+    pf_cfg_error err;
+    pf_node *root = pf_yaml_parse(yaml, strlen(yaml), "test", &err);
+    pf_exporter_helper_config cfg;
+    assert_true(pf_cfg_defaults(map, &cfg, &err));
+    assert_false(pf_cfg_apply(map, root, &cfg, "exporters.otlp", &err));
+    assert_non_null(strstr(err.msg, "samples"));
+    assert_non_null(strstr(err.msg, "items"));
+    pf_cfg_release(map, &cfg);
+    pf_node_free(root);
+}
+
 static void test_backoff_delays(void **state)
 {
     (void)state;
@@ -305,6 +337,35 @@ static void test_queue_full_by_bytes(void **state)
     release_pending(&fx->fake);
     uv_run(&fx->loop, UV_RUN_DEFAULT);
     assert_true(metric(fx, "otelcol_exporter_sent_profile_samples") == 15);
+}
+
+static void test_queue_full_by_items(void **state)
+{
+    fixture *fx = *state;
+    fx->cfg.sending_queue.num_consumers = 1;
+    fx->cfg.sending_queue.sizer = "items";
+    fx->cfg.sending_queue.queue_size = 30; /* profile samples */
+    fx->fake.hold = true;
+    start_helper(fx);
+    pf_error err = {0};
+    assert_int_equal(consume(fx, 50, &err), PF_PERMANENT); /* could never fit */
+    assert_non_null(strstr(err.msg, "50 samples is larger than the queue capacity 30"));
+    assert_int_equal(consume(fx, 5, &err), PF_OK);  /* taken by the one consumer */
+    assert_int_equal(consume(fx, 20, &err), PF_OK); /* queued: 20 of 30 */
+    assert_int_equal(consume(fx, 0, &err), PF_OK);  /* no samples still takes one: 21 */
+    assert_int_equal(pf_exporter_helper_queue_size(fx->helper), 21);
+    assert_int_equal(consume(fx, 10, &err), PF_RETRYABLE); /* 31 > 30 */
+    assert_non_null(strstr(err.msg, "queue is full"));
+    assert_int_equal(consume(fx, 9, &err), PF_OK); /* exactly full */
+    assert_true(metric(fx, "otelcol_exporter_queue_size") == 30);
+    assert_true(metric(fx, "otelcol_exporter_queue_capacity") == 30);
+    assert_true(metric(fx, "otelcol_exporter_enqueue_failed_profile_samples") == 60);
+    fx->fake.hold = false;
+    release_pending(&fx->fake);
+    uv_run(&fx->loop, UV_RUN_DEFAULT);
+    assert_int_equal(fx->fake.calls, 4);
+    assert_true(metric(fx, "otelcol_exporter_sent_profile_samples") == 34);
+    assert_true(metric(fx, "otelcol_exporter_queue_size") == 0);
 }
 
 static void test_queue_disabled_accepts_only_free_consumers(void **state)
@@ -459,10 +520,12 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config_defaults),
+        cmocka_unit_test(test_config_sizers),
         cmocka_unit_test(test_backoff_delays),
         cmocka_unit_test_setup_teardown(test_all_delivered_with_bounded_concurrency, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_is_retryable, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full_by_bytes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full_by_items, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_disabled_accepts_only_free_consumers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_then_success_delivered_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permanent_not_retried, setup, teardown),

@@ -1,17 +1,23 @@
 /* test_http_client.c — pf_http_client on a real loop against local peers: a libuv TCP server that
  * answers one canned HTTP/1.1 response per connection (status, Retry-After, body, reading the gzip
- * request body), one that accepts and never answers (timeout, close with calls in flight), and a
- * closed port (transport error, gRPC UNAVAILABLE). */
+ * request body; the keepalive options of the client's socket), one that accepts and never answers
+ * (timeout, close with calls in flight), and a closed port (transport error, gRPC UNAVAILABLE). Also
+ * the RetryInfo reader of grpc-status-details-bin, on bytes Python protobuf wrote and on hand-built
+ * and damaged ones. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "net/compress.h"
 #include "net/http_client.h"
+#include "pipeline/base64.h"
 
 typedef struct canned_server {
     uv_tcp_t listener;
@@ -262,6 +268,183 @@ static void test_unreadable_tls_file_is_config_error(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* The client's end of the connection the canned server accepted: the socket of this process whose
+ * local port is the accepted connection's peer port. */
+static int client_socket_of(canned_server *srv)
+{
+    struct sockaddr_in peer;
+    int len = sizeof(peer);
+    assert_int_equal(uv_tcp_getpeername(&srv->conns[0], (struct sockaddr *)&peer, &len), 0);
+    for (int fd = 3; fd < 1024; fd++) {
+        struct sockaddr_in local;
+        socklen_t local_len = sizeof(local);
+        if (getsockname(fd, (struct sockaddr *)&local, &local_len) == 0 && local.sin_family == AF_INET &&
+            local.sin_port == peer.sin_port)
+            return fd;
+    }
+    fail_msg("no socket of this process has local port %d", ntohs(peer.sin_port));
+    return -1;
+}
+
+static int int_sockopt(int fd, int level, int name)
+{
+    int v = -1;
+    socklen_t len = sizeof(v);
+    assert_int_equal(getsockopt(fd, level, name, &v, &len), 0);
+    return v;
+}
+
+static void test_keepalive_socket_options(void **state)
+{
+    (void)state;
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    canned_server srv;
+    server_start(&loop, &srv, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    pf_http_client_config cfg = {.timeout = 5000000000LL,
+                                 .keepalive = {.time = 30000000000LL, .timeout = 7500000000LL}};
+    char err[256];
+    pf_http_client *c = pf_http_client_new(&loop, &cfg, err, sizeof(err));
+    assert_non_null(c);
+    char *url = pf_xasprintf("http://127.0.0.1:%d/x", srv.port);
+    pf_http_call call = {.method = "POST", .url = url, .body = "x", .body_len = 1};
+    result res = {0};
+    pf_http_client_send(c, &call, on_done, &res);
+    while (!res.done) uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(res.status, 200);
+
+    /* The connection stays in libcurl's cache: idle 30 s, then probes every 7 s (whole seconds), and
+     * dropped when 7.5 s pass unanswered. */
+    int fd = client_socket_of(&srv);
+    assert_int_equal(int_sockopt(fd, SOL_SOCKET, SO_KEEPALIVE), 1);
+    assert_int_equal(int_sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE), 30);
+    assert_int_equal(int_sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL), 7);
+    assert_int_equal(int_sockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT), 7500);
+
+    free(url);
+    close_client(&loop, c);
+    server_stop(&srv);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
+/* ---- grpc-status-details-bin ---- */
+
+/* google.rpc.Status{code: RESOURCE_EXHAUSTED, message: "x", details: [DebugInfo{detail: "queue of the
+ * test peer is full"}, RetryInfo{retry_delay: 1.5s}]} as Python protobuf serializes it, base64. */
+static const char python_status[] =
+    "CAgSAXgaTAoodHlwZS5nb29nbGVhcGlzLmNvbS9nb29nbGUucnBjLkRlYnVnSW5mbxIgEh5xdWV1ZSBvZiB0aGUgdGVzdCBwZWVy"
+    "IGlzIGZ1bGwaNgoodHlwZS5nb29nbGVhcGlzLmNvbS9nb29nbGUucnBjLlJldHJ5SW5mbxIKCggIARCAyrXuAQ==";
+
+static void pb_varint(pf_buf *b, uint64_t v)
+{
+    do {
+        uint8_t byte = (uint8_t)(v & 0x7f);
+        v >>= 7;
+        if (v) byte |= 0x80;
+        pf_buf_append(b, &byte, 1);
+    } while (v);
+}
+
+static void pb_bytes(pf_buf *b, unsigned field, const void *data, size_t len)
+{
+    pb_varint(b, (uint64_t)field << 3 | 2);
+    pb_varint(b, len);
+    pf_buf_append(b, data, len);
+}
+
+/* A Status whose only detail is a RetryInfo with the given encoded Duration (NULL: no retry_delay). */
+static char *status_with_retry_info(const char *type_url, const pf_buf *duration)
+{
+    pf_buf info = {0}, any = {0}, status = {0}, b64 = {0};
+    if (duration) pb_bytes(&info, 1, duration->data, duration->len);
+    pb_bytes(&any, 1, type_url, strlen(type_url));
+    pb_bytes(&any, 2, info.data ? info.data : "", info.len);
+    pb_varint(&status, 1 << 3);
+    pb_varint(&status, 8);
+    pb_bytes(&status, 3, any.data, any.len);
+    pf_base64_append(&b64, (const uint8_t *)status.data, status.len);
+    pf_buf_append(&b64, "", 1);
+    char *out = pf_xstrdup(b64.data);
+    pf_buf_free(&info), pf_buf_free(&any), pf_buf_free(&status), pf_buf_free(&b64);
+    return out;
+}
+
+static pf_buf duration(int64_t seconds, int64_t nanos)
+{
+    pf_buf d = {0};
+    pb_varint(&d, 1 << 3);
+    pb_varint(&d, (uint64_t)seconds);
+    pb_varint(&d, 2 << 3);
+    pb_varint(&d, (uint64_t)nanos);
+    return d;
+}
+
+static void expect_retry_info(const char *type_url, int64_t seconds, int64_t nanos, bool found, int64_t want_ns)
+{
+    pf_buf d = duration(seconds, nanos);
+    char *details = status_with_retry_info(type_url, &d);
+    int64_t ns = -1;
+    assert_int_equal(pf_grpc_retry_info(details, &ns), found);
+    if (found) assert_int_equal(ns, want_ns);
+    free(details);
+    pf_buf_free(&d);
+}
+
+static void test_retry_info_read(void **state)
+{
+    (void)state;
+    int64_t ns = -1;
+    assert_true(pf_grpc_retry_info(python_status, &ns));
+    assert_int_equal(ns, 1500000000LL);
+    /* grpc sends -bin values without padding. */
+    char unpadded[sizeof(python_status)];
+    snprintf(unpadded, sizeof(unpadded), "%.*s", (int)strcspn(python_status, "="), python_status);
+    ns = -1;
+    assert_true(pf_grpc_retry_info(unpadded, &ns));
+    assert_int_equal(ns, 1500000000LL);
+
+    const char *url = "type.googleapis.com/google.rpc.RetryInfo";
+    expect_retry_info(url, 3, 250, true, 3000000250LL);
+    expect_retry_info(url, -2, 0, true, 0); /* a negative delay: retry at the backoff's pace */
+    expect_retry_info(url, INT64_MAX / 2, 0, true, INT64_MAX);
+    expect_retry_info(url, 1, 1000000000, false, 0); /* nanos out of range */
+    expect_retry_info("type.googleapis.com/google.rpc.DebugInfo", 3, 0, false, 0);
+    expect_retry_info("type.googleapis.com/other.google.rpc.RetryInfoX", 3, 0, false, 0);
+
+    char *no_delay = status_with_retry_info(url, NULL); /* RetryInfo{}: retry, no particular delay */
+    ns = -1;
+    assert_true(pf_grpc_retry_info(no_delay, &ns));
+    assert_int_equal(ns, 0);
+    free(no_delay);
+
+    assert_false(pf_grpc_retry_info("", &ns));
+    assert_false(pf_grpc_retry_info("CAgSAXg", &ns));      /* Status{code, message}, no details */
+    assert_false(pf_grpc_retry_info("not base64!", &ns));
+}
+
+/* Every truncation of a real Status cuts into its last detail, the RetryInfo: never found, never a
+ * read past the end (ASan). */
+static void test_retry_info_truncated(void **state)
+{
+    (void)state;
+    size_t b64_len = strlen(python_status);
+    uint8_t raw[sizeof(python_status)];
+    size_t raw_len;
+    assert_true(pf_base64_decode(python_status, b64_len, raw, &raw_len));
+    for (size_t cut = 0; cut < raw_len; cut++) {
+        uint8_t *exact = pf_xmalloc(cut + 1); /* exactly `cut` bytes, so ASan sees any overread */
+        memcpy(exact, raw, cut);
+        pf_buf b64 = {0};
+        pf_base64_append(&b64, exact, cut);
+        pf_buf_append(&b64, "", 1);
+        int64_t ns;
+        assert_false(pf_grpc_retry_info(b64.data, &ns));
+        pf_buf_free(&b64);
+        free(exact);
+    }
+}
+
 static void test_grpc_base_url(void **state)
 {
     (void)state;
@@ -287,6 +470,9 @@ int main(void)
         cmocka_unit_test(test_timeout_and_close_with_calls_in_flight),
         cmocka_unit_test(test_unreadable_tls_file_is_config_error),
         cmocka_unit_test(test_grpc_base_url),
+        cmocka_unit_test(test_keepalive_socket_options),
+        cmocka_unit_test(test_retry_info_read),
+        cmocka_unit_test(test_retry_info_truncated),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

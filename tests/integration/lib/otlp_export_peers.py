@@ -2,11 +2,15 @@
 
 HttpPeer (http.server) answers POST /v1development/profiles; GrpcPeer (grpcio) serves
 ProfilesService/Export with stubs generated at import time from the project's proto/ with
-grpc_tools.protoc. Both decode every request with Python protobuf and record it, and follow a script:
+grpc_tools.protoc (and google.rpc.Status / RetryInfo / DebugInfo from GOOGLE_RPC_PROTOS below, as
+python3-googleapis-common-protos is not in Debian). Both decode every request with Python protobuf and
+record it, and follow a script:
 one action per request, in order, then "ok" forever. Actions:
   "ok"             accept (HTTP 200 / gRPC OK)
   "unavailable"    HTTP 503 / gRPC UNAVAILABLE (retryable); "unavailable:N" adds Retry-After: N (HTTP)
   "bad"            HTTP 400 / gRPC INVALID_ARGUMENT (permanent)
+  "exhausted"      gRPC RESOURCE_EXHAUSTED; "exhausted:S" adds a google.rpc.RetryInfo asking for a retry
+                   after S seconds in grpc-status-details-bin (after a google.rpc.DebugInfo detail)
   "slow:S"         sleep S seconds, then accept; such a request is recorded as slow, not as delivered
   "partial:N"      accept, reporting N rejected profiles in partial_success
 """
@@ -26,13 +30,39 @@ SOURCE_DIR = os.environ.get("PROFLOW_SOURCE_DIR", ".")
 SERVICE_PROTO = "opentelemetry/proto/collector/profiles/v1development/profiles_service.proto"
 
 
+# The messages of googleapis' google/rpc/status.proto and error_details.proto that the tests use, with
+# googleapis' package and field numbers, so the bytes are what a real server sends.
+GOOGLE_RPC_PROTOS = {
+    "google/rpc/status.proto": """syntax = "proto3";
+package google.rpc;
+import "google/protobuf/any.proto";
+message Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+""",
+    "google/rpc/error_details.proto": """syntax = "proto3";
+package google.rpc;
+import "google/protobuf/duration.proto";
+message RetryInfo { google.protobuf.Duration retry_delay = 1; }
+message DebugInfo { repeated string stack_entries = 1; string detail = 2; }
+""",
+}
+
+
 def _generate_stubs():
     out = tempfile.mkdtemp(prefix="otlp-stubs-")
     proto_dir = os.path.join(SOURCE_DIR, "proto")
-    protos = [SERVICE_PROTO, "opentelemetry/proto/profiles/v1development/profiles.proto",
-              "opentelemetry/proto/common/v1/common.proto", "opentelemetry/proto/resource/v1/resource.proto"]
-    for p in protos:
-        rc = protoc.main(["protoc", f"-I{proto_dir}", f"--python_out={out}", f"--grpc_python_out={out}", p])
+    rpc_dir = os.path.join(out, "rpc-protos")
+    for path, text in GOOGLE_RPC_PROTOS.items():
+        os.makedirs(os.path.dirname(os.path.join(rpc_dir, path)), exist_ok=True)
+        with open(os.path.join(rpc_dir, path), "w") as f:
+            f.write(text)
+    well_known = os.path.join(os.path.dirname(protoc.__file__), "_proto")
+    protos = [(proto_dir, SERVICE_PROTO), (proto_dir, "opentelemetry/proto/profiles/v1development/profiles.proto"),
+              (proto_dir, "opentelemetry/proto/common/v1/common.proto"),
+              (proto_dir, "opentelemetry/proto/resource/v1/resource.proto")]
+    protos += [(rpc_dir, p) for p in GOOGLE_RPC_PROTOS]
+    for include, p in protos:
+        rc = protoc.main(["protoc", f"-I{include}", f"-I{well_known}", f"--python_out={out}",
+                          f"--grpc_python_out={out}", p])
         if rc != 0:
             raise RuntimeError(f"grpc_tools.protoc failed on {p}")
     sys.path.insert(0, out)
@@ -41,7 +71,19 @@ def _generate_stubs():
 _generate_stubs()
 from opentelemetry.proto.collector.profiles.v1development import profiles_service_pb2 as svc  # noqa: E402
 from opentelemetry.proto.collector.profiles.v1development import profiles_service_pb2_grpc as svc_grpc  # noqa: E402
+from google.rpc import error_details_pb2, status_pb2  # noqa: E402
 import grpc  # noqa: E402
+
+
+def status_details(code, message, retry_delay_s=None):
+    """A serialized google.rpc.Status: a DebugInfo detail, then a RetryInfo when retry_delay_s is set."""
+    status = status_pb2.Status(code=code.value[0], message=message)
+    status.details.add().Pack(error_details_pb2.DebugInfo(detail="queue of the test peer is full"))
+    if retry_delay_s is not None:
+        info = error_details_pb2.RetryInfo()
+        info.retry_delay.FromNanoseconds(int(retry_delay_s * 1e9))
+        status.details.add().Pack(info)
+    return status.SerializeToString()
 
 
 def batch_indices(request):
@@ -180,6 +222,12 @@ class GrpcPeer(_Recorder):
                     context.abort(grpc.StatusCode.UNAVAILABLE, "backend overloaded")
                 if action == "bad":
                     context.abort(grpc.StatusCode.INVALID_ARGUMENT, "invalid profile: bad stack_index")
+                if action.startswith("exhausted"):
+                    delay = float(action.split(":")[1]) if ":" in action else None
+                    code, message = grpc.StatusCode.RESOURCE_EXHAUSTED, "ingestion queue full"
+                    context.set_trailing_metadata(
+                        (("grpc-status-details-bin", status_details(code, message, delay)),))
+                    context.abort(code, message)
                 resp = svc.ExportProfilesServiceResponse()
                 if action.startswith("partial"):
                     resp.partial_success.rejected_profiles = int(action.split(":")[1])
