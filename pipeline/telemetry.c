@@ -12,7 +12,7 @@ struct pf_metric {
     char *name, *labels, *help;
     bool is_counter;
     double value;
-    struct pf_metric *next;        /* render order */
+    struct pf_metric *next, *prev; /* render order (doubly linked so removal is O(1)) */
     struct pf_metric *series_next; /* chain in the series index */
     struct pf_metric *family_next; /* chain in the family index (first metric of a family only) */
     struct pf_metric *family_last; /* first metric of a family: the family's last metric */
@@ -95,17 +95,17 @@ static pf_metric *get(const char *name, const char *help, const char *labels, bo
     m->help = pf_xstrdup(help ? help : "");
     m->is_counter = is_counter;
     pf_metric *first = family_first(name);
+    pf_metric *after = first ? first->family_last : tail;
+    m->prev = after;
+    m->next = after ? after->next : NULL;
+    if (m->next) m->next->prev = m;
+    if (after) after->next = m;
+    else head = m;
+    if (tail == after) tail = m;
     if (first) {
-        pf_metric *last = first->family_last;
-        m->next = last->next;
-        last->next = m;
         first->family_last = m;
-        if (tail == last) tail = m;
     } else {
         m->family_last = m;
-        if (tail) tail->next = m;
-        else head = m;
-        tail = m;
         index_add(&families, m, true);
     }
     index_add(&series, m, false);
@@ -125,11 +125,11 @@ bool pf_metric_remove(const char *name, const char *labels)
     pf_metric *m = pf_metric_find(name, labels);
     if (!m) return false;
     pf_metric *first = family_first(name);
-    pf_metric *prev = NULL;
-    for (pf_metric *it = head; it != m; it = it->next) prev = it;
+    pf_metric *prev = m->prev;
     if (prev) prev->next = m->next;
     else head = m->next;
-    if (tail == m) tail = prev;
+    if (m->next) m->next->prev = prev;
+    else tail = prev;
     if (first == m) {
         unlink_chain(&families, m, true);
         if (m->family_last != m) { /* the next metric of the family becomes its first */
