@@ -25,7 +25,11 @@ struct pf_pprof_delta {
     totals_table prev;
     bool primed;
     size_t n_cum;
-    char signature[256]; /* the cumulative types of the previous profile, "alloc_objects/count,..." */
+    size_t cum_pos[MAX_CUMULATIVE]; /* sample-type positions of the cumulative types, last profile */
+    char signature[256];            /* the cumulative types of the previous profile, "alloc_objects/count,..." */
+    uint64_t prev_scrape_unix_nano; /* when the baseline was scraped */
+    uint64_t window_start_unix_nano, window_duration_nano; /* what the last delta covers */
+    size_t n_stamped; /* cumulative types of the last profile applied; 0 when it had none */
 };
 
 static const char *const cumulative_types[] = {"alloc_objects", "alloc_space", "contentions", "delay", NULL};
@@ -174,11 +178,12 @@ static bool all_zero(const pprof_sample *s)
     return true;
 }
 
-bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp)
+bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp, uint64_t scrape_unix_nano)
 {
     size_t pos[MAX_CUMULATIVE];
     char sig[sizeof(d->signature)];
     size_t n_cum = find_cumulative(pp, pos, sig, sizeof(sig));
+    d->n_stamped = 0;
     if (n_cum == 0) return true;
     bool comparable = d->primed && d->n_cum == n_cum && strcmp(d->signature, sig) == 0;
 
@@ -216,6 +221,26 @@ bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp)
     d->prev = cur;
     d->primed = true;
     d->n_cum = n_cum;
+    memcpy(d->cum_pos, pos, n_cum * sizeof(*pos));
     memcpy(d->signature, sig, sizeof(sig));
+    if (comparable) {
+        d->n_stamped = n_cum;
+        d->window_start_unix_nano = d->prev_scrape_unix_nano;
+        /* A wall clock stepping back must not wrap the duration around. */
+        d->window_duration_nano =
+            scrape_unix_nano > d->prev_scrape_unix_nano ? scrape_unix_nano - d->prev_scrape_unix_nano : 0;
+    }
+    d->prev_scrape_unix_nano = scrape_unix_nano;
     return comparable;
+}
+
+void pf_pprof_delta_stamp(const pf_pprof_delta *d, otlp_scope_profiles *scope)
+{
+    /* Every sample type of a delta profile gets the window, inuse_* snapshots included: the types of
+     * one scrape then stay one pprof downstream, as in Go's own server-side ?seconds= delta. */
+    if (!d->n_stamped) return;
+    for (size_t i = 0; i < scope->n_profiles; i++) {
+        scope->profiles[i]->time_unix_nano = d->window_start_unix_nano;
+        scope->profiles[i]->duration_nano = d->window_duration_nano;
+    }
 }

@@ -16,6 +16,9 @@
 /* Target files are small; anything bigger is a mistake (a wrong path), not a target list. */
 #define MAX_TARGET_FILE_BYTES (16u << 20)
 
+#define SD_FILE_ERRORS "proflow_receiver_pprof_sd_file_errors_total"
+#define SD_REFRESHES "proflow_receiver_pprof_sd_refreshes_total"
+
 typedef struct read_result {
     char *path;
     pf_buf text;
@@ -43,6 +46,7 @@ struct pprof_file_sd {
     size_t pending_closes;
     void (*done)(void *data);
     void *done_data;
+    char *metric_labels; /* receiver and job, shared by the job's file_sd_configs entries */
     pf_metric *m_errors, *m_refreshes;
 };
 
@@ -244,13 +248,11 @@ pprof_file_sd *pprof_file_sd_new(uv_loop_t *loop, const char *log_id, const char
     sd->on_update = on_update;
     sd->data = data;
     sd->work.data = sd;
-    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\"", log_id, job_name);
-    sd->m_errors = pf_counter("proflow_receiver_pprof_sd_file_errors_total",
+    sd->metric_labels = pf_xasprintf("receiver=\"%s\",job=\"%s\"", log_id, job_name);
+    sd->m_errors = pf_counter(SD_FILE_ERRORS,
                               "Target files that could not be read or parsed (their previous targets are kept).",
-                              labels);
-    sd->m_refreshes = pf_counter("proflow_receiver_pprof_sd_refreshes_total", "Completed re-reads of the target files.",
-                                 labels);
-    free(labels);
+                              sd->metric_labels);
+    sd->m_refreshes = pf_counter(SD_REFRESHES, "Completed re-reads of the target files.", sd->metric_labels);
     return sd;
 }
 
@@ -310,6 +312,11 @@ void pprof_file_sd_close(pprof_file_sd *sd, void (*done)(void *data), void *data
 void pprof_file_sd_free(pprof_file_sd *sd)
 {
     if (!sd) return;
+    /* The job's series go with the receiver (at shutdown or a config reload); another entry of the
+     * same job freed just before may have removed them already. */
+    pf_metric_remove(SD_FILE_ERRORS, sd->metric_labels);
+    pf_metric_remove(SD_REFRESHES, sd->metric_labels);
+    free(sd->metric_labels);
     for (size_t i = 0; i < sd->n_files; i++) free_file(&sd->files[i]);
     free(sd->files);
     free(sd->watches);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "pipeline/pprof/pprof.h"
 #include "receivers/pprof/scraper_internal.h"
@@ -15,34 +16,23 @@ static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.
 
 /* ---- outcome ---- */
 
-static void set_last_error(pprof_target *t, const char *reason)
+/* The last_error series of the previous failure reason goes to 0, the current one's to 1. */
+static void set_last_error(pprof_target *t, pprof_outcome outcome)
 {
-    bool same = t->error_reason && reason ? strcmp(t->error_reason, reason) == 0 : t->error_reason == reason;
-    if (same) {
-        if (reason) pf_metric_set(t->m_last_error, 1);
-        return;
-    }
-    if (t->m_last_error) pf_metric_set(t->m_last_error, 0);
-    t->error_reason = reason;
-    if (!reason) return;
-    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\",reason=\"%s\"", t->s->id,
-                                t->job->cfg->job_name, t->instance, t->profile.name, reason);
-    t->m_last_error = pf_gauge("proflow_receiver_pprof_last_error",
-                               "1 when the last scrape of the target failed for this reason (timeout, connection, "
-                               "http_status, body_size_limit, bad_pprof), else 0.",
-                               labels);
-    free(labels);
-    pf_metric_set(t->m_last_error, 1);
+    if (t->outcome != PPROF_SCRAPE_OK && t->outcome != outcome)
+        pf_metric_set(pprof_series_last_error(t->series, t->outcome), 0);
+    t->outcome = outcome;
+    if (outcome != PPROF_SCRAPE_OK) pf_metric_set(pprof_series_last_error(t->series, outcome), 1);
 }
 
-/* reason NULL: the scrape succeeded. */
-static void set_state(pprof_target *t, const char *reason, const char *error)
+static void set_state(pprof_target *t, pprof_outcome outcome, const char *error)
 {
-    bool up = reason == NULL;
-    pf_metric_set(t->m_up, up ? 1 : 0);
-    pf_metric_add(t->m_scrapes, 1);
-    if (!up) pf_metric_add(t->m_errors, 1);
-    set_last_error(t, reason);
+    bool up = outcome == PPROF_SCRAPE_OK;
+    pf_metric **m = t->series->m;
+    pf_metric_set(m[PPROF_M_UP], up ? 1 : 0);
+    pf_metric_add(m[PPROF_M_SCRAPES], 1);
+    if (!up) pf_metric_add(m[PPROF_M_ERRORS], 1);
+    set_last_error(t, outcome);
     if (t->reported && t->up == up) return;
     t->reported = true;
     t->up = up;
@@ -68,9 +58,11 @@ static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err,
     pf_pprof pp;
     bool ok = pf_pprof_parse(a, body, len, (size_t)t->job->cfg->body_size_limit, &pp, err, err_len);
     bool send = ok;
+    pf_pprof_delta *delta = NULL; /* set when the target's type is turned into deltas here */
     if (ok && t->profile.delta && !t->profile.server_side_delta) {
         if (!t->delta) t->delta = pf_pprof_delta_new();
-        send = pf_pprof_delta_apply(t->delta, &pp); /* the first scrape only primes the baseline */
+        delta = t->delta;
+        send = pf_pprof_delta_apply(delta, &pp, t->started_unix_nano); /* the first scrape only primes */
     }
     if (send) {
         pf_batch *b = pf_batch_new();
@@ -78,7 +70,8 @@ static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err,
         b->wire_bytes = len;
         otlp_resource_profiles *rp = pf_batch_add_resource(b);
         add_resource_labels(b, rp, t);
-        pf_pprof_to_otlp(b, rp, &pp, t->profile.name);
+        otlp_scope_profiles *scope = pf_pprof_to_otlp(b, rp, &pp, t->profile.name);
+        if (delta) pf_pprof_delta_stamp(delta, scope);
         size_t samples = pf_batch_sample_count(b);
         pf_error perr = {0};
         pf_status st = pf_consumer_consume(s->next, b, &perr);
@@ -134,20 +127,22 @@ static void on_response(const pf_http_response *resp, void *data)
     if (t->retired) {
         pprof_target_release_if_idle(t);
     } else if (!s->stopping) {
-        pf_metric_set(t->m_duration, (double)(uv_hrtime() - t->started_ns) / 1e9);
-        pf_metric_set(t->m_bytes, (double)resp->body_len);
+        pf_metric_set(t->series->m[PPROF_M_DURATION], (double)(uv_hrtime() - t->started_ns) / 1e9);
+        pf_metric_set(t->series->m[PPROF_M_BYTES], (double)resp->body_len);
         char err[512] = "";
-        const char *reason = NULL;
+        pprof_outcome outcome = PPROF_SCRAPE_OK;
         if (resp->status == 0) {
-            reason = resp->timed_out ? "timeout" : resp->body_too_large ? "body_size_limit" : "connection";
+            outcome = resp->timed_out        ? PPROF_FAIL_TIMEOUT
+                      : resp->body_too_large ? PPROF_FAIL_BODY_SIZE_LIMIT
+                                             : PPROF_FAIL_CONNECTION;
             snprintf(err, sizeof(err), "%s", resp->timed_out ? "scrape timed out" : resp->error);
         } else if (resp->status != 200) {
-            reason = "http_status";
+            outcome = PPROF_FAIL_HTTP_STATUS;
             snprintf(err, sizeof(err), "HTTP status %d", resp->status);
         } else if (!deliver(t, resp->body, resp->body_len, err, sizeof(err))) {
-            reason = "bad_pprof";
+            outcome = PPROF_FAIL_BAD_PPROF;
         }
-        set_state(t, reason, err);
+        set_state(t, outcome, err);
     }
     if (s->stopping) {
         pprof_scraper_check_done(s);
@@ -168,6 +163,9 @@ static void start_scrape(pprof_target *t)
     t->in_flight = true;
     s->in_flight++;
     t->started_ns = uv_hrtime();
+    struct timespec wall;
+    clock_gettime(CLOCK_REALTIME, &wall);
+    t->started_unix_nano = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec;
     pf_http_call call = {.method = "GET",
                          .url = t->url,
                          .timeout_ns = t->job->cfg->scrape_timeout,
@@ -192,7 +190,7 @@ static void on_tick(uv_timer_t *timer)
     t->scheduled_ms = t->next_due_ms;
     arm_next(t);
     if (t->in_flight || t->queued) {
-        pf_metric_add(t->m_skipped, 1);
+        pf_metric_add(t->series->m[PPROF_M_SKIPPED], 1);
         pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s skipped: the previous one is still running",
                        t->url);
         return;
@@ -219,19 +217,41 @@ void pprof_target_schedule(pprof_target *t)
     uv_timer_start(&t->timer, on_tick, t->next_due_ms - uv_now(t->s->loop), 0);
 }
 
+/* Labels of bucket b (PPROF_LATENESS_BUCKETS: +Inf), or of _sum and _count for b > PPROF_LATENESS_BUCKETS. */
+static void lateness_labels(const pprof_scraper *s, size_t b, char *out, size_t len)
+{
+    if (b < PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
+    else if (b == PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"+Inf\"", s->id);
+    else snprintf(out, len, "receiver=\"%s\"", s->id);
+}
+
+#define LATENESS_BUCKET "proflow_receiver_pprof_scrape_lateness_seconds_bucket"
+#define LATENESS_SUM "proflow_receiver_pprof_scrape_lateness_seconds_sum"
+#define LATENESS_COUNT "proflow_receiver_pprof_scrape_lateness_seconds_count"
+
 void pprof_lateness_metrics(pprof_scraper *s)
 {
     char labels[256];
     for (size_t b = 0; b <= PPROF_LATENESS_BUCKETS; b++) {
-        if (b < PPROF_LATENESS_BUCKETS) snprintf(labels, sizeof(labels), "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
-        else snprintf(labels, sizeof(labels), "receiver=\"%s\",le=\"+Inf\"", s->id);
-        s->lateness_buckets[b] = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_bucket",
+        lateness_labels(s, b, labels, sizeof(labels));
+        s->lateness_buckets[b] = pf_counter(LATENESS_BUCKET,
                                             "Scrape starts by delay behind their schedule (queueing and loop delay), "
                                             "cumulative histogram buckets.",
                                             labels);
     }
-    snprintf(labels, sizeof(labels), "receiver=\"%s\"", s->id);
-    s->lateness_sum = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_sum",
-                                 "Sum of scrape-start delays behind schedule.", labels);
-    s->lateness_count = pf_counter("proflow_receiver_pprof_scrape_lateness_seconds_count", "Scrape starts.", labels);
+    lateness_labels(s, PPROF_LATENESS_BUCKETS + 1, labels, sizeof(labels));
+    s->lateness_sum = pf_counter(LATENESS_SUM, "Sum of scrape-start delays behind schedule.", labels);
+    s->lateness_count = pf_counter(LATENESS_COUNT, "Scrape starts.", labels);
+}
+
+void pprof_lateness_metrics_remove(pprof_scraper *s)
+{
+    char labels[256];
+    for (size_t b = 0; b <= PPROF_LATENESS_BUCKETS; b++) {
+        lateness_labels(s, b, labels, sizeof(labels));
+        pf_metric_remove(LATENESS_BUCKET, labels);
+    }
+    lateness_labels(s, PPROF_LATENESS_BUCKETS + 1, labels, sizeof(labels));
+    pf_metric_remove(LATENESS_SUM, labels);
+    pf_metric_remove(LATENESS_COUNT, labels);
 }

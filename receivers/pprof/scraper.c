@@ -159,6 +159,9 @@ void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data)
 void pprof_scraper_free(pprof_scraper *s)
 {
     if (!s) return;
+    /* Every series of the receiver goes: after a config reload the new one makes its own. */
+    pprof_series_set_free(&s->series);
+    pprof_lateness_metrics_remove(s);
     for (size_t i = 0; i < s->n_targets; i++) pprof_target_free(s->targets[i]);
     for (size_t i = 0; i < s->n_jobs; i++) {
         pf_strmap_free(&s->jobs[i].client_cfg.headers);

@@ -3,7 +3,8 @@
  * flight (the rest wait in a FIFO), per-target timeout and size limit (enforced while downloading),
  * delta for cumulative types, pprof → OTLP, targets from static_configs and file_sd_configs (added and
  * removed as the files change), per-target metrics (up, duration, bytes, scrapes, errors, last error
- * reason) with one log line per up/down change, and a scrape-start lateness histogram.
+ * reason; removed with their target) with one log line per up/down change, and a scrape-start
+ * lateness histogram.
  *
  * Ownership: pprof_scraper_new() copies nothing from cfg (it must outlive the scraper, as component
  * configs do); pprof_scraper_stop() closes everything asynchronously and calls done once, after which

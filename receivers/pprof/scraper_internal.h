@@ -3,8 +3,9 @@
  * target). Not for use outside receivers/pprof/.
  *
  * Ownership: the scraper owns its jobs and every target. A target removed by file_sd is "retired":
- * out of every list at once, its delta state freed, and its memory released as soon as its timer
- * closed and no request of it is in flight (pprof_target_release_if_idle). */
+ * out of every list at once, its delta state freed and its metric series released (removed from the
+ * registry unless another target shares them), and its memory released as soon as its timer closed
+ * and no request of it is in flight (pprof_target_release_if_idle). */
 #ifndef PF_RECEIVER_PPROF_SCRAPER_INTERNAL_H
 #define PF_RECEIVER_PPROF_SCRAPER_INTERNAL_H
 
@@ -19,6 +20,7 @@
 #include "receivers/pprof/delta.h"
 #include "receivers/pprof/file_sd.h"
 #include "receivers/pprof/scraper.h"
+#include "receivers/pprof/target_series.h"
 #include "receivers/pprof/targets.h"
 
 typedef struct pprof_job pprof_job;
@@ -58,9 +60,9 @@ typedef struct pprof_target {
     uint64_t started_ns;
     struct pprof_target *prev_queued, *next_queued;
     pf_log_limiter skipped_log;
-    const char *error_reason; /* reason of the last failed scrape, NULL after a success */
-    pf_metric *m_last_error;  /* series of error_reason */
-    pf_metric *m_up, *m_duration, *m_bytes, *m_errors, *m_skipped, *m_scrapes;
+    uint64_t started_unix_nano; /* wall-clock start of the current scrape: ends the delta's window */
+    pprof_outcome outcome;      /* of the last scrape */
+    pprof_series *series;       /* shared with targets of the same labels; released on retirement */
 } pprof_target;
 
 /* Upper bounds (seconds) of the scrape-start lateness histogram buckets; +Inf is implied. */
@@ -82,6 +84,7 @@ struct pprof_scraper {
     size_t pending_closes;
     void (*done)(void *data);
     void *done_data;
+    pprof_series_set series; /* of the live targets */
     pf_metric *accepted, *refused;
     pf_metric *lateness_buckets[PPROF_LATENESS_BUCKETS + 1], *lateness_sum, *lateness_count;
 };
@@ -97,7 +100,8 @@ void pprof_sd_source_update(const pprof_sd_file *files, size_t n_files, void *da
 /* scrape.c */
 void pprof_target_schedule(pprof_target *t); /* starts the timer of a new target */
 void pprof_queue_remove(struct pprof_scraper *s, pprof_target *t);
-void pprof_lateness_metrics(struct pprof_scraper *s); /* creates the scraper's histogram series */
+void pprof_lateness_metrics(struct pprof_scraper *s);        /* creates the scraper's histogram series */
+void pprof_lateness_metrics_remove(struct pprof_scraper *s); /* and removes them */
 /* Called when the scraper has nothing left to wait for; defined in scraper.c. */
 void pprof_scraper_check_done(struct pprof_scraper *s);
 

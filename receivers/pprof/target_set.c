@@ -1,5 +1,6 @@
-/* target_set.c — the live set of scrape targets: creating one (with its metrics), retiring one that
- * file_sd no longer lists, and syncing a file_sd source's targets with what its files now say. */
+/* target_set.c — the live set of scrape targets: creating one (with its metric series), retiring one
+ * that file_sd no longer lists (its series go with it), and syncing a file_sd source's targets with
+ * what its files now say. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,17 +25,7 @@ pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_tar
     t->instance = pf_xstrdup(spec->instance);
     t->profile = *spec->profile;
     pf_labels_copy(&t->labels, spec->labels);
-    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\"", s->id, job->cfg->job_name,
-                                spec->instance, spec->profile->name);
-    t->m_up = pf_gauge("proflow_receiver_pprof_up",
-                       "1 if the last scrape of the target succeeded, else 0 (also 0 once file_sd dropped it).", labels);
-    t->m_duration = pf_gauge("proflow_receiver_pprof_scrape_duration_seconds", "Duration of the last scrape.", labels);
-    t->m_bytes = pf_gauge("proflow_receiver_pprof_scrape_bytes", "Response body size of the last scrape.", labels);
-    t->m_errors = pf_counter("proflow_receiver_pprof_scrape_errors_total", "Failed scrapes.", labels);
-    t->m_skipped = pf_counter("proflow_receiver_pprof_scrapes_skipped_total",
-                              "Scrapes skipped because the previous one of the target was still running.", labels);
-    t->m_scrapes = pf_counter("proflow_receiver_pprof_scrapes_total", "Completed scrapes, successful or not.", labels);
-    free(labels);
+    t->series = pprof_series_acquire(&s->series, s->id, job->cfg->job_name, spec->instance, spec->profile->name);
     if (s->n_targets == s->cap_targets) {
         s->cap_targets = s->cap_targets ? s->cap_targets * 2 : 64;
         s->targets = pf_xrealloc(s->targets, s->cap_targets * sizeof(*s->targets));
@@ -82,8 +73,8 @@ void pprof_target_retire(pprof_target *t)
     last->slot = t->slot;
     pf_pprof_delta_free(t->delta); /* the only sizeable state; the rest goes once the target is idle */
     t->delta = NULL;
-    pf_metric_set(t->m_up, 0);
-    if (t->m_last_error) pf_metric_set(t->m_last_error, 0);
+    pprof_series_release(&s->series, t->series); /* /metrics stops reporting the target now */
+    t->series = NULL;
     if (t->timer_started) uv_close((uv_handle_t *)&t->timer, on_retired_timer_closed);
     pprof_target_release_if_idle(t);
 }

@@ -3,16 +3,19 @@
 A healthy job scrapes the real Go target (fixtures/pprof/go/run-target.sh). A second job takes its
 targets from a file_sd JSON file listing Python servers that each misbehave in one way: hang (never
 answer), reset the connection, answer 500, answer 200 with garbage, answer 200 with a 200 MB body
-(streamed, never held in memory), plus one good server that later disappears from the file. Then the
-file is replaced by one that does not parse.
+(streamed, never held in memory), plus one good server; the good one and the 500 one later
+disappear from the file. Then the file is replaced by one that does not parse.
 
 Each fault must be handled: counted (scrape errors, last_error{reason}), logged once (one "is down"
 line per target however often it fails), no crash (clean exit at the end); the 200 MB body is cut off
 at body_size_limit during the download (the server sees the connection go away long before it sent
-200 MB); the vanished target stops being scraped; the bad file is logged once and the previous target
-list is kept. Throughout, the healthy Go target's scrape count keeps increasing."""
+200 MB); the vanished targets stop being scraped and their series leave /metrics; the bad file is logged
+once and the previous target list is kept. Throughout, the healthy Go target's scrape count keeps
+increasing. Finally a config reload drops the faulty job: every series of it goes, the healthy
+target's come back."""
 import json
 import os
+import signal
 import socket
 import socketserver
 import struct
@@ -90,6 +93,25 @@ def write_atomically(path, text):
     os.replace(tmp, path)
 
 
+PER_TARGET_FAMILIES = {"proflow_receiver_pprof_up", "proflow_receiver_pprof_scrape_duration_seconds",
+                       "proflow_receiver_pprof_scrape_bytes", "proflow_receiver_pprof_scrapes_total",
+                       "proflow_receiver_pprof_scrape_errors_total", "proflow_receiver_pprof_scrapes_skipped_total"}
+LAST_ERROR = "proflow_receiver_pprof_last_error"
+
+
+def series_of(ms, instance):
+    """Names of the metric families that have a series for the instance."""
+    return {k.split("{")[0] for k in ms if f'instance="{instance}"' in k}
+
+
+def metrics_or_none(fetch):
+    """The metrics, or {} while the endpoint restarts during a reload."""
+    try:
+        return fetch()
+    except (OSError, AssertionError):
+        return {}
+
+
 def wait_for(cond, what, timeout=60):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -109,6 +131,20 @@ def main():
     sd_file = os.path.join(sd_dir, "faulty.json")
     write_atomically(sd_file, json.dumps([{"targets": [s.addr for s in servers.values()], "labels": {"team": "chaos"}}]))
     metrics_port = free_port()
+    faulty_job = f"""      - job_name: faulty
+        scrape_interval: 2s
+        scrape_timeout: 3s
+        body_size_limit: {LIMIT}
+        file_sd_configs:
+          - files: ["{sd_dir}/*.json"]
+        relabel_configs:
+          - {{source_labels: [__meta_filepath], target_label: sd_file}}
+        profiling_config:
+          profile.process_cpu: {{enabled: false}}
+          profile.memory: {{enabled: false}}
+          profile.mutex: {{enabled: false}}
+          profile.block: {{enabled: false}}
+"""
     config = f"""
 receivers:
   pprof:
@@ -122,20 +158,7 @@ receivers:
           profile.process_cpu: {{enabled: false}}
           profile.mutex: {{enabled: false}}
           profile.block: {{enabled: false}}
-      - job_name: faulty
-        scrape_interval: 2s
-        scrape_timeout: 3s
-        body_size_limit: {LIMIT}
-        file_sd_configs:
-          - files: ["{sd_dir}/*.json"]
-        relabel_configs:
-          - {{source_labels: [__meta_filepath], target_label: sd_file}}
-        profiling_config:
-          profile.process_cpu: {{enabled: false}}
-          profile.memory: {{enabled: false}}
-          profile.mutex: {{enabled: false}}
-          profile.block: {{enabled: false}}
-exporters:
+{faulty_job}exporters:
   debug: {{}}
 service:
   pipelines:
@@ -174,13 +197,22 @@ service:
             # The 200 MB body was cut off near body_size_limit, far from its end.
             assert servers["big"].sent and max(servers["big"].sent) < 32 * LIMIT, servers["big"].sent
 
-            # The good server disappears from the file: it stops being scraped.
-            write_atomically(sd_file, json.dumps([{"targets": [servers[k].addr for k in want_reason],
+            # The good server and the one answering 500 disappear from the file: they stop being scraped
+            # and every series of theirs leaves /metrics (the 500 one had a last_error series too).
+            vanished = ("good", "500")
+            for kind in vanished:
+                assert series_of(ms, servers[kind].addr) >= PER_TARGET_FAMILIES | ({LAST_ERROR} if kind == "500"
+                                                                                   else set()), (kind, ms)
+            listed = [k for k in want_reason if k not in vanished]
+            write_atomically(sd_file, json.dumps([{"targets": [servers[k].addr for k in listed],
                                                    "labels": {"team": "chaos"}}]))
-            wait_for(lambda: "(0 added, 1 removed)" in pf.logs(), "the removal of the vanished target")
-            gone_hits = servers["good"].hits
+            wait_for(lambda: "(0 added, 2 removed)" in pf.logs(), "the removal of the vanished targets")
+            gone_hits = {kind: servers[kind].hits for kind in vanished}
             ms = m()
-            assert metric(ms, "proflow_receiver_pprof_up", job="faulty", instance=servers["good"].addr) == 0, ms
+            for kind in vanished:
+                assert series_of(ms, servers[kind].addr) == set(), (kind, ms)
+            for kind in listed:
+                assert series_of(ms, servers[kind].addr) >= PER_TARGET_FAMILIES | {LAST_ERROR}, (kind, ms)
 
             # A file that does not parse: logged once, the previous targets stay.
             write_atomically(sd_file, "[{\"targets\": [\"oops\"")
@@ -189,12 +221,23 @@ service:
             write_atomically(sd_file, "[{\"targets\": [\"oops\"")  # the same error again
             wait_for(lambda: metric(m(), "proflow_receiver_pprof_sd_file_errors_total", job="faulty") >= 2,
                      "the bad file to be read again")
-            before = {k: scrapes(k, m()) for k in want_reason}
-            wait_for(lambda: all(scrapes(k, m()) > before[k] for k in want_reason), "scrapes with the previous list")
+            before = {k: scrapes(k, m()) for k in listed}
+            wait_for(lambda: all(scrapes(k, m()) > before[k] for k in listed), "scrapes with the previous list")
             wait_for(lambda: healthy_scrapes(m()) >= start_healthy + 3, "the healthy target to be scraped on")
             # At most a request already on its way when the file changed; none after it.
-            assert servers["good"].hits <= gone_hits + 1, (servers["good"].hits, gone_hits)
+            for kind in vanished:
+                assert servers[kind].hits <= gone_hits[kind] + 1, (kind, servers[kind].hits, gone_hits[kind])
             assert metric(m(), "proflow_receiver_pprof_up", job="healthy", profile="goroutine") == 1
+
+            # A config reload without the faulty job: all of its series go, the job's file_sd ones too.
+            with open(pf.config_path, "w") as f:
+                f.write(config.replace(faulty_job, ""))
+            pf.signal(signal.SIGHUP)
+            wait_for(lambda: "configuration reloaded" in pf.logs(), "the reload")
+            wait_for(lambda: healthy_scrapes(metrics_or_none(m)) >= 1, "the healthy target scraped after the reload")
+            ms = m()
+            assert not [k for k in ms if 'job="faulty"' in k], [k for k in ms if 'job="faulty"' in k]
+            assert series_of(ms, f"127.0.0.1:{go_port}") >= PER_TARGET_FAMILIES, ms
         logs = open(pf.log_path).read()
         for kind in want_reason:
             downs = [line for line in logs.splitlines() if "is down" in line and servers[kind].addr in line]

@@ -6,12 +6,16 @@ One live job and one job pointing at a closed port. Checks:
   - CPU profiles cover the server-side ?seconds= window (Duration at least 1s for a 2s interval) and
     their CPU total fits that window (`-top`: Total samples <= Duration x cores), with cpu = samples x
     period;
+  - client-side deltas (memory's alloc_*, mutex, block) cover the time since the previous scrape:
+    Time is that scrape, Duration about the scrape interval, and the windows follow each other; a
+    memory scrape stays one pprof (its inuse_* snapshot shares the window);
   - client-side deltas of the cumulative allocs profile: the sum over every written memory file equals
     the difference of two cumulative scrapes the test takes itself with curl. This is exact because
     the target runs with GOGC=off: Go publishes the allocs profile only at a GC, and the only GC is
     the one the test forces (heap?gc=1) between its two scrapes, after proflow primed its baseline and
     before proflow's last scrape;
   - proflow's own metrics: the live target up, the dead one down with errors counted."""
+import datetime
 import glob
 import os
 import re
@@ -24,6 +28,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
 
 WANT_TYPES = {"process_cpu", "memory", "goroutine", "mutex", "block"}
+INTERVAL_S = 2
 
 
 def start_target():
@@ -52,6 +57,31 @@ def sample_sums(path):
             for t, v in zip(types, line.split(":")[0].split()):
                 sums[t] += int(v)
     return sums
+
+
+def window(path):
+    """(start in unix ns, duration in s) of a pprof, from `go tool pprof -raw` (Time has ns precision,
+    Duration two decimals); duration 0 when the pprof has none."""
+    raw = pprof_text("-raw", path)
+    m = re.search(r"^Time: (\d+-\d+-\d+ \d+:\d+:\d+)(?:\.(\d+))? \+0000 UTC$", raw, re.M)
+    assert m, raw[:300]
+    whole = datetime.datetime.strptime(m.group(1), "%Y-%m-%d %H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    start = int(whole.timestamp()) * 10**9 + int((m.group(2) or "0").ljust(9, "0"))
+    d = re.search(r"^Duration: ([\d.]+)$", raw, re.M)
+    return start, float(d.group(1)) if d else 0.0
+
+
+def check_windows(name, windows):
+    """Client-side deltas: each covers the time since the previous scrape of the target, which runs on
+    a fixed schedule: a whole number of scrape intervals (more than one after a failed scrape), up to
+    how late the scrape started. Consecutive windows follow each other without gap or overlap."""
+    assert len(windows) >= 2, (name, windows)
+    windows.sort()
+    for start, duration in windows:
+        intervals = round(duration / INTERVAL_S)
+        assert intervals >= 1 and abs(duration - intervals * INTERVAL_S) < INTERVAL_S / 4, (name, windows)
+    for (start, duration), (next_start, _) in zip(windows, windows[1:]):
+        assert abs((next_start - start) / 1e9 - duration) <= 0.01, (name, windows)  # Duration's precision
 
 
 def written(out_dir):
@@ -93,7 +123,7 @@ receivers:
   pprof:
     scrape_configs:
       - job_name: gotarget
-        scrape_interval: 2s
+        scrape_interval: {INTERVAL_S}s
         scrape_timeout: 10s
         static_configs:
           - targets: ["127.0.0.1:{port}"]
@@ -131,10 +161,12 @@ service:
             before = curl(allocs, os.path.join(tmp, "before.pb.gz"))
             # The one GC (only the heap endpoint honours gc=1): publishes what was allocated so far.
             curl(f"http://127.0.0.1:{port}/debug/pprof/heap?gc=1", os.path.join(tmp, "gc.pb.gz"))
-            # Two more memory files: at least one scrape started after the GC.
+            # Two more memory scrapes: at least one started after the GC.
             n = count_of(out_dir, "memory")
             wait_for(lambda: count_of(out_dir, "memory") >= n + 2, "memory scrapes after the GC")
             wait_for(lambda: WANT_TYPES <= {name for _, name in written(out_dir)}, "every profile type")
+            wait_for(lambda: count_of(out_dir, "mutex") >= 2 and count_of(out_dir, "block") >= 2,
+                     "two mutex and block deltas")
             m = pf.metrics(metrics_port)
             assert metric(m, "proflow_receiver_pprof_up", job="gotarget", profile="goroutine") == 1, m
             assert metric(m, "proflow_receiver_pprof_up", job="dead", profile="process_cpu") == 0, m
@@ -149,6 +181,7 @@ service:
         assert WANT_TYPES <= {name for _, name in items}, items
         cores = os.cpu_count()
         delta_sum = {"alloc_objects/count": 0, "alloc_space/bytes": 0}
+        windows = {"memory": [], "mutex": [], "block": []}
         for path, name in items:
             sums = sample_sums(path)  # go tool pprof must parse every file
             if name == "process_cpu":
@@ -166,17 +199,24 @@ service:
                 else:
                     assert re.search(r"Duration: 1(\.\d+)?s", top), top
             if name == "memory":
+                # One pprof per scrape: the alloc_* deltas and the inuse_* snapshot share the window.
                 assert set(sums) == {"alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
                                      "inuse_space/bytes"}, sums
+                windows["memory"].append(window(path))
                 for t in delta_sum:
                     delta_sum[t] += sums[t]
+            if name in ("mutex", "block"):
+                windows[name].append(window(path))
             if name == "goroutine":
                 assert sums["goroutine/count"] > 5, sums
         first, last = sample_sums(before), sample_sums(after)
         for t, got in delta_sum.items():
             assert got == last[t] - first[t], (t, got, first[t], last[t])
         assert delta_sum["alloc_space/bytes"] > 0, delta_sum
-        print(f"ok: {len(items)} pprofs; memory deltas sum to {delta_sum}")
+        for name, ws in windows.items():
+            check_windows(name, ws)
+        print(f"ok: {len(items)} pprofs; memory deltas sum to {delta_sum}; delta windows (s): "
+              f"{ {name: [d for _, d in ws] for name, ws in windows.items()} }")
     finally:
         subprocess.run(["kill", str(pid)])
 
