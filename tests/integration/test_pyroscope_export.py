@@ -5,10 +5,10 @@ protobuf + `go tool pprof -raw`) records what arrives.
 Checked: series labels (__name__, service_name, sanitized resource attributes, external labels,
 __delta__), per-sample-type totals equal the fixtures', valid gzipped pprofs with ids 1..n, UUID
 sample IDs, tenant / basic-auth / Connect headers, tenant_from_metadata; the legacy /ingest mode
-(multipart file parts, name/from/until/spyName, sample_type_config); and the fault cases: 429 with
-Retry-After, 500, a slow server (timeout), a refused connection (server started late) are retried
-until everything arrives exactly once, a 400 is dropped and counted — all checked on the backend's
-final record and on proflow's /metrics."""
+(multipart file parts, name/from/until/spyName, sample_type_config); and the fault cases, in both
+the Push and the ingest protocol: 429 with Retry-After, 500, a slow server (timeout), a refused
+connection (server started late) are retried until everything arrives exactly once, a 400 (Push) is
+dropped and counted — all checked on the backend's final record and on proflow's /metrics."""
 import base64
 import os
 import re
@@ -27,6 +27,8 @@ UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9
 CPU_ATTRS = {"service.name": "checkout", "k8s.pod.name": "pod-1"}
 HEAP_ATTRS = {"service.name": "checkout"}
 RETRY = "retry_on_failure: {initial_interval: 100ms, max_interval: 500ms, max_elapsed_time: 0}"
+INGEST = "    protocol: ingest\n"
+CPU_INGEST_NAME = "checkout{k8s_pod_name=pod-1}"
 
 
 def exporter_yaml(port, extra=""):
@@ -48,6 +50,32 @@ def wait_metrics(pf, mport, predicate, timeout=60.0):
             return m
         time.sleep(0.1)
     raise AssertionError(f"metrics never matched; last: {pf.metrics(mport)}\n{pf.logs()}")
+
+
+def delivered(rec, extra):
+    """The backend's analyses of every profile it accepted, whichever protocol `extra` configures."""
+    if INGEST in extra:
+        return [u["profile"] for u in rec["uploads"]]
+    return [p for s in rec["series"] for p in s["profiles"]]
+
+
+def assert_delivered_once(m, rec, extra):
+    """One cpu.pb.gz arrived, once, in the last request; proflow counts it and that request's body as
+    sent, nothing failed or waits; every attempt went to the same URL."""
+    profiles = delivered(rec, extra)
+    assert len(profiles) == 1, rec
+    assert_profile(profiles[0], "cpu.pb.gz")
+    assert sent(m) == fixture_samples("cpu.pb.gz") and failed(m) == 0, m
+    assert metric(m, "otelcol_exporter_enqueue_failed_profile_samples", exporter="pyroscope") == 0, m
+    assert metric(m, "otelcol_exporter_queue_size", exporter="pyroscope") == 0, m
+    body_bytes = int(rec["headers"][-1]["content-length"])
+    assert metric(m, "proflow_exporter_sent_bytes_total", exporter="pyroscope") == body_bytes, (body_bytes, m)
+    if INGEST in extra:
+        assert rec["uploads"][0]["query"]["name"] == CPU_INGEST_NAME, rec["uploads"]
+        assert rec["paths"][0].startswith("/ingest?"), rec["paths"]
+    else:
+        assert rec["paths"][0] == "/push.v1.PusherService/Push", rec["paths"]
+    assert rec["paths"] == rec["paths"][:1] * rec["requests"], rec["paths"]
 
 
 def sent(m):
@@ -126,6 +154,7 @@ def case_tenant_from_metadata():
 
 
 def case_faults_retried(script, extra=""):
+    """Each scripted fault costs one attempt, then the batch of one cpu.pb.gz is delivered."""
     port = free_port()
     server = PyroscopeServer(port, script)
     try:
@@ -133,14 +162,16 @@ def case_faults_retried(script, extra=""):
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
             m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
-            assert failed(m) == 0, m
+        # A slow answer ends after proflow gave up on it and was answered by the retry.
+        slow = sum(a.startswith("slow") for a in script)
+        assert server.wait(lambda r: r["slow"] == slow), server.snapshot()
         rec = dumped(server, "faults")
         assert retries(m) == len(script), (rec["requests"], rec["headers"], m)
     finally:
         server.stop()
     assert rec["requests"] == len(script) + 1, rec["requests"]
-    assert len(rec["series"]) == 1, rec["series"]
-    assert_profile(rec["series"][0]["profiles"][0], "cpu.pb.gz")
+    assert rec["refused"] == len(script) - slow, rec
+    assert_delivered_once(m, rec, extra)
 
 
 def case_permanent_400():
@@ -159,9 +190,9 @@ def case_permanent_400():
     assert rec["requests"] == 1 and rec["series"] == [], rec
 
 
-def case_connection_refused_then_up():
+def case_connection_refused_then_up(extra=""):
     port = free_port()
-    pf, rport, mport = start(port)
+    pf, rport, mport = start(port, extra)
     with pf:
         post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
         # The backend comes up only after proflow has retried against the closed port.
@@ -169,19 +200,19 @@ def case_connection_refused_then_up():
         server = PyroscopeServer(port)
         try:
             m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
-            assert failed(m) == 0, m
             rec = dumped(server, "refused")
         finally:
             server.stop()
-    assert len(rec["series"]) == 1, rec
-    assert_profile(rec["series"][0]["profiles"][0], "cpu.pb.gz")
+    # Every attempt before the server was up failed to connect, so it saw exactly one request.
+    assert rec["requests"] == 1, rec
+    assert_delivered_once(m, rec, extra)
 
 
 def case_ingest():
     port = free_port()
     server = PyroscopeServer(port)
     try:
-        pf, rport, mport = start(port, "    protocol: ingest\n    external_labels: {cluster: eu1}\n")
+        pf, rport, mport = start(port, INGEST + "    external_labels: {cluster: eu1}\n")
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
             total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
@@ -230,6 +261,10 @@ def main():
         ("push: 400 is permanent", case_permanent_400),
         ("push: connection refused until the server starts", case_connection_refused_then_up),
         ("ingest: multipart upload", case_ingest),
+        ("ingest: 429 Retry-After and 500 retried", lambda: case_faults_retried(["429:1", "500"], INGEST)),
+        ("ingest: slow server times out, retried",
+         lambda: case_faults_retried(["slow:3"], INGEST + "    timeout: 1s\n")),
+        ("ingest: connection refused until the server starts", lambda: case_connection_refused_then_up(INGEST)),
     ]
     failed_cases = 0
     for name, fn in cases:

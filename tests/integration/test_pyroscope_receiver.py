@@ -3,17 +3,18 @@
 
 1. Every request captured from the real @pyroscope/nodejs SDK (tests/fixtures/pyroscope-push: 0.6.4 raw
    gzipped pprof, 0.4.13 multipart, 0.6.4 with basic auth + X-Scope-OrgID) is replayed byte for byte,
-   headers included, over one keep-alive HTTP/1.1 connection per run. Each must get 200, and what the
-   `file` exporter wrote must equal the fixture's summary.json per request: profile type, sample count,
-   exact per-type sums (from the OTLP and, after converting back to pprof, from `go tool pprof -raw`),
-   service name, the name's labels, and the pprof sample labels.
+   headers included, over one keep-alive HTTP/1.1 connection per run. Each must get 200, and the pprof
+   the `file` exporter wrote in `format: pprof` must equal the fixture's summary.json per request:
+   profile type, sample types in order, sample count, per-type totals as the real `go tool pprof -top`
+   reports them and exact sums from `go tool pprof -raw`, and the sample labels; the same batches
+   written as OTLP (`format: proto`) carry the same counts and sums, the service name and the name's
+   labels.
 2. The Push API with four real clients: curl Connect proto over HTTP/1.1 and over h2c, Connect JSON
    over HTTP/1.1 (urllib), and grpcio. Each pushes one fixture pprof; totals must survive.
 3. Errors, each with its status and a message naming the problem: unknown format 415, bad name 400,
    bad from 400, malformed pprof 400, oversize on the wire 413, oversize after gunzip 413, Connect
    without __name__ 400 invalid_argument, Connect unknown content type 415, gRPC malformed
    INVALID_ARGUMENT. Refusals are counted on /metrics by status."""
-import base64
 import gzip
 import json
 import os
@@ -44,7 +45,7 @@ def fixture_requests(run):
         pairs = list(zip(pairs[0::2], pairs[1::2])) if pairs and isinstance(pairs[0], str) else pairs
         raw += "".join(f"{k}: {v}\r\n" for k, v in pairs) + "\r\n"
         want = summary.get(stem + ".body") or summary.get(stem + ".part-profile.pb.gz")
-        reqs.append((stem, raw.encode("latin-1") + body, want, meta))
+        reqs.append((stem, raw.encode("latin-1") + body, want, os.path.join(d, want["file"])))
     return reqs
 
 
@@ -52,14 +53,22 @@ def profile_type(want):
     return "wall" if "wall/nanoseconds" in want["sample_types"] else "memory"
 
 
-def check_item(item, want, service, labels, what):
+def check_item(item, want, source, service, labels, what):
+    """`source` is the pprof the client sent, as `go tool pprof` reads it (it merges equal samples)."""
     assert item["name"] == profile_type(want), (what, item["name"])
     assert item["service"] == service, (what, item["service"])
     for k, v in labels.items():
         assert item["resource"].get(k) == v, (what, k, item["resource"])
+    pprof, contents = item["pprof"], item["contents"]
+    assert contents["types"] == want["sample_types"], (what, contents["types"], want["sample_types"])
+    assert contents["samples"] == want["num_samples"], (what, contents["samples"], want["num_samples"])
+    assert contents["stackless"]["samples"] == want["samples_with_empty_stack"], (what, contents["stackless"])
+    sent = L.pprof_totals(source)
+    assert (pprof["samples"], pprof["label_keys"]) == (sent["samples"], sent["label_keys"]), (what, pprof, sent)
+    assert pprof["top"] == want["value_sums"], (what, pprof["top"], want["value_sums"])
+    assert pprof["sums"] == want["value_sums"], (what, pprof["sums"], want["value_sums"])
     assert item["samples"] == want["num_samples"], (what, item["samples"], want["num_samples"])
     assert item["sums"] == want["value_sums"], (what, item["sums"], want["value_sums"])
-    assert item["pprof"]["sums"] == want["value_sums"], (what, item["pprof"], want["value_sums"])
     for key in want["sample_label_keys"]:
         assert item["pprof"]["label_keys"].get(key, 0) > 0, (what, key, item["pprof"])
 
@@ -101,19 +110,19 @@ def main():
     wall_fixture = os.path.join(FIXTURES, "pyroscope-push", "nodejs", "req-001.body")
     wall_body = open(wall_fixture, "rb").read()
     wall_want = json.load(open(os.path.join(FIXTURES, "pyroscope-push", "nodejs", "summary.json")))["req-001.body"]
-    expected = []  # (want summary, service, labels, what), in the order the exporter writes files
+    expected = []  # (want summary, sent pprof, service, labels, what), in the order the exporters write files
 
     with Proflow(cfg, wait_ports=[port, metrics_port]) as pf:
         # 1. byte-for-byte replay
         ingest_ok = 0
         for run in RUNS:
             sock = None
-            for stem, raw, want, meta in fixture_requests(run):
+            for stem, raw, want, source in fixture_requests(run):
                 status, headers, body, sock = L.raw_request(port, raw, sock)
                 assert status == 200, (run, stem, status, body)
                 ingest_ok += 1
                 labels = {"env": "test", "region": "local", "pyroscope_spy": "nodespy"}
-                expected.append((want, "fixture-app", labels, f"{run}/{stem}"))
+                expected.append((want, source, "fixture-app", labels, f"{run}/{stem}"))
             sock.close()
 
         # 2. Push with real clients
@@ -122,18 +131,18 @@ def main():
             code, version, text = curl_connect(port, body, http2)
             assert code == 200 and text == b"", (transport, code, text)
             assert version == ("2" if http2 else "1.1"), version
-            expected.append((wall_want, "push-app", {"transport": transport}, transport))
+            expected.append((wall_want, wall_fixture, "push-app", {"transport": transport}, transport))
         from google.protobuf import json_format
         js = json_format.MessageToJson(push_request(pb, wall_body, "push-app", "connect-json")).encode()
         code, headers, text = urllib_post(f"http://127.0.0.1:{port}{PUSH_PATH}", js,
                                           {"content-type": "application/json", "connect-protocol-version": "1"})
         assert code == 200 and json.loads(text) == {}, (code, text)
-        expected.append((wall_want, "push-app", {"transport": "connect-json"}, "connect-json"))
+        expected.append((wall_want, wall_fixture, "push-app", {"transport": "connect-json"}, "connect-json"))
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             stub = pb_grpc.PusherServiceStub(ch)
             # gzip-compressed raw_profile, as Pyroscope's own clients send it
             stub.Push(push_request(pb, wall_body, "push-app", "grpc"), timeout=10)
-            expected.append((wall_want, "push-app", {"transport": "grpc"}, "grpc"))
+            expected.append((wall_want, wall_fixture, "push-app", {"transport": "grpc"}, "grpc"))
 
             # 3. errors
             malformed = pb.PushRequest()
@@ -146,12 +155,12 @@ def main():
             except grpc.RpcError as e:
                 assert e.code() == grpc.StatusCode.INVALID_ARGUMENT, e
         errors = [
-            (f"/ingest?name=app.cpu&format=flamegraph", b"a;b 1", 415, "format"),
-            (f"/ingest?name=bad%20app%7Bx%3D%7D&from=1700000000", b"a;b 1", 400, "name"),
-            (f"/ingest?name=app.cpu&from=yesterday-ish", b"a;b 1", 400, "from"),
-            (f"/ingest?name=app&format=pprof", b"\x0a\xff\xff not a pprof", 400, "pprof"),
-            (f"/ingest?name=app&format=pprof", gzip.compress(bytes(2 << 20)), 413, "inflates to more than"),
-            (f"/ingest?name=app&format=trie", b"x", 415, "trie"),
+            ("/ingest?name=app.cpu&format=flamegraph", b"a;b 1", 415, "format"),
+            ("/ingest?name=bad%20app%7Bx%3D%7D&from=1700000000", b"a;b 1", 400, "name"),
+            ("/ingest?name=app.cpu&from=yesterday-ish", b"a;b 1", 400, "from"),
+            ("/ingest?name=app&format=pprof", b"\x0a\xff\xff not a pprof", 400, "pprof"),
+            ("/ingest?name=app&format=pprof", gzip.compress(bytes(2 << 20)), 413, "inflates to more than"),
+            ("/ingest?name=app&format=trie", b"x", 415, "trie"),
         ]
         for target, body, want_status, word in errors:
             code, _, text = urllib_post(f"http://127.0.0.1:{port}{target}", body,
@@ -186,13 +195,17 @@ def main():
         assert metric(m, "proflow_receiver_requests_total", transport="ingest", status="413") == 1  # after gunzip
         assert metric(m, "otelcol_receiver_refused_profile_samples", receiver="pyroscope") == 0
         # OTLP has one Profile per sample type, each with the pprof's samples.
-        assert metric(m, "otelcol_exporter_sent_profile_samples", exporter="file") == \
-            sum(w["num_samples"] * len(w["sample_types"]) for w, *_ in expected), m
+        for exporter in L.FILE_EXPORTERS:
+            assert metric(m, "otelcol_exporter_sent_profile_samples", exporter=exporter) == \
+                sum(w["num_samples"] * len(w["sample_types"]) for w, *_ in expected), (exporter, m)
+        pprof_dir = os.path.join(out_dir, "pprof")
+        on_disk = sum(os.path.getsize(os.path.join(pprof_dir, f)) for f in os.listdir(pprof_dir))
+        assert metric(m, "proflow_exporter_sent_bytes_total", exporter="file/pprof") == on_disk, (on_disk, m)
 
-    items = L.exported(out_dir, work)
+    items = L.exported(out_dir)
     assert len(items) == len(expected), (len(items), len(expected))
-    for item, (want, service, labels, what) in zip(items, expected):
-        check_item(item, want, service, labels, what)
+    for item, (want, source, service, labels, what) in zip(items, expected):
+        check_item(item, want, source, service, labels, what)
     print(f"ok: {len(expected)} requests replayed or pushed, totals equal the fixtures' summaries")
 
 

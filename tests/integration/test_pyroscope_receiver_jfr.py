@@ -2,13 +2,17 @@
 """test_pyroscope_receiver_jfr.py — a JDK Flight Recorder file recorded here with OpenJDK (javac +
 `java -XX:StartFlightRecording=...,settings=profile` on tests/fixtures/jfr/Busy.java for 3 s) is
 posted to proflow's `pyroscope` receiver by curl as `format=jfr`, once raw and once as a multipart
-form (`jfr` file part). What the `file` exporter wrote must match what the JDK's own `jfr` tool
-reports for the same recording:
+form (`jfr` file part). The pprof files the `file` exporter wrote (`format: pprof`, one per profile
+type) must match what the JDK's own `jfr` tool reports for the same recording:
   process_cpu  cpu/nanoseconds    = (jdk.ExecutionSample not STATE_SLEEPING) x 1e9/sampleRate
   memory       alloc_sample_*     = jdk.ObjectAllocationSample count and weight sum
   mutex        contentions, delay = jdk.JavaMonitorEnter count and duration sum
-(`jfr print --json` per event, cross-checked against the `jfr summary` counts), with the service
-name and the name's labels as resource attributes, and both uploads giving identical profiles."""
+(`jfr print --json` per event, cross-checked against the `jfr summary` counts). proflow keeps events
+without a stack trace (jfr.h) as one sample with an empty stack. So the `go tool pprof -top` totals,
+the file read with Python protobuf and the OTLP of the same batches all equal every event; the
+stackless sample holds exactly the stackless events; and `go tool pprof -raw`, which leaves samples
+without a stack out, sums exactly the events that have a stack. The service name and the name's
+labels are resource attributes, and both uploads give identical profiles."""
 import json
 import os
 import re
@@ -38,24 +42,39 @@ def iso_duration_ns(text):
     return int((int(h) * 3600 + int(mi) * 60 + Decimal(s)) * 1000000000)
 
 
+def weights(event_type, values):
+    """(profile type, {sample type: value}) that one event adds, or None when it adds nothing."""
+    if event_type == "jdk.ExecutionSample":
+        return None if values.get("state") == "STATE_SLEEPING" else ("process_cpu", {"cpu/nanoseconds": 10000000})
+    if event_type == "jdk.ObjectAllocationSample":
+        return "memory", {"alloc_sample_objects/count": 1, "alloc_sample_bytes/bytes": int(values["weight"])}
+    return "mutex", {"contentions/count": 1, "delay/nanoseconds": iso_duration_ns(values["duration"])}
+
+
 def ground_truth(jfr):
+    """{'all': totals of every event, 'with_stack': of the events that have a stack trace,
+    'stackless': {profile type: number of events without one}}; totals are {profile: {type: sum}}."""
     events = json.loads(subprocess.run(["jfr", "print", "--json", "--events", ",".join(EVENTS), jfr], check=True,
                                        capture_output=True, text=True).stdout)["recording"]["events"]
     summary = subprocess.run(["jfr", "summary", jfr], check=True, capture_output=True, text=True).stdout
     counts = {m.group(1): int(m.group(2)) for m in re.finditer(r"^\s*(jdk\.\w+)\s+(\d+)\s+\d+\s*$", summary, re.M)}
-    by_type = {t: [e["values"] for e in events if e["type"] == t] for t in EVENTS}
     for t in EVENTS:
-        assert len(by_type[t]) == counts.get(t, 0), (t, len(by_type[t]), counts.get(t))
-    cpu = [v for v in by_type["jdk.ExecutionSample"] if v.get("state") != "STATE_SLEEPING"]
-    allocs, locks = by_type["jdk.ObjectAllocationSample"], by_type["jdk.JavaMonitorEnter"]
-    assert cpu and allocs and locks, counts
-    return {
-        "process_cpu": {"cpu/nanoseconds": len(cpu) * 10000000},
-        "memory": {"alloc_sample_objects/count": len(allocs),
-                   "alloc_sample_bytes/bytes": sum(int(v["weight"]) for v in allocs)},
-        "mutex": {"contentions/count": len(locks),
-                  "delay/nanoseconds": sum(iso_duration_ns(v["duration"]) for v in locks)},
-    }
+        assert sum(e["type"] == t for e in events) == counts.get(t, 0), (t, counts.get(t))
+    truth = {"all": {}, "with_stack": {}, "stackless": {}}
+    for e in events:
+        w = weights(e["type"], e["values"])
+        if w is None:
+            continue
+        profile, values = w
+        has_stack = bool((e["values"].get("stackTrace") or {}).get("frames"))
+        for key in ("all", "with_stack") if has_stack else ("all",):
+            sums = truth[key].setdefault(profile, dict.fromkeys(values, 0))
+            for t, v in values.items():
+                sums[t] += v
+        if not has_stack:
+            truth["stackless"][profile] = truth["stackless"].get(profile, 0) + 1
+    assert sorted(truth["all"]) == ["memory", "mutex", "process_cpu"], counts
+    return truth
 
 
 def curl(port, query, args):
@@ -68,7 +87,8 @@ def curl(port, query, args):
 def main():
     work = tempfile.mkdtemp(prefix="proflow-pyro-jfr-")
     jfr = record(work)
-    want = ground_truth(jfr)
+    truth = ground_truth(jfr)
+    want, stackless = truth["all"], truth["stackless"]
     out_dir = os.path.join(work, "out")
     port, metrics_port = free_port(), free_port()
     query = "name=java-busy%7Benv%3Dci%7D&format=jfr&from=1795253993&until=1795253996&spyName=javaspy"
@@ -80,19 +100,23 @@ def main():
         m = L.wait_exported(pf, metrics_port)
         assert metric(m, "proflow_receiver_requests_total", transport="ingest", status="200") == 2, m
 
-    items = L.exported(out_dir, work)
     uploads = {}
-    for item in items:
+    for item in L.exported(out_dir):
+        name, pprof, contents = item["name"], item["pprof"], item["contents"]
         assert item["service"] == "java-busy", item
         assert item["resource"].get("env") == "ci" and item["resource"].get("pyroscope_spy") == "javaspy", item
-        # go tool pprof leaves out samples without a stack; the OTLP keeps them (see jfr.h).
-        for t, v in item["pprof"]["sums"].items():
-            assert 0 < v <= item["sums"][t], (item["name"], t, v, item["sums"])
-        uploads.setdefault(item["file"], {})[item["name"]] = item["sums"]
-    assert len(uploads) == 2, uploads.keys()
-    for got in uploads.values():
-        assert got == want, (got, want)
-    print(f"ok: raw and multipart JFR uploads equal `jfr print`: {want}")
+        # Every event counts in go tool pprof -top, the file and the OTLP.
+        assert pprof["top"] == contents["sums"] == item["sums"] == want[name], (name, pprof, item["sums"], want)
+        # The events without a stack are the file's one stackless sample, which go tool pprof -raw leaves out.
+        with_stack = truth["with_stack"].get(name, dict.fromkeys(want[name], 0))
+        assert contents["stackless"] == {"samples": 1 if stackless.get(name) else 0,
+                                         "sums": {t: v - with_stack[t] for t, v in want[name].items()}}, \
+            (name, contents, stackless)
+        assert pprof["sums"] == contents["stacked_sums"] == with_stack, (name, pprof, with_stack)
+        uploads.setdefault(item["otlp_file"], {})[name] = pprof["top"]
+    assert len(uploads) == 2 and all(sorted(u) == sorted(want) for u in uploads.values()), uploads
+    print(f"ok: raw and multipart JFR uploads equal `jfr print`: {want}; "
+          f"events without a stack (left out by go tool pprof -raw): {stackless}")
 
 
 if __name__ == "__main__":

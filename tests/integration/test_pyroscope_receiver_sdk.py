@@ -3,10 +3,11 @@
 scripts/install-test-peers.sh) pushes from a busy Node process to proflow's `pyroscope` receiver.
 
 The Node script records every request the SDK sends and the answer it got. We check that proflow
-answered each with 200 and counted them, and that what the `file` exporter wrote equals what the SDK
-sent, profile by profile: type (wall / memory), sample count, and the per-type totals that the real
-`go tool pprof -raw` computes from the SDK's own pprof versus from proflow's output converted back to
-pprof; service name, tags and the wrapWithLabels sample labels survive."""
+answered each with 200 and counted them, and that the pprof files the `file` exporter wrote in
+`format: pprof` equal what the SDK sent, profile by profile: type (wall / memory), sample count, and
+the per-type totals that the real `go tool pprof -top` reports (and the exact `-raw` sums) for the
+SDK's own pprof versus proflow's file; the wrapWithLabels sample labels survive in the pprof, and
+the service name and tags in the same batches written as OTLP, whose counts and sums agree."""
 import json
 import os
 import subprocess
@@ -40,19 +41,24 @@ def main():
         assert meta["headers"].get("x-scope-orgid") == "sdk-tenant", meta["headers"]
         body = os.path.join(record, name[:-5] + ".body")
         totals = L.pprof_totals(body)
+        top, contents = L.top_totals(body, totals["types"]), L.pprof_contents(body)
+        assert (top, totals["sums"]) == (contents["sums"], contents["stacked_sums"]), (name, top, totals, contents)
         kind = "wall" if "wall/nanoseconds" in totals["types"] else "memory"
-        sent.append((kind, L.pprof_sample_count(body), json.dumps(totals["sums"], sort_keys=True), totals))
+        sent.append((kind, contents["samples"], json.dumps(top, sort_keys=True), totals))
     assert len(sent) >= 3 and {s[0] for s in sent} == {"wall", "memory"}, sent
     assert metric(m, "proflow_receiver_requests_total", transport="ingest", status="200") == len(sent), m
     assert metric(m, "otelcol_receiver_refused_profile_samples", receiver="pyroscope") == 0, m
 
     got = []
-    for item in L.exported(out_dir, work):
+    for item in L.exported(out_dir):
         assert item["service"] == "sdk-app", item
         for k, v in (("env", "ci"), ("team", "profiling"), ("pyroscope_spy", "nodespy")):
             assert item["resource"].get(k) == v, (k, item["resource"])
-        assert item["sums"] == item["pprof"]["sums"], item  # OTLP and go tool pprof agree
-        got.append((item["name"], item["samples"], json.dumps(item["pprof"]["sums"], sort_keys=True), item["pprof"]))
+        pprof, contents = item["pprof"], item["contents"]
+        # -top, -raw and the file agree (-raw leaves samples without a stack out, -top counts them)
+        assert (pprof["top"], pprof["sums"]) == (contents["sums"], contents["stacked_sums"]), item
+        assert (item["samples"], item["sums"]) == (contents["samples"], contents["sums"]), item  # and the OTLP
+        got.append((item["name"], contents["samples"], json.dumps(pprof["top"], sort_keys=True), pprof))
     assert sorted(g[:3] for g in got) == sorted(s[:3] for s in sent), (got, sent)
     labelled = [s for s in sent if "endpoint" in s[3]["label_keys"]]
     assert labelled, "the SDK sent no labelled wall samples"

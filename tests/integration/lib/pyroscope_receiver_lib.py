@@ -1,12 +1,15 @@
 """pyroscope_receiver_lib.py — helpers for the pyroscope receiver integration tests (not a test itself).
 
-- config(): proflow with the `pyroscope` receiver → `file` exporter (format proto) and /metrics.
-- exported(): every file the exporter wrote, converted back to pprof with tests/tools/pprof_roundtrip
-  and measured with the real `go tool pprof -raw`; resource attributes read with Python protobuf.
-- pprof_totals(): what `go tool pprof -raw` says a pprof file holds (sample count, per-type sums,
-  samples per label key).
+- config(): proflow with the `pyroscope` receiver → two `file` exporters and /metrics: file/pprof
+  (format pprof: one gzipped pprof per profile, what the tests measure) and file/otlp (format proto:
+  the same batches as OTLP, the only place the resource attributes — service name, labels — survive).
+- exported(): one item per profile written: the pprof file measured with the real `go tool pprof`
+  (-top totals per sample type, -raw sums, samples and label keys) and decoded with Python protobuf,
+  paired with its OTLP resource (attributes, samples, sums).
+- pprof_totals() / top_totals(): what `go tool pprof -raw` / `-top` say a pprof file holds.
 - raw_request(): sends exact request bytes over one HTTP/1.1 connection and reads the answer.
 - push_stubs(): Python protobuf/grpc modules for push.v1 (generated from proto/ with grpc_tools)."""
+import gzip
 import os
 import re
 import socket
@@ -19,25 +22,29 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import metric  # noqa: E402
 from otlp_export_peers import svc  # noqa: E402  (OTLP stubs)
 
-BUILD = os.environ.get("PROFLOW_BUILD_DIR", "build")
 SOURCE_DIR = os.environ.get("PROFLOW_SOURCE_DIR", ".")
+FILE_EXPORTERS = ("file/pprof", "file/otlp")
 
 
 def config(port, metrics_port, out_dir, extra=""):
+    """The pprof files go to out_dir/pprof, the OTLP files to out_dir/otlp."""
     return f"""
 receivers:
   pyroscope:
     endpoint: 127.0.0.1:{port}
 {extra}
 exporters:
-  file:
-    path: {out_dir}
+  file/pprof:
+    path: {out_dir}/pprof
+    format: pprof
+  file/otlp:
+    path: {out_dir}/otlp
     format: proto
 service:
   pipelines:
     profiles:
       receivers: [pyroscope]
-      exporters: [file]
+      exporters: [{", ".join(FILE_EXPORTERS)}]
   telemetry:
     metrics:
       address: 127.0.0.1:{metrics_port}
@@ -45,12 +52,13 @@ service:
 
 
 def wait_exported(pf, metrics_port, timeout=30.0):
-    """Waits until the file exporter reports every accepted sample on disk; returns the metrics."""
+    """Waits until both file exporters report every accepted sample on disk; returns the metrics."""
     deadline = time.time() + timeout
     while True:
         m = pf.metrics(metrics_port)
         accepted = metric(m, "otelcol_receiver_accepted_profile_samples", receiver="pyroscope")
-        if metric(m, "otelcol_exporter_sent_profile_samples", exporter="file") == accepted or time.time() > deadline:
+        done = all(metric(m, "otelcol_exporter_sent_profile_samples", exporter=e) == accepted for e in FILE_EXPORTERS)
+        if done or time.time() > deadline:
             return m
         time.sleep(0.05)
 
@@ -102,25 +110,64 @@ def otlp_resources(req):
     return out
 
 
-def exported(out_dir, work):
-    """One dict per resource the exporter wrote, in file order: {'file', 'name' (__name__), 'service',
-    'resource': {attrs}, 'samples', 'sums' (exact, from OTLP), 'pprof': pprof_totals() of the pprof
-    that tests/tools/pprof_roundtrip converts it back to}."""
-    tool = os.path.join(BUILD, "tests", "pprof_roundtrip")
+def top_totals(path, types):
+    """{type/unit: total} for each of the pprof's sample types, as `go tool pprof -top` reports it
+    ("... of <total> total"). -unit is the sample type's own unit, so the total is printed unscaled."""
+    totals = {}
+    for i, t in enumerate(types):
+        unit = t.split("/", 1)[1]
+        text = subprocess.run(["go", "tool", "pprof", "-top", "-nodecount=1", f"-sample_index={i}", f"-unit={unit}",
+                               path], check=True, capture_output=True, text=True).stdout
+        m = re.search(r"of (-?\d+)[A-Za-z]* total$", text, re.M)
+        assert m, f"no exact total for {t} in `go tool pprof -top {path}`:\n{text}"
+        totals[t] = int(m.group(1))
+    return totals
+
+
+def pprof_contents(path):
+    """What a pprof file holds, read with Python protobuf: sample types, samples and sums, the part of
+    them that has no stack, and the sums of the rest ('stacked_sums': what `go tool pprof -raw` lists,
+    as it leaves samples without a stack out; the `-top` total still counts them)."""
+    data = open(path, "rb").read()
+    p = profile_pb2().Profile.FromString(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
+    s = p.string_table
+    types = [f"{s[t.type]}/{s[t.unit]}" for t in p.sample_type]
+    stackless = [x for x in p.sample if not x.location_id]
+
+    def sums(samples):
+        return {t: sum(x.value[i] for x in samples) for i, t in enumerate(types)}
+
+    return {"types": types, "samples": len(p.sample), "sums": sums(p.sample),
+            "stackless": {"samples": len(stackless), "sums": sums(stackless)},
+            "stacked_sums": sums([x for x in p.sample if x.location_id])}
+
+
+def exported(out_dir):
+    """One dict per profile the file exporters wrote, in write order:
+    'file' (the pprof), 'name' (the profile type in its file name), 'pprof' (pprof_totals() of it plus
+    'top': top_totals()), 'contents' (pprof_contents() of it), and from the same profile's OTLP
+    resource: 'otlp_file', 'service', 'resource' {attrs}, 'samples', 'sums' (exact).
+    Both exporters get the same batches in the same order, and the pprof format writes one file per
+    profile in resource order, so the n-th pprof belongs to the n-th OTLP resource; the pairing is
+    checked on the profile type (file name tag = the resource's __name__)."""
+    resources = []
+    otlp_dir = os.path.join(out_dir, "otlp")
+    for name in sorted(os.listdir(otlp_dir)):
+        data = open(os.path.join(otlp_dir, name), "rb").read()
+        for r in otlp_resources(svc.ExportProfilesServiceRequest.FromString(data)):
+            resources.append({"otlp_file": name, "service": r["resource"].get("service.name"), **r})
+    pprof_dir = os.path.join(out_dir, "pprof")
+    files = sorted(os.listdir(pprof_dir))
+    assert len(files) == len(resources), (files, [r["resource"] for r in resources])
     items = []
-    for i, name in enumerate(sorted(os.listdir(out_dir))):
-        path = os.path.join(out_dir, name)
-        resources = otlp_resources(svc.ExportProfilesServiceRequest.FromString(open(path, "rb").read()))
-        prefix = os.path.join(work, f"rt-{i}")
-        out = subprocess.run([tool, "--from-otlp", path, prefix], check=True, capture_output=True, text=True).stdout
-        pprofs = {}
-        for line in out.splitlines():
-            fields = line.split()
-            kv = dict(f.split("=", 1) for f in fields[1:])
-            pprofs[(kv["service.name"], kv["name"])] = pprof_totals(fields[0])
-        for r in resources:
-            key = (r["resource"].get("service.name"), r["resource"].get("__name__"))
-            items.append({"file": name, "service": key[0], "name": key[1], **r, "pprof": pprofs.get(key)})
+    for name, r in zip(files, resources):
+        m = re.fullmatch(r"profiles-\d+-\d+-(\w+)\.pb\.gz", name)
+        assert m, f"unexpected file name {name}"
+        assert r["resource"].get("__name__") == m.group(1), (name, r["otlp_file"], r["resource"])
+        path = os.path.join(pprof_dir, name)
+        totals = pprof_totals(path)
+        items.append({"file": name, "name": m.group(1), "pprof": {**totals, "top": top_totals(path, totals["types"])},
+                      "contents": pprof_contents(path), **r})
     return items
 
 
@@ -196,8 +243,4 @@ def profile_pb2():
 
 
 def pprof_sample_count(path):
-    import gzip
-    data = open(path, "rb").read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return len(profile_pb2().Profile.FromString(data).sample)
+    return pprof_contents(path)["samples"]

@@ -15,6 +15,8 @@ order, then "ok" forever:
   "400"         HTTP 400 with a Connect error body   (Pyroscope, permanent)
   "unavailable" / "exhausted" / "invalid"            gRPC UNAVAILABLE / RESOURCE_EXHAUSTED / INVALID_ARGUMENT (Parca)
   "slow:S"      sleep S seconds, then accept; recorded as slow, not as delivered
+Every request's headers are recorded, and for PyroscopeServer its path with the query ("paths"), so
+a test can tell what each attempt, refused or not, was sent to.
 dump(path) writes the record as JSON for the test to assert on."""
 import gzip
 import json
@@ -97,6 +99,7 @@ class _Recorder:
         self.slow = 0
         self.refused = 0
         self.headers = []     # every request's headers, names lower-case
+        self.paths = []       # PyroscopeServer: every request's path and query
         self.uploads = []     # /ingest: {"query": {...}, "parts": {name: filename}, "profile": analysis}
 
     def next_action(self, headers):
@@ -108,7 +111,8 @@ class _Recorder:
     def snapshot(self):
         with self.lock:
             return {"requests": self.requests, "series": list(self.series), "slow": self.slow,
-                    "refused": self.refused, "headers": list(self.headers), "uploads": list(self.uploads)}
+                    "refused": self.refused, "headers": list(self.headers), "uploads": list(self.uploads),
+                    "paths": list(self.paths)}
 
     def dump(self, path):
         with open(path, "w") as f:
@@ -169,6 +173,8 @@ class PyroscopeServer(_Recorder):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                with rec.lock:
+                    rec.paths.append(self.path)
                 action = rec.next_action(headers)
                 if action.startswith("429"):
                     with rec.lock:
