@@ -1,7 +1,6 @@
 /* scraper.c — the pprof scraper's lifecycle (see scraper.h): jobs and their HTTP clients, static
  * targets, file_sd sources, start, and an orderly asynchronous stop. Targets live in target_set.c,
  * the scrape itself in scrape.c. */
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,15 +19,8 @@ static void build_headers(const pprof_scrape_cfg *cfg, pf_strmap *out)
         out->keys[out->n] = pf_xstrdup("authorization");
         out->values[out->n++] = pf_xasprintf("Bearer %s", cfg->bearer_token);
     } else if (cfg->basic_auth.username && *cfg->basic_auth.username) {
-        char *plain = pf_xasprintf("%s:%s", cfg->basic_auth.username,
-                                   cfg->basic_auth.password ? cfg->basic_auth.password : "");
-        size_t len = strlen(plain);
-        unsigned char *b64 = pf_xmalloc(4 * ((len + 2) / 3) + 1);
-        EVP_EncodeBlock(b64, (const unsigned char *)plain, (int)len);
         out->keys[out->n] = pf_xstrdup("authorization");
-        out->values[out->n++] = pf_xasprintf("Basic %s", (char *)b64);
-        free(b64);
-        free(plain);
+        out->values[out->n++] = pf_http_basic_authorization(cfg->basic_auth.username, cfg->basic_auth.password);
     }
 }
 

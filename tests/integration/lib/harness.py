@@ -34,9 +34,10 @@ def free_port():
     raise RuntimeError("no free port in 20000-32000")
 
 
-def wait_port(port, timeout=20.0):
+def wait_port(port, timeout=20.0, alive=lambda: True):
+    """True once something accepts on port; False after timeout or as soon as alive() is false."""
     deadline = time.time() + timeout
-    while time.time() < deadline:
+    while time.time() < deadline and alive():
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return True
@@ -93,8 +94,10 @@ class Proflow:
         self.proc = subprocess.Popen([PROFLOW, "--config", self.config_path, *extra_args], cwd=self.dir,
                                      stdout=self.log, stderr=subprocess.STDOUT, env=e)
         for p in wait_ports:
-            if not wait_port(p):
-                self.proc.kill()
+            if not wait_port(p, alive=lambda: self.proc.poll() is None):
+                if self.proc.poll() is None:
+                    self.proc.kill()
+                self.proc.wait()
                 raise AssertionError(f"proflow did not listen on {p}:\n{self.logs()}")
 
     def logs(self):
