@@ -21,6 +21,7 @@ TEST_PKGS=(
   curl nghttp2-client                # real HTTP/1.1 and HTTP/2 clients (curl, h2load)
   openssl zstd                       # throwaway test certificates; zstd-encoded request bodies
   python3 python3-grpcio python3-protobuf python3-grpc-tools   # real gRPC peers
+  python3-yaml                       # reads the Kubernetes manifests in deploy/ (test_deploy_configs)
   golang-go                          # go tool pprof, Go net/http/pprof targets
   openjdk-17-jdk-headless            # java/javac/jfr: real JFR recordings for the pyroscope receiver
 )
