@@ -60,7 +60,10 @@ static const processor_spec RESOURCE = {"resource", "attributes:\n"
 static const processor_spec RELABEL = {"relabel", "relabel_configs:\n"
                                                   "  - {source_labels: [service_name], target_label: shard, modulus: 8, action: hashmod}\n"
                                                   "  - {source_labels: [service_name], regex: '(.*)-[0-9]+', target_label: app}\n"
-                                                  "  - {source_labels: [__name__], regex: goroutines, action: drop}\n"};
+                                                  "  - {source_labels: [__name__], regex: goroutine, action: drop}\n"
+                                                  "sample_relabel_configs:\n"
+                                                  "  - {source_labels: [worker], regex: 'cpu-(.*)', target_label: worker_id}\n"
+                                                  "  - {action: labeldrop, regex: kind}\n"};
 static const processor_spec SAMPLING = {"sampling", "probability: 0.5\nmax_profiles_per_minute: 100000\n"
                                                     "overrides:\n  - {match: {service_name: svc-0}, probability: 1}\n"};
 

@@ -30,6 +30,8 @@ struct pf_export_attempt {
     uint64_t first_attempt_ms;
     uint64_t due_ms; /* ITEM_WAITING: when to try again */
     unsigned retries;
+    void *exporter_state; /* pf_export_attempt_set_state */
+    void (*free_exporter_state)(void *state);
     struct pf_export_attempt *prev, *next;
 };
 typedef struct pf_export_attempt item;
@@ -129,8 +131,21 @@ static void drop(pf_exporter_helper *h, item *it, const char *reason)
     pf_log_limited(&h->drop_log, 10, PF_LOG_ERROR, h->id, "dropping %zu profile samples: %s", it->samples, reason);
 }
 
+void pf_export_attempt_set_state(pf_export_attempt *it, void *state, void (*free_state)(void *state))
+{
+    if (it->free_exporter_state) it->free_exporter_state(it->exporter_state);
+    it->exporter_state = state;
+    it->free_exporter_state = free_state;
+}
+
+void *pf_export_attempt_state(const pf_export_attempt *it)
+{
+    return it->exporter_state;
+}
+
 static void free_item(item *it)
 {
+    if (it->free_exporter_state) it->free_exporter_state(it->exporter_state);
     pf_batch_unref(it->batch);
     free(it);
 }

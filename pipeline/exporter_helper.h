@@ -80,6 +80,16 @@ typedef void (*pf_export_send_fn)(void *ctx, pf_batch *b, int64_t timeout_ns, pf
  * deadline passes. */
 typedef void (*pf_export_abort_fn)(void *ctx);
 
+/* State an exporter keeps with one batch across its attempts, e.g. which parts of it the backend
+ * already accepted, so that a retry resends only the rest (a batch may be shared by several
+ * exporters, so such state cannot live in the batch). Once set, the helper owns it and calls
+ * free_state(state) when the batch is finally delivered or dropped (permanent error,
+ * max_elapsed_time, shutdown); setting it again frees the previous state first. Call only from a
+ * send, before its pf_export_done. */
+void pf_export_attempt_set_state(pf_export_attempt *attempt, void *state, void (*free_state)(void *state));
+/* The state an earlier attempt of the same batch set; NULL on the first attempt. */
+void *pf_export_attempt_state(const pf_export_attempt *attempt);
+
 /* Result of one attempt. err may be NULL for PF_OK. bytes_sent: wire bytes of a successful attempt,
  * for proflow_exporter_sent_bytes_total. */
 void pf_export_done(pf_export_attempt *attempt, pf_status status, const pf_error *err, size_t bytes_sent);

@@ -6,8 +6,9 @@
  *
  * Queueing and retries come from the exporter helper: transport errors, 429 and 5xx are retried
  * (Retry-After honoured); any other non-2xx status is a permanent failure whose message carries the
- * response body. In ingest mode a batch is retried as a whole, so pprofs of it that were accepted
- * before another one failed are sent again. */
+ * response body. In ingest mode, where a batch is several requests, the batch remembers across its
+ * attempts which pprofs the backend already accepted (or refused for good), so a retry resends only
+ * the others and each pprof arrives once. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,33 +150,70 @@ static void send_push(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf
 
 /* ---------------------------------------------------------------- ingest */
 
-/* The requests of one batch in ingest mode; the attempt finishes when the last one replied. */
+/* What the attempts of one batch achieved so far. The helper keeps it with the batch
+ * (pf_export_attempt_set_state) and frees it when the batch is delivered or dropped; the series of a
+ * batch are rebuilt identically on every attempt, so a pprof is known by its index. */
+typedef struct ingest_progress {
+    size_t n;             /* pprofs of the batch */
+    size_t bytes;         /* request bytes of the accepted ones, reported once the batch is delivered */
+    bool refused;         /* some pprof failed permanently: the batch ends as a permanent failure */
+    pf_error refused_err;
+    bool settled[];       /* per pprof: accepted, or refused for good; either way never sent again */
+} ingest_progress;
+
+static ingest_progress *ingest_progress_of(pf_export_attempt *attempt, size_t n)
+{
+    ingest_progress *p = pf_export_attempt_state(attempt);
+    if (p && p->n == n) return p;
+    p = pf_xcalloc(1, sizeof(*p) + n * sizeof(p->settled[0]));
+    p->n = n;
+    pf_export_attempt_set_state(attempt, p, free);
+    return p;
+}
+
+/* The requests of one attempt; the attempt finishes when the last one replied. */
 typedef struct ingest_fan {
     pf_export_attempt *attempt;
+    ingest_progress *progress;
     size_t pending;
-    pf_status worst; /* RETRYABLE over PERMANENT over OK: a retry may still deliver */
-    pf_error err;
-    size_t bytes;
+    bool retry;       /* some pprof failed retryably: the helper retries, and only the unsettled are resent */
+    pf_error retry_err;
 } ingest_fan;
 
 typedef struct ingest_call {
     ingest_fan *fan;
+    size_t index;
     char *url;
 } ingest_call;
 
 static void ingest_finish_one(ingest_fan *fan)
 {
     if (--fan->pending) return;
-    pf_export_done(fan->attempt, fan->worst, &fan->err, fan->worst == PF_OK ? fan->bytes : 0);
+    const ingest_progress *p = fan->progress;
+    pf_status st = fan->retry ? PF_RETRYABLE : p->refused ? PF_PERMANENT : PF_OK;
+    /* Copied out: once the batch is finished, pf_export_done frees its progress. */
+    pf_error err = fan->retry ? fan->retry_err : p->refused_err;
+    size_t bytes = st == PF_OK ? p->bytes : 0;
+    pf_export_attempt *attempt = fan->attempt;
     free(fan);
+    pf_export_done(attempt, st, &err, bytes);
 }
 
-static void ingest_record(ingest_fan *fan, pf_status st, const pf_error *err)
+static void ingest_record(ingest_fan *fan, size_t index, pf_status st, const pf_error *err, size_t bytes)
 {
-    bool worse = st != PF_OK && (fan->worst == PF_OK || (st == PF_RETRYABLE && fan->worst == PF_PERMANENT));
-    if (!worse) return;
-    fan->worst = st;
-    fan->err = *err;
+    ingest_progress *p = fan->progress;
+    if (st == PF_RETRYABLE) {
+        if (!fan->retry) fan->retry_err = *err;
+        fan->retry = true;
+        return;
+    }
+    p->settled[index] = true;
+    if (st == PF_OK) {
+        p->bytes += bytes;
+    } else if (!p->refused) {
+        p->refused = true;
+        p->refused_err = *err;
+    }
 }
 
 static void on_ingest_reply(const pf_http_response *resp, void *data)
@@ -183,8 +221,7 @@ static void on_ingest_reply(const pf_http_response *resp, void *data)
     ingest_call *call = data;
     pf_error err = {0};
     pf_status st = pf_client_http_status(resp, call->url, retryable_status, &err);
-    if (st == PF_OK) call->fan->bytes += resp->request_bytes;
-    ingest_record(call->fan, st, &err);
+    ingest_record(call->fan, call->index, st, &err, resp->request_bytes);
     ingest_finish_one(call->fan);
     free(call->url);
     free(call);
@@ -196,18 +233,20 @@ static void send_ingest(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, 
     if (!build_series(e, b, &s, attempt)) return;
     ingest_fan *fan = pf_xcalloc(1, sizeof(*fan));
     fan->attempt = attempt;
+    fan->progress = ingest_progress_of(attempt, s.n);
     fan->pending = 1; /* held until every request is started */
     for (size_t i = 0; i < s.n; i++) {
+        if (fan->progress->settled[i]) continue;
         pf_buf body = {0};
         pf_error err = {0};
         char *content_type = pf_pyroscope_ingest_body(&s.items[i], &body, err.msg, sizeof(err.msg));
         if (!content_type) {
-            ingest_record(fan, PF_PERMANENT, &err);
+            ingest_record(fan, i, PF_PERMANENT, &err, 0);
             pf_buf_free(&body);
             continue;
         }
         ingest_call *call = pf_xmalloc(sizeof(*call));
-        *call = (ingest_call){fan, pf_pyroscope_ingest_url(e->cfg->client.endpoint, &s.items[i])};
+        *call = (ingest_call){fan, i, pf_pyroscope_ingest_url(e->cfg->client.endpoint, &s.items[i])};
         pf_http_header headers[5];
         pf_http_call req = {
             .method = "POST",

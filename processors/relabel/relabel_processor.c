@@ -3,7 +3,10 @@
  *
  * Resource attributes are shared by every profile of a ResourceProfiles, but relabeling is per series:
  * when the profiles of one resource end up wanting different resource attributes, the resource is
- * split into one ResourceProfiles per distinct outcome, so no profile sees another's labels. */
+ * split into one ResourceProfiles per distinct outcome, so no profile sees another's labels.
+ *
+ * A sample's labels are its attribute_indices alone, so sample_relabel_configs run once per distinct
+ * list of a batch and the outcome is reused for every sample with the same list (sample_cache.h). */
 #include "processors/relabel/relabel_processor.h"
 
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "pipeline/series.h"
 #include "pipeline/telemetry.h"
 #include "pipeline/xalloc.h"
+#include "processors/relabel/sample_cache.h"
 
 typedef struct relabel_processor {
     pf_component base;
@@ -64,22 +68,46 @@ static bool in_outcome(const outcome *oc, const otlp_profile *p)
     return false;
 }
 
-/* Relabels the samples of p; returns how many were dropped. */
+/* sample_relabel_configs applied to the labels of one attribute_indices list. */
+static sample_outcome relabel_sample_labels(const relabel_processor_config *cfg, pf_batch *b, int32_t *idx, size_t n,
+                                            pf_series *s, pf_attr_edits *edits)
+{
+    pf_series_reset(s, cfg->label_name_sanitize);
+    pf_series_add_attrs(s, b, idx, n);
+    pf_series_snapshot(s);
+    if (!pf_relabel_process(&cfg->sample_relabel_configs, &s->labels)) return (sample_outcome){.dropped = true};
+    pf_attr_edits_clear(edits);
+    pf_series_diff(s, edits, NULL);
+    sample_outcome o = {.indices = idx, .n = n};
+    if (edits->n) {
+        o.edited = true;
+        o.indices = pf_attr_indices_edit(b, idx, n, edits, &o.n);
+    }
+    return o;
+}
+
+/* Relabels the samples of p, each distinct attribute_indices list of the batch once (cache); returns
+ * how many were dropped. */
 static size_t relabel_samples(const relabel_processor_config *cfg, pf_batch *b, otlp_profile *p, pf_series *s,
-                              pf_attr_edits *edits)
+                              pf_attr_edits *edits, sample_cache *cache)
 {
     size_t kept = 0;
     for (size_t i = 0; i < p->n_samples; i++) {
         otlp_sample *sm = p->samples[i];
-        pf_series_reset(s, cfg->label_name_sanitize);
-        pf_series_add_attrs(s, b, sm->attribute_indices, sm->n_attribute_indices);
-        pf_series_snapshot(s);
-        if (!pf_relabel_process(&cfg->sample_relabel_configs, &s->labels)) continue;
-        pf_attr_edits_clear(edits);
-        pf_series_diff(s, edits, NULL);
-        if (edits->n)
-            sm->attribute_indices =
-                pf_attr_indices_edit(b, sm->attribute_indices, sm->n_attribute_indices, edits, &sm->n_attribute_indices);
+        const sample_outcome *known = sample_cache_get(cache, sm->attribute_indices, sm->n_attribute_indices);
+        sample_outcome o;
+        if (known) {
+            o = *known;
+        } else {
+            o = relabel_sample_labels(cfg, b, sm->attribute_indices, sm->n_attribute_indices, s, edits);
+            sample_cache_put(cache, sm->attribute_indices, sm->n_attribute_indices, o);
+        }
+        if (o.dropped) continue;
+        if (o.edited) {
+            /* Each sample keeps an array of its own, so no later in-place edit reaches another sample. */
+            sm->attribute_indices = known ? pf_arena_memdup(b->arena, o.indices, o.n * sizeof(int32_t)) : o.indices;
+            sm->n_attribute_indices = o.n;
+        }
         p->samples[kept++] = sm;
     }
     size_t dropped = p->n_samples - kept;
@@ -135,7 +163,7 @@ static void compact(pf_batch *b)
 }
 
 static void relabel_resource(const relabel_processor_config *cfg, pf_batch *b, size_t rp_index, pf_series *s,
-                             relabel_result *res)
+                             sample_cache *samples, relabel_result *res)
 {
     otlp_resource_profiles *rp = b->req->resource_profiles[rp_index];
     outcomes groups = {0};
@@ -158,7 +186,7 @@ static void relabel_resource(const relabel_processor_config *cfg, pf_batch *b, s
             if (attr_edits.n)
                 p->attribute_indices =
                     pf_attr_indices_edit(b, p->attribute_indices, p->n_attribute_indices, &attr_edits, &p->n_attribute_indices);
-            if (cfg->sample_relabel_configs.n) res->dropped_samples += relabel_samples(cfg, b, p, s, &attr_edits);
+            if (cfg->sample_relabel_configs.n) res->dropped_samples += relabel_samples(cfg, b, p, s, &attr_edits, samples);
             outcome_add(&groups, &resource_edits, p);
         }
     }
@@ -174,8 +202,10 @@ relabel_result relabel_batch(const relabel_processor_config *cfg, pf_batch *b)
 {
     relabel_result res = {0};
     pf_series s = {0};
+    sample_cache samples = {0};
     size_t n_resources = b->req->n_resource_profiles; /* splits append after these */
-    for (size_t r = 0; r < n_resources; r++) relabel_resource(cfg, b, r, &s, &res);
+    for (size_t r = 0; r < n_resources; r++) relabel_resource(cfg, b, r, &s, &samples, &res);
+    sample_cache_free(&samples);
     pf_series_free(&s);
     compact(b);
     return res;

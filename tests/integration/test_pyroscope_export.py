@@ -8,7 +8,10 @@ sample IDs, tenant / basic-auth / Connect headers, tenant_from_metadata; the leg
 (multipart file parts, name/from/until/spyName, sample_type_config); and the fault cases, in both
 the Push and the ingest protocol: 429 with Retry-After, 500, a slow server (timeout), a refused
 connection (server started late) are retried until everything arrives exactly once, a 400 (Push) is
-dropped and counted — all checked on the backend's final record and on proflow's /metrics."""
+dropped and counted — all checked on the backend's final record and on proflow's /metrics. In ingest
+mode, where a batch is one upload per pprof, an upload the backend accepted is never sent again while
+another upload of its batch is retried (500 once), refused (400), runs out of retries or is still
+retrying at shutdown (under ASan the clean exit also shows the batch's progress was freed)."""
 import base64
 import os
 import re
@@ -31,14 +34,17 @@ INGEST = "    protocol: ingest\n"
 CPU_INGEST_NAME = "checkout{k8s_pod_name=pod-1}"
 
 
-def exporter_yaml(port, extra=""):
-    return f"pyroscope:\n    endpoint: http://127.0.0.1:{port}\n    {RETRY}\n{extra}"
+def exporter_yaml(port, extra="", retry=RETRY):
+    return f"pyroscope:\n    endpoint: http://127.0.0.1:{port}\n    {retry}\n{extra}"
 
 
-def start(server_port, extra=""):
+def start(server_port, extra="", retry=RETRY, shutdown_timeout=None):
     """proflow with otlp (HTTP) → pyroscope; returns (proflow, receiver port, metrics port)."""
     rport, mport = free_port(), free_port()
-    pf = Proflow(config(rport, mport, exporter_yaml(server_port, extra)), wait_ports=[rport, mport])
+    text = config(rport, mport, exporter_yaml(server_port, extra, retry))
+    if shutdown_timeout:
+        text = text.replace("service:\n", f"service:\n  shutdown_timeout: {shutdown_timeout}\n", 1)
+    pf = Proflow(text, wait_ports=[rport, mport])
     return pf, rport, mport
 
 
@@ -235,6 +241,61 @@ def case_ingest():
     assert all(h["content-type"].startswith("multipart/form-data; boundary=") for h in rec["headers"])
 
 
+INGEST_FIXTURES = {CPU_INGEST_NAME: "cpu.pb.gz", "checkout{}": "heap.pb.gz"}
+
+
+def case_ingest_one_upload_fails(script, retry=RETRY, stop_while_retrying=False):
+    """A cpu+heap batch in ingest mode is two uploads. The server accepts the first to arrive (cpu or
+    heap) and answers the other as `script` says; whatever becomes of that one, the accepted upload
+    is never sent again. The server records each request's headers in the order it took its actions,
+    so headers[1] is the failing upload and every later request must be that same upload again (same
+    Content-Length: same pprof, same-length boundary). Returns (metrics, record, Content-Lengths)."""
+    port = free_port()
+    server = PyroscopeServer(port, ["ok"] + script)
+    total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
+    try:
+        pf, rport, mport = start(port, INGEST, retry, "1s" if stop_while_retrying else None)
+        with pf:
+            post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
+            if stop_while_retrying:
+                m = wait_metrics(pf, mport, lambda m: retries(m) >= 2)
+            else:
+                m = wait_metrics(pf, mport, lambda m: sent(m) + failed(m) == total)
+        # proflow exited 0 (under ASan: nothing leaked, the batch's upload progress included).
+        rec = dumped(server, "ingest-one-fails")
+    finally:
+        server.stop()
+    lengths = [int(h["content-length"]) for h in rec["headers"]]
+    assert len(lengths) >= 2 and lengths[0] != lengths[1], lengths
+    assert lengths[1:] == lengths[1:2] * (len(lengths) - 1), ("an accepted upload was sent again", lengths)
+    names = [u["query"]["name"] for u in rec["uploads"]]
+    assert len(names) == len(set(names)) and set(names) <= set(INGEST_FIXTURES), names
+    for u in rec["uploads"]:
+        assert_profile(u["profile"], INGEST_FIXTURES[u["query"]["name"]])
+    return m, rec, lengths
+
+
+def case_ingest_one_upload_retried():
+    """The second upload answered 500 once: only it is resent, and each arrives exactly once."""
+    m, rec, lengths = case_ingest_one_upload_fails(["500"])
+    assert sorted(u["query"]["name"] for u in rec["uploads"]) == sorted(INGEST_FIXTURES), rec["uploads"]
+    assert rec["requests"] == 3 and rec["refused"] == 1, rec
+    total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
+    assert sent(m) == total and failed(m) == 0 and retries(m) == 1, m
+    # Both accepted requests count as sent bytes, though they were sent by different attempts.
+    assert metric(m, "proflow_exporter_sent_bytes_total", exporter="pyroscope") == lengths[0] + lengths[2], (lengths, m)
+
+
+def case_ingest_one_upload_dropped(script, retry=RETRY, stop_while_retrying=False):
+    """The second upload never gets through (refused for good, out of retries, or still retrying at
+    shutdown): the batch is dropped and counted, and the first upload arrived exactly once."""
+    m, rec, _ = case_ingest_one_upload_fails(script, retry, stop_while_retrying)
+    assert len(rec["uploads"]) == 1, rec["uploads"]
+    if not stop_while_retrying:
+        total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
+        assert failed(m) == total and sent(m) == 0, m
+
+
 def case_config_errors():
     bad = {
         "    tenant_id: x\n": "endpoint is required",
@@ -265,6 +326,12 @@ def main():
         ("ingest: slow server times out, retried",
          lambda: case_faults_retried(["slow:3"], INGEST + "    timeout: 1s\n")),
         ("ingest: connection refused until the server starts", lambda: case_connection_refused_then_up(INGEST)),
+        ("ingest: one upload of a batch answered 500 is resent alone", case_ingest_one_upload_retried),
+        ("ingest: one upload of a batch refused with 400", lambda: case_ingest_one_upload_dropped(["400"])),
+        ("ingest: one upload of a batch out of retries (max_elapsed_time)",
+         lambda: case_ingest_one_upload_dropped(["500"] * 100, RETRY.replace("max_elapsed_time: 0", "max_elapsed_time: 1s"))),
+        ("ingest: one upload of a batch still retrying at shutdown",
+         lambda: case_ingest_one_upload_dropped(["500"] * 100, stop_while_retrying=True)),
     ]
     failed_cases = 0
     for name, fn in cases:

@@ -1,6 +1,7 @@
 /* test_proc_relabel.c — the relabel processor on real batches: series dropped by __name__, labels
  * written back to profile and resource attributes, a shared resource split when its profiles disagree,
- * reserved labels never written, sample labels dropped/renamed, and the drop counters. Also parses
+ * reserved labels never written, sample labels dropped/renamed (identical whether or not samples share
+ * attribute lists, which are relabelled once per batch), and the drop counters. Also parses
  * relabel_configs from YAML and checks file:line:col validation errors. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 
 #include "config/loader.h"
 #include "pipeline/dict.h"
+#include "pipeline/series.h"
 #include "pipeline/telemetry.h"
 #include "processors/relabel/relabel_processor.h"
 
@@ -221,6 +223,109 @@ static void test_sample_drop_and_component(void **state)
     pf_metrics_reset();
 }
 
+/* The labels a sample's attributes give (what sample_relabel_configs see), reserved ones removed. */
+static void sample_labels(pf_series *s, const pf_batch *b, const otlp_sample *sm, pf_labels *out)
+{
+    pf_series_reset(s, true);
+    pf_series_add_attrs(s, b, sm->attribute_indices, sm->n_attribute_indices);
+    pf_labels_copy(out, &s->labels);
+    pf_labels_drop_reserved(out);
+}
+
+/* Many samples over few distinct attribute lists (their own arrays, some sharing one array, some
+ * empty), in several resources and profiles: relabeling each distinct list once per batch must give
+ * every sample exactly what applying the rules to that sample alone gives. */
+static void test_samples_sharing_attribute_lists(void **state)
+{
+    (void)state;
+    relabel_processor_config cfg = parse_config("sample_relabel_configs:\n"
+                                                "  - {source_labels: [thread_name], regex: 'gc-.*', action: drop}\n"
+                                                "  - {source_labels: [span_id], target_label: shard, modulus: 4, action: hashmod}\n"
+                                                "  - {source_labels: [thread_name], regex: 'worker-([0-9]+)', target_label: worker, replacement: 'w$1'}\n"
+                                                "  - {regex: span_id, action: labeldrop}\n");
+    static const char *threads[] = {"main", "gc-1", "worker-1", "worker-2", "worker-3", NULL};
+    static const char *spans[] = {"a1", "b2", "c3", "d4", "e5", "f6", "g7", NULL};
+    enum { RESOURCES = 3, PROFILES = 2, SAMPLES = 700, TOTAL = RESOURCES * PROFILES * SAMPLES };
+    pf_batch *b = pf_batch_new();
+    for (size_t r = 0; r < RESOURCES; r++) {
+        otlp_resource_profiles *rp = pf_batch_add_resource(b);
+        pf_resource_set_string(b, rp->resource, "service.name", r ? "cart" : "checkout");
+        otlp_scope_profiles *sp = pf_batch_add_scope(b, rp, "agent", "1.0");
+        for (size_t pi = 0; pi < PROFILES; pi++) {
+            otlp_profile *p = add_profile(b, sp, "cpu", "nanoseconds", "cpu", 0);
+            p->samples = pf_arena_alloc(b->arena, SAMPLES * sizeof(otlp_sample *));
+            for (size_t i = 0; i < SAMPLES; i++) {
+                otlp_sample *sm = pf_arena_alloc(b->arena, sizeof(*sm));
+                *sm = (otlp_sample)OTLP_SAMPLE_INIT;
+                size_t k = (i * 7 + r + pi) % 48; /* 6 thread choices (one: none) x 8 span choices (one: none) */
+                if (i % 10 == 9) {
+                    otlp_sample *prev = p->samples[i - 1];
+                    sm->attribute_indices = prev->attribute_indices;
+                    sm->n_attribute_indices = prev->n_attribute_indices;
+                } else {
+                    sm->attribute_indices = pf_arena_alloc(b->arena, 2 * sizeof(int32_t));
+                    if (threads[k % 6])
+                        sm->attribute_indices[sm->n_attribute_indices++] = pf_dict_attr_string(b, "thread.name", threads[k % 6], 0);
+                    if (spans[k / 6])
+                        sm->attribute_indices[sm->n_attribute_indices++] = pf_dict_attr_string(b, "span_id", spans[k / 6], 0);
+                }
+                p->samples[p->n_samples++] = sm;
+            }
+        }
+    }
+
+    /* Expected: the rules applied to each sample's labels on their own. */
+    pf_series s = {0};
+    pf_labels *expected = pf_xcalloc(TOTAL, sizeof(pf_labels));
+    bool *kept = pf_xcalloc(TOTAL, sizeof(bool));
+    size_t n = 0, expected_dropped = 0;
+    for (size_t r = 0; r < RESOURCES; r++)
+        for (size_t pi = 0; pi < PROFILES; pi++) {
+            otlp_profile *p = b->req->resource_profiles[r]->scope_profiles[0]->profiles[pi];
+            for (size_t i = 0; i < p->n_samples; i++, n++) {
+                sample_labels(&s, b, p->samples[i], &expected[n]);
+                kept[n] = pf_relabel_process(&cfg.sample_relabel_configs, &expected[n]);
+                if (kept[n]) pf_labels_drop_reserved(&expected[n]);
+                else expected_dropped++;
+            }
+        }
+    assert_true(expected_dropped > 0 && expected_dropped < TOTAL);
+
+    relabel_result res = relabel_batch(&cfg, b);
+    assert_int_equal(res.dropped_samples, expected_dropped);
+    assert_int_equal(res.dropped_profiles, 0);
+    assert_int_equal(pf_batch_sample_count(b), TOTAL - expected_dropped);
+    n = 0;
+    pf_labels actual = {0};
+    const int32_t *previous_indices = NULL;
+    for (size_t r = 0; r < RESOURCES; r++)
+        for (size_t pi = 0; pi < PROFILES; pi++) {
+            otlp_profile *p = b->req->resource_profiles[r]->scope_profiles[0]->profiles[pi];
+            for (size_t i = 0; i < p->n_samples; i++, n++) {
+                while (!kept[n]) n++;
+                sample_labels(&s, b, p->samples[i], &actual);
+                assert_true(pf_labels_equal(&actual, &expected[n]));
+                assert_null(pf_labels_get(&actual, "span_id"));
+                /* Edited lists are never shared between samples. */
+                if (p->samples[i]->n_attribute_indices) assert_ptr_not_equal(p->samples[i]->attribute_indices, previous_indices);
+                previous_indices = p->samples[i]->attribute_indices;
+            }
+        }
+    while (n < TOTAL && !kept[n]) n++;
+    assert_int_equal(n, TOTAL);
+    char err[512];
+    assert_true(pf_batch_validate(b, NULL, err, sizeof(err)));
+
+    for (size_t i = 0; i < TOTAL; i++) pf_labels_free(&expected[i]);
+    free(expected);
+    free(kept);
+    pf_labels_free(&actual);
+    pf_series_free(&s);
+    pf_batch_unref(b);
+    extern const pf_factory pf_processor_relabel_factory;
+    pf_cfg_release(pf_processor_relabel_factory.config_map, &cfg);
+}
+
 static void expect_config_error(const char *yaml, const char *message)
 {
     extern const pf_factory pf_processor_relabel_factory;
@@ -258,6 +363,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_series_relabel),
         cmocka_unit_test(test_sample_drop_and_component),
+        cmocka_unit_test(test_samples_sharing_attribute_lists),
         cmocka_unit_test(test_config_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
