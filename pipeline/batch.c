@@ -8,6 +8,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pipeline/pb_nesting.h"
+
 static otlp_dictionary *dictionary_with_zero_entries(pf_arena *a)
 {
     otlp_dictionary *d = pf_arena_alloc(a, sizeof(*d));
@@ -66,6 +68,7 @@ pf_batch *pf_batch_new(void)
 
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len)
 {
+    if (!pf_pb_nesting_ok(&otlp_request_descriptor, buf, len, PF_PB_MAX_NESTING)) return NULL;
     /* A decoded profiles request takes 10-14x its wire size (one protobuf-c struct per sample,
      * location and line; measured by bench/otlp_passthrough). Starting at 4x keeps the number of
      * chunk doublings small without reserving the worst case up front. */

@@ -43,7 +43,12 @@ static bool parse_yyyymmdd(const char *s, int64_t *out)
     int64_t d = (s[6] - '0') * 10 + (s[7] - '0');
     if (y <= 1900 || m < 1 || m > 12 || d < 1 || d > days_in_month(y, m))
         return false;
-    *out = days_from_civil(y, m, d) * 86400 * NS_PER_S;
+    int64_t days = days_from_civil(y, m, d);
+    /* Dates after 2262-04-11 have no int64 nanosecond time: like other 8 digits that are not a date,
+     * they are read as unix seconds. */
+    if (days > INT64_MAX / (86400 * NS_PER_S))
+        return false;
+    *out = days * 86400 * NS_PER_S;
     return true;
 }
 

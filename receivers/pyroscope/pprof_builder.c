@@ -149,7 +149,8 @@ void pf_pprof_builder_add(pf_pprof_builder *b, const uint64_t *location_ids, siz
     if (!inserted) {
         Perftools__Profiles__Sample *s = b->samples.items[*idx];
         for (size_t i = 0; i < n_values; i++)
-            s->value[i] += values[i];
+            if (__builtin_add_overflow(s->value[i], values[i], &s->value[i]))
+                s->value[i] = values[i] < 0 ? INT64_MIN : INT64_MAX;
         return;
     }
     Perftools__Profiles__Sample *s = pf_arena_alloc(b->arena, sizeof(*s));

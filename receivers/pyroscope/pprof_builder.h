@@ -2,7 +2,8 @@
  * the decoders whose input is not pprof (folded/lines text, JFR).
  *
  * Functions are deduplicated by name, locations by (function, line), samples by (stack, labels):
- * adding a sample whose stack and labels were seen before adds its values to the existing sample.
+ * adding a sample whose stack and labels were seen before adds its values to the existing sample
+ * (saturating at INT64_MAX / INT64_MIN: each value was range-checked alone, their sum is not).
  *
  * Ownership: the builder and the Profile it returns live in the pf_arena passed to
  * pf_pprof_builder_new(); nothing is freed individually. */

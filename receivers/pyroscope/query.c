@@ -122,8 +122,12 @@ static bool parse_time(const char *param, const char *v, int64_t now_ns, int64_t
         return true;
     }
     char inner[200];
-    if (pf_pyro_attime_parse(v, now_ns, out, inner, sizeof(inner)))
-        return true;
+    if (pf_pyro_attime_parse(v, now_ns, out, inner, sizeof(inner))) {
+        /* Both ends at or after the epoch keep until - from within int64 for the decoders. */
+        if (*out >= 0)
+            return true;
+        snprintf(inner, sizeof(inner), "time \"%.64s\" is before 1970", v);
+    }
     snprintf(err, errlen, "%s: %s", param, inner);
     return false;
 }
