@@ -333,7 +333,7 @@ size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_
             for (size_t p = 0; p < sp->n_profiles; p++) {
                 pf_profile_ref ref = {rp, sp, sp->profiles[p], r, s, p};
                 if (keep(b, &ref, data)) sp->profiles[np++] = sp->profiles[p];
-                else removed += pf_profile_sample_count(sp->profiles[p]);
+                else if (sp->profiles[p]) removed += pf_profile_sample_count(sp->profiles[p]);
             }
             sp->n_profiles = np;
             if (np) rp->scope_profiles[ns++] = sp;

@@ -110,7 +110,8 @@ typedef struct pf_profile_ref {
 bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data);
 
 /* Removes profiles for which keep() returns false; empty scopes/resources are removed too.
- * Returns the number of samples removed. The batch must be writable. */
+ * Returns the number of samples removed. The batch must be writable. keep() may be handed a NULL
+ * profile (a caller's "already dropped" mark), which counts no samples. */
 size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data);
 
 /* ---- validation at the edge ---- */

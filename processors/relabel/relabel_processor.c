@@ -140,26 +140,13 @@ static void split_resource(pf_batch *b, size_t rp_index, const outcome *oc)
     }
 }
 
-/* Removes NULL profiles and then empty scopes and resources. */
-static void compact(pf_batch *b)
+/* Dropped profiles were set to NULL while walking; removing them also removes emptied scopes and
+ * resources. */
+static bool profile_kept(pf_batch *b, const pf_profile_ref *ref, void *data)
 {
-    otlp_request *req = b->req;
-    size_t nr = 0;
-    for (size_t r = 0; r < req->n_resource_profiles; r++) {
-        otlp_resource_profiles *rp = req->resource_profiles[r];
-        size_t ns = 0;
-        for (size_t s = 0; s < rp->n_scope_profiles; s++) {
-            otlp_scope_profiles *sp = rp->scope_profiles[s];
-            size_t np = 0;
-            for (size_t p = 0; p < sp->n_profiles; p++)
-                if (sp->profiles[p]) sp->profiles[np++] = sp->profiles[p];
-            sp->n_profiles = np;
-            if (np) rp->scope_profiles[ns++] = sp;
-        }
-        rp->n_scope_profiles = ns;
-        if (ns) req->resource_profiles[nr++] = rp;
-    }
-    req->n_resource_profiles = nr;
+    (void)b;
+    (void)data;
+    return ref->profile != NULL;
 }
 
 static void relabel_resource(const relabel_processor_config *cfg, pf_batch *b, size_t rp_index, pf_series *s,
@@ -207,7 +194,7 @@ relabel_result relabel_batch(const relabel_processor_config *cfg, pf_batch *b)
     for (size_t r = 0; r < n_resources; r++) relabel_resource(cfg, b, r, &s, &samples, &res);
     sample_cache_free(&samples);
     pf_series_free(&s);
-    compact(b);
+    pf_batch_filter_profiles(b, profile_kept, NULL);
     return res;
 }
 
