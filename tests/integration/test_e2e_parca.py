@@ -23,7 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
 from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
-from e2e_lib import record_details, totals, wait_metrics  # noqa: E402
+from e2e_lib import record_details, totals  # noqa: E402
 from profile_backends import ParcaServer  # noqa: E402
 from pyroscope_receiver_lib import pprof_totals  # noqa: E402
 
@@ -92,7 +92,7 @@ def main():
         pid, target_port = start_target()
         with Proflow(config(target_port, backend_port, metrics_port), wait_ports=[metrics_port], workdir=work) as pf:
             assert backend.wait(enough, timeout=45), f"backend: {backend.snapshot()['series']}\n{pf.logs()}"
-            m = wait_metrics(pf, metrics_port, lambda m: metric(m, "otelcol_exporter_sent_profile_samples",
+            m = pf.wait_metrics(metrics_port, lambda m: metric(m, "otelcol_exporter_sent_profile_samples",
                                                                 exporter="parca") ==
                              metric(m, "otelcol_receiver_accepted_profile_samples", receiver="pprof"))
         # proflow has stopped: anything still queued was drained to the backend on SIGTERM.

@@ -22,7 +22,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
 from harness import SOURCE_DIR, Proflow, free_port, metric  # noqa: E402
-from e2e_lib import record_details, totals, wait_metrics  # noqa: E402
+from e2e_lib import record_details, totals  # noqa: E402
 from profile_backends import PyroscopeServer  # noqa: E402
 import pyroscope_receiver_lib as L  # noqa: E402
 
@@ -86,7 +86,7 @@ def main():
                                   record_dir], cwd=NODE_DIR, capture_output=True, text=True, timeout=60)
             assert run.returncode == 0 and "stopped" in run.stdout, (run.stdout, run.stderr)
             requests = len([n for n in os.listdir(record_dir) if n.endswith(".json")])
-            m = wait_metrics(pf, mport, lambda m: metric(m, "proflow_receiver_requests_total") == requests and
+            m = pf.wait_metrics(mport, lambda m: metric(m, "proflow_receiver_requests_total") == requests and
                              metric(m, "otelcol_exporter_sent_profile_samples", exporter="pyroscope") ==
                              metric(m, "otelcol_receiver_accepted_profile_samples", receiver="pyroscope"))
         record = backend.dump(os.path.join(work, "backend.json"))

@@ -22,7 +22,6 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 from harness import Proflow, free_port, metric  # noqa: E402
-from e2e_lib import wait_metrics  # noqa: E402
 from otlp_client import make_request, sample_count, self_signed_cert, svc  # noqa: E402
 
 RETRY = "retry_on_failure: {initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 2s}"
@@ -131,7 +130,7 @@ def run_a(exporters, requests, until):
     with Proflow(config_a(rport, mport, exporters), wait_ports=[rport, mport]) as a:
         for r in requests:
             post(rport, r.SerializeToString())
-        m = wait_metrics(a, mport, until)
+        m = a.wait_metrics(mport, until)
     with open(a.log_path) as f:
         return m, f.read()
 
@@ -154,7 +153,7 @@ def main():
         for e in GOOD:
             assert metric(m, "otelcol_exporter_send_failed_profile_samples", exporter=e) == 0, (e, m)
             assert metric(m, "proflow_exporter_sent_bytes_total", exporter=e) > 0, (e, m)
-        wait_metrics(b, b_metrics, lambda m: b_written(m) == [total, total])
+        b.wait_metrics(b_metrics, lambda m: b_written(m) == [total, total])
         rejected_before = tls_rejections(b.metrics(b_metrics))
 
         bad = {"otlphttp/wrong_ca": otlphttp(http_port, stranger[0]),

@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import Proflow, free_port, metric  # noqa: E402
-from otlp_export_peers import svc  # noqa: E402  (generates the Python stubs)
+from otlp_export_peers import post_otlp_http, small_request, svc  # noqa: E402  (generates the Python stubs)
 from google.protobuf import json_format  # noqa: E402
 
 BUILD = os.environ["PROFLOW_BUILD_DIR"]
@@ -40,43 +40,12 @@ def hex_ids_to_base64(node):
     return node
 
 
-def python_request():
-    req = svc.ExportProfilesServiceRequest()
-    d = req.dictionary
-    d.string_table.extend(["", "inventory", "cpu", "nanoseconds", "main", "scan", "service.name"])
-    d.mapping_table.add()
-    d.location_table.add()
-    d.function_table.add()
-    d.link_table.add(trace_id=bytes(16), span_id=bytes(8))
-    d.attribute_table.add()
-    d.stack_table.add()
-    d.function_table.add(name_strindex=4)
-    d.function_table.add(name_strindex=5)
-    d.location_table.add(lines=[{"function_index": 1, "line": 3}])
-    d.location_table.add(lines=[{"function_index": 2, "line": 9}])
-    d.stack_table.add(location_indices=[2, 1])
-    rp = req.resource_profiles.add()
-    rp.resource.attributes.add(key="service.name").value.string_value = "inventory"
-    p = rp.scope_profiles.add().profiles.add()
-    p.sample_type.type_strindex, p.sample_type.unit_strindex = 2, 3
-    p.time_unix_nano = 1700000100000000000
-    p.samples.add(stack_index=1, values=[123])
-    p.samples.add(stack_index=1, timestamps_unix_nano=[1700000100000000001, 1700000100000000002])
-    return req
-
-
-def post(port, body):
-    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                          "-H", "Content-Type: application/x-protobuf", "--data-binary", "@-",
-                          f"http://127.0.0.1:{port}/v1development/profiles"],
-                         input=body, capture_output=True, check=True)
-    assert out.stdout == b"200", f"receiver answered {out.stdout!r}: {out.stderr!r}"
 
 
 def main():
     sample = subprocess.run([os.path.join(BUILD, "tests", "pbjson_convert"), "--sample-proto"],
                             capture_output=True, check=True).stdout
-    sent = [svc.ExportProfilesServiceRequest.FromString(sample), python_request()]
+    sent = [svc.ExportProfilesServiceRequest.FromString(sample), small_request("inventory", timestamps=[1700000100000000001, 1700000100000000002])]
     samples = [sum(len(p.samples) for rp in r.resource_profiles for sp in rp.scope_profiles for p in sp.profiles)
                for r in sent]
     assert samples == [7, 2]
@@ -109,7 +78,7 @@ service:
 """
     with Proflow(config, wait_ports=[http_port, metrics_port]) as pf:
         for req in sent:
-            post(http_port, req.SerializeToString())
+            post_otlp_http(http_port, req.SerializeToString())
         # Writes are asynchronous: wait until both files exporters report every sample on disk.
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -8,47 +8,15 @@ After A is stopped (SIGTERM drains its queues) and B has written everything, eve
 be on disk exactly once per path, byte-for-byte equal as a message to what curl sent (compared with
 Python protobuf), and A's exporter metrics must count every sample as sent and none as failed."""
 import os
-import subprocess
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
 from harness import Proflow, free_port, metric  # noqa: E402
-from otlp_export_peers import sample_count, svc  # noqa: E402
+from otlp_export_peers import post_otlp_http, sample_count, small_request, svc  # noqa: E402
 
 
-def make_request(i):
-    req = svc.ExportProfilesServiceRequest()
-    d = req.dictionary
-    d.string_table.extend(["", f"service-{i}", "cpu", "nanoseconds", "main", f"work{i}", "service.name"])
-    d.mapping_table.add()
-    d.location_table.add()
-    d.function_table.add()
-    d.link_table.add(trace_id=bytes(16), span_id=bytes(8))
-    d.attribute_table.add()
-    d.stack_table.add()
-    d.function_table.add(name_strindex=4)
-    d.function_table.add(name_strindex=5)
-    d.location_table.add(lines=[{"function_index": 1, "line": 3}])
-    d.location_table.add(lines=[{"function_index": 2, "line": 9 + i}])
-    d.stack_table.add(location_indices=[2, 1])
-    rp = req.resource_profiles.add()
-    rp.resource.attributes.add(key="service.name").value.string_value = f"service-{i}"
-    p = rp.scope_profiles.add().profiles.add()
-    p.sample_type.type_strindex, p.sample_type.unit_strindex = 2, 3
-    p.time_unix_nano = 1700000100000000000 + i
-    for s in range(i + 1):
-        p.samples.add(stack_index=1, values=[100 + s])
-    return req
-
-
-def post(port, body):
-    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
-                          "-H", "Content-Type: application/x-protobuf", "--data-binary", "@-",
-                          f"http://127.0.0.1:{port}/v1development/profiles"],
-                         input=body, capture_output=True, check=True)
-    assert out.stdout == b"200", f"proflow A answered {out.stdout!r}: {out.stderr!r}"
 
 
 def read_dir(path):
@@ -57,7 +25,8 @@ def read_dir(path):
 
 
 def main():
-    sent = [make_request(i) for i in range(5)]
+    sent = [small_request(f"service-{i}", leaf=f"work{i}", line=9 + i, values=[100 + s for s in range(i + 1)],
+                          time_unix_nano=1700000100000000000 + i) for i in range(5)]
     total = sum(sample_count(r) for r in sent)
     work = tempfile.mkdtemp(prefix="proflow-otlp-roundtrip-")
     b_http, b_grpc, b_metrics = free_port(), free_port(), free_port()
@@ -118,7 +87,7 @@ service:
     with Proflow(config_b, wait_ports=[b_http, b_grpc, b_metrics]) as b:
         with Proflow(config_a, wait_ports=[a_http, a_metrics]) as a:
             for req in sent:
-                post(a_http, req.SerializeToString())
+                post_otlp_http(a_http, req.SerializeToString())
             # Wait until both exporters report every sample delivered, then stop A (SIGTERM drains).
             deadline = time.time() + 60
             while time.time() < deadline:

@@ -9,7 +9,6 @@ started late) are retried until everything arrives once, INVALID_ARGUMENT is dro
 import os
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
@@ -35,9 +34,9 @@ def run(server_port, extra, feed, until, start_server_after_retries=False, scrip
             for body in feed:
                 post(rport, body)
             if start_server_after_retries:
-                wait(pf, mport, lambda m: m_(m, "proflow_exporter_retries_total") >= 2)
+                pf.wait_metrics(mport, lambda m: m_(m, "proflow_exporter_retries_total") >= 2)
                 server = ParcaServer(server_port, script)
-            m = wait(pf, mport, until)
+            m = pf.wait_metrics(mport, until)
             logs = pf.logs()
         rec = server.dump(os.path.join(tempfile.mkdtemp(prefix="parca-backend-"), "record.json"))
     finally:
@@ -45,15 +44,6 @@ def run(server_port, extra, feed, until, start_server_after_retries=False, scrip
             server.stop()
     return m, rec, logs
 
-
-def wait(pf, mport, predicate, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = pf.metrics(mport)
-        if predicate(m):
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"metrics never matched; last: {pf.metrics(mport)}\n{pf.logs()}")
 
 
 def assert_profile(profile, fixture):

@@ -23,10 +23,9 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
 
 BIG = 200 << 20
 LIMIT = 1 << 20
@@ -112,14 +111,6 @@ def metrics_or_none(fetch):
         return {}
 
 
-def wait_for(cond, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def main():
     stop = threading.Event()
@@ -183,7 +174,7 @@ service:
                 return metric(ms, "proflow_receiver_pprof_scrapes_total", job="faulty", instance=servers[kind].addr)
 
             # Every fault has happened at least twice.
-            wait_for(lambda: all(scrapes(k, m()) >= 2 for k in want_reason) and servers["hang"].hits >= 2,
+            wait_until(lambda: all(scrapes(k, m()) >= 2 for k in want_reason) and servers["hang"].hits >= 2,
                      "two scrapes of every faulty target")
             ms = m()
             start_healthy = healthy_scrapes(ms)
@@ -206,7 +197,7 @@ service:
             listed = [k for k in want_reason if k not in vanished]
             write_atomically(sd_file, json.dumps([{"targets": [servers[k].addr for k in listed],
                                                    "labels": {"team": "chaos"}}]))
-            wait_for(lambda: "(0 added, 2 removed)" in pf.logs(), "the removal of the vanished targets")
+            wait_until(lambda: "(0 added, 2 removed)" in pf.logs(), "the removal of the vanished targets")
             gone_hits = {kind: servers[kind].hits for kind in vanished}
             ms = m()
             for kind in vanished:
@@ -216,14 +207,14 @@ service:
 
             # A file that does not parse: logged once, the previous targets stay.
             write_atomically(sd_file, "[{\"targets\": [\"oops\"")
-            wait_for(lambda: metric(m(), "proflow_receiver_pprof_sd_file_errors_total", job="faulty") >= 1,
+            wait_until(lambda: metric(m(), "proflow_receiver_pprof_sd_file_errors_total", job="faulty") >= 1,
                      "the bad file to be read")
             write_atomically(sd_file, "[{\"targets\": [\"oops\"")  # the same error again
-            wait_for(lambda: metric(m(), "proflow_receiver_pprof_sd_file_errors_total", job="faulty") >= 2,
+            wait_until(lambda: metric(m(), "proflow_receiver_pprof_sd_file_errors_total", job="faulty") >= 2,
                      "the bad file to be read again")
             before = {k: scrapes(k, m()) for k in listed}
-            wait_for(lambda: all(scrapes(k, m()) > before[k] for k in listed), "scrapes with the previous list")
-            wait_for(lambda: healthy_scrapes(m()) >= start_healthy + 3, "the healthy target to be scraped on")
+            wait_until(lambda: all(scrapes(k, m()) > before[k] for k in listed), "scrapes with the previous list")
+            wait_until(lambda: healthy_scrapes(m()) >= start_healthy + 3, "the healthy target to be scraped on")
             # At most a request already on its way when the file changed; none after it.
             for kind in vanished:
                 assert servers[kind].hits <= gone_hits[kind] + 1, (kind, servers[kind].hits, gone_hits[kind])
@@ -233,8 +224,8 @@ service:
             with open(pf.config_path, "w") as f:
                 f.write(config.replace(faulty_job, ""))
             pf.signal(signal.SIGHUP)
-            wait_for(lambda: "configuration reloaded" in pf.logs(), "the reload")
-            wait_for(lambda: healthy_scrapes(metrics_or_none(m)) >= 1, "the healthy target scraped after the reload")
+            wait_until(lambda: "configuration reloaded" in pf.logs(), "the reload")
+            wait_until(lambda: healthy_scrapes(metrics_or_none(m)) >= 1, "the healthy target scraped after the reload")
             ms = m()
             assert not [k for k in ms if 'job="faulty"' in k], [k for k in ms if 'job="faulty"' in k]
             assert series_of(ms, f"127.0.0.1:{go_port}") >= PER_TARGET_FAMILIES, ms

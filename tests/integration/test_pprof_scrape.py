@@ -22,10 +22,9 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
 
 WANT_TYPES = {"process_cpu", "memory", "goroutine", "mutex", "block"}
 INTERVAL_S = 2
@@ -98,14 +97,6 @@ def count_of(out_dir, name):
     return sum(1 for _, n in written(out_dir) if n == name)
 
 
-def wait_for(cond, what, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if cond():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
 
 def curl(url, path):
     subprocess.run(["curl", "-fsS", "--max-time", "20", "-o", path, url], check=True)
@@ -156,16 +147,16 @@ service:
         with Proflow(config, wait_ports=[metrics_port]) as pf:
             # proflow's first memory scrape primes its delta baseline; with GOGC=off the profile cannot
             # change before the test forces a GC, so the test's own first scrape sees the same state.
-            wait_for(lambda: metric(pf.metrics(metrics_port), "proflow_receiver_pprof_scrapes_total", job="gotarget",
+            wait_until(lambda: metric(pf.metrics(metrics_port), "proflow_receiver_pprof_scrapes_total", job="gotarget",
                                     profile="memory") >= 1, "the baseline memory scrape")
             before = curl(allocs, os.path.join(tmp, "before.pb.gz"))
             # The one GC (only the heap endpoint honours gc=1): publishes what was allocated so far.
             curl(f"http://127.0.0.1:{port}/debug/pprof/heap?gc=1", os.path.join(tmp, "gc.pb.gz"))
             # Two more memory scrapes: at least one started after the GC.
             n = count_of(out_dir, "memory")
-            wait_for(lambda: count_of(out_dir, "memory") >= n + 2, "memory scrapes after the GC")
-            wait_for(lambda: WANT_TYPES <= {name for _, name in written(out_dir)}, "every profile type")
-            wait_for(lambda: count_of(out_dir, "mutex") >= 2 and count_of(out_dir, "block") >= 2,
+            wait_until(lambda: count_of(out_dir, "memory") >= n + 2, "memory scrapes after the GC")
+            wait_until(lambda: WANT_TYPES <= {name for _, name in written(out_dir)}, "every profile type")
+            wait_until(lambda: count_of(out_dir, "mutex") >= 2 and count_of(out_dir, "block") >= 2,
                      "two mutex and block deltas")
             m = pf.metrics(metrics_port)
             assert metric(m, "proflow_receiver_pprof_up", job="gotarget", profile="goroutine") == 1, m

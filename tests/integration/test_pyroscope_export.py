@@ -17,7 +17,6 @@ import os
 import re
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
@@ -47,15 +46,6 @@ def start(server_port, extra="", retry=RETRY, shutdown_timeout=None):
     pf = Proflow(text, wait_ports=[rport, mport])
     return pf, rport, mport
 
-
-def wait_metrics(pf, mport, predicate, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = pf.metrics(mport)
-        if predicate(m):
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"metrics never matched; last: {pf.metrics(mport)}\n{pf.logs()}")
 
 
 def delivered(rec, extra):
@@ -120,7 +110,7 @@ def case_push_labels_totals_headers():
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
             total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
-            m = wait_metrics(pf, mport, lambda m: sent(m) == total)
+            m = pf.wait_metrics(mport, lambda m: sent(m) == total)
             assert failed(m) == 0
         rec = dumped(server, "push")
     finally:
@@ -150,7 +140,7 @@ def case_tenant_from_metadata():
         with pf:
             post(rport, build_request([("goroutine.pb.gz", {"service.name": "api"})]), {"X-Scope-OrgID": "team-a"})
             post(rport, build_request([("goroutine.pb.gz", {"service.name": "api"})]))
-            wait_metrics(pf, mport, lambda m: sent(m) == 2 * fixture_samples("goroutine.pb.gz"))
+            pf.wait_metrics(mport, lambda m: sent(m) == 2 * fixture_samples("goroutine.pb.gz"))
         rec = dumped(server, "tenant")
     finally:
         server.stop()
@@ -167,7 +157,7 @@ def case_faults_retried(script, extra=""):
         pf, rport, mport = start(port, extra)
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
-            m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
+            m = pf.wait_metrics(mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
         # A slow answer ends after proflow gave up on it and was answered by the retry.
         slow = sum(a.startswith("slow") for a in script)
         assert server.wait(lambda r: r["slow"] == slow), server.snapshot()
@@ -187,7 +177,7 @@ def case_permanent_400():
         pf, rport, mport = start(port)
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
-            m = wait_metrics(pf, mport, lambda m: failed(m) == fixture_samples("cpu.pb.gz"))
+            m = pf.wait_metrics(mport, lambda m: failed(m) == fixture_samples("cpu.pb.gz"))
             assert sent(m) == 0, m
             assert "bad labels" in pf.logs(), pf.logs()
         rec = dumped(server, "permanent")
@@ -202,10 +192,10 @@ def case_connection_refused_then_up(extra=""):
     with pf:
         post(rport, build_request([("cpu.pb.gz", CPU_ATTRS)]))
         # The backend comes up only after proflow has retried against the closed port.
-        wait_metrics(pf, mport, lambda m: retries(m) >= 2)
+        pf.wait_metrics(mport, lambda m: retries(m) >= 2)
         server = PyroscopeServer(port)
         try:
-            m = wait_metrics(pf, mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
+            m = pf.wait_metrics(mport, lambda m: sent(m) == fixture_samples("cpu.pb.gz"))
             rec = dumped(server, "refused")
         finally:
             server.stop()
@@ -222,7 +212,7 @@ def case_ingest():
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
             total = fixture_samples("cpu.pb.gz") + fixture_samples("heap.pb.gz")
-            wait_metrics(pf, mport, lambda m: sent(m) == total)
+            pf.wait_metrics(mport, lambda m: sent(m) == total)
         rec = dumped(server, "ingest")
     finally:
         server.stop()
@@ -258,9 +248,9 @@ def case_ingest_one_upload_fails(script, retry=RETRY, stop_while_retrying=False)
         with pf:
             post(rport, build_request([("cpu.pb.gz", CPU_ATTRS), ("heap.pb.gz", HEAP_ATTRS)]))
             if stop_while_retrying:
-                m = wait_metrics(pf, mport, lambda m: retries(m) >= 2)
+                m = pf.wait_metrics(mport, lambda m: retries(m) >= 2)
             else:
-                m = wait_metrics(pf, mport, lambda m: sent(m) + failed(m) == total)
+                m = pf.wait_metrics(mport, lambda m: sent(m) + failed(m) == total)
         # proflow exited 0 (under ASan: nothing leaked, the batch's upload progress included).
         rec = dumped(server, "ingest-one-fails")
     finally:

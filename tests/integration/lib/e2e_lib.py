@@ -1,6 +1,5 @@
 """e2e_lib.py — helpers shared by the end-to-end tests (test_e2e_*.py), not a test itself.
 
-- wait_metrics(): polls proflow's /metrics until a predicate holds.
 - record_details(): makes the Python backends of servers/profile_backends.py also record, for every
   raw pprof they receive, what the end-to-end tests check beyond sums: time/duration/period, the
   smallest sample value per type and the sample label keys. profile_backends.analyse_pprof is wrapped
@@ -8,18 +7,7 @@
   only and still run `go tool pprof -raw` on every profile.
 - totals(): per-sample-type sums and sample count over a list of those analyses."""
 import gzip
-import time
 
-
-def wait_metrics(pf, port, predicate, timeout=45.0):
-    """Returns the first /metrics snapshot for which predicate(metrics) is true."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        m = pf.metrics(port)
-        if predicate(m):
-            return m
-        time.sleep(0.1)
-    raise AssertionError(f"metrics never matched; last: {pf.metrics(port)}\n{pf.logs()}")
 
 
 def _details(profile_pb2, raw):

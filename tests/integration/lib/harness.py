@@ -46,6 +46,16 @@ def wait_port(port, timeout=20.0, alive=lambda: True):
     return False
 
 
+def wait_until(cond, what, timeout=60.0, interval=0.1):
+    """Polls cond() until it is true; fails naming `what` after timeout seconds."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if cond():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
 def http_get(url, timeout=5.0):
     """Returns (status, body bytes) without raising on HTTP errors."""
     try:
@@ -109,6 +119,16 @@ class Proflow:
         status, body = http_get(f"http://127.0.0.1:{port}/metrics")
         assert status == 200, status
         return parse_metrics(body.decode())
+
+    def wait_metrics(self, port, predicate, timeout=60.0):
+        """The first /metrics snapshot for which predicate(metrics) is true."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = self.metrics(port)
+            if predicate(m):
+                return m
+            time.sleep(0.1)
+        raise AssertionError(f"metrics never matched; last: {self.metrics(port)}\n{self.logs()}")
 
     def signal(self, sig):
         self.proc.send_signal(sig)

@@ -241,3 +241,41 @@ class GrpcPeer(_Recorder):
 
     def stop(self):
         self.server.stop(0)
+
+
+def small_request(service, leaf="scan", line=9, values=(123,), timestamps=(), time_unix_nano=1700000100000000000):
+    """A minimal valid request: one CPU profile of `service` whose samples share the stack main <- leaf;
+    one sample per value, plus one timestamps-only sample when `timestamps` is given."""
+    req = svc.ExportProfilesServiceRequest()
+    d = req.dictionary
+    d.string_table.extend(["", service, "cpu", "nanoseconds", "main", leaf, "service.name"])
+    d.mapping_table.add()
+    d.location_table.add()
+    d.function_table.add()
+    d.link_table.add(trace_id=bytes(16), span_id=bytes(8))
+    d.attribute_table.add()
+    d.stack_table.add()
+    d.function_table.add(name_strindex=4)
+    d.function_table.add(name_strindex=5)
+    d.location_table.add(lines=[{"function_index": 1, "line": 3}])
+    d.location_table.add(lines=[{"function_index": 2, "line": line}])
+    d.stack_table.add(location_indices=[2, 1])
+    rp = req.resource_profiles.add()
+    rp.resource.attributes.add(key="service.name").value.string_value = service
+    p = rp.scope_profiles.add().profiles.add()
+    p.sample_type.type_strindex, p.sample_type.unit_strindex = 2, 3
+    p.time_unix_nano = time_unix_nano
+    for v in values:
+        p.samples.add(stack_index=1, values=[v])
+    if timestamps:
+        p.samples.add(stack_index=1, timestamps_unix_nano=list(timestamps))
+    return req
+
+
+def post_otlp_http(port, body):
+    """POSTs serialized request bytes to an otlp receiver with curl; asserts 200."""
+    out = subprocess.run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST",
+                          "-H", "Content-Type: application/x-protobuf", "--data-binary", "@-",
+                          f"http://127.0.0.1:{port}/v1development/profiles"],
+                         input=body, capture_output=True, check=True)
+    assert out.stdout == b"200", f"the otlp receiver answered {out.stdout!r}: {out.stderr!r}"
