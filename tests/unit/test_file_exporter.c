@@ -22,6 +22,8 @@
 #include "pipeline/pprof/pprof.h"
 #include "pipeline/telemetry.h"
 #include "export_test_batch.h"
+#include "tests/tools/tool_util.h"
+#include "tests/unit/fixture.h"
 
 extern const pf_factory pf_exporter_file_factory;
 
@@ -144,12 +146,7 @@ static size_t list_files(const fixture *f, char names[][256], size_t max)
 static void read_file(const fixture *f, const char *name, pf_buf *out)
 {
     char *path = pf_xasprintf("%s/%s", f->cfg.path, name);
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) pf_buf_append(out, chunk, n);
-    fclose(fp);
+    assert_true(tool_read_file(path, out));
     free(path);
 }
 
@@ -363,15 +360,9 @@ static int64_t pprof_total(const void *data, size_t len, size_t *n_types)
 /* Adds the fixture pprof `file` to b as one scope named `name`; returns its first type's total. */
 static int64_t add_fixture(pf_batch *b, const char *file, const char *name)
 {
-    char *path = pf_xasprintf("%s/pprof/go/%s", getenv("PROFLOW_FIXTURES"), file);
-    pf_buf raw = {0};
-    FILE *fp = fopen(path, "rb");
-    assert_non_null(fp);
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) pf_buf_append(&raw, chunk, n);
-    fclose(fp);
-    free(path);
+    char *rel = pf_xasprintf("pprof/go/%s", file);
+    pf_buf raw = fixture_read(rel);
+    free(rel);
     pf_pprof pp;
     char err[256];
     if (!pf_pprof_parse(b->arena, raw.data, raw.len, PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err)))

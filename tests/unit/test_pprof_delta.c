@@ -9,11 +9,11 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "receivers/pprof/delta.h"
+#include "tests/unit/fixture.h"
 
 /* The injected scrape clock: scrapes at T0, T0 + INTERVAL, … (unix ns). */
 #define T0 1700000000000000000ull
@@ -21,16 +21,8 @@
 
 static pf_pprof load(pf_arena *a, const char *rel)
 {
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    assert_non_null(dir);
-    char *path = pf_xasprintf("%s/pprof/go/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    pf_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(&b, chunk, n);
-    fclose(f);
+    char *path = pf_xasprintf("pprof/go/%s", rel);
+    pf_buf b = fixture_read(path);
     free(path);
     pf_pprof pp;
     char err[256] = "";

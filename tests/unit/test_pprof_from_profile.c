@@ -7,28 +7,22 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "net/compress.h"
 #include "pipeline/pprof/pprof.h"
-#include "tests/tools/tool_util.h"
+#include "tests/unit/fixture.h"
 
 /* The fixture, gunzipped: the bytes pf_pprof_parse reads and the Profile the other entry point gets. */
 static pf_buf read_fixture(const char *rel)
 {
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    assert_non_null(dir);
-    char *path = pf_xasprintf("%s/%s", dir, rel);
-    pf_buf gz = {0}, raw = {0};
-    if (!tool_read_file(path, &gz)) fail_msg("cannot open %s", path);
+    pf_buf gz = fixture_read(rel), raw = {0};
     char why[256];
     assert_int_equal(pf_decompress("gzip", gz.data, gz.len, PF_PPROF_DEFAULT_MAX_BYTES, &raw, why, sizeof(why)),
                      PF_DECOMPRESS_OK);
     pf_buf_free(&gz);
-    free(path);
     return raw;
 }
 

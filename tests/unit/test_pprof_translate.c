@@ -7,13 +7,12 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "net/compress.h"
 #include "pipeline/dict.h"
 #include "pipeline/pprof/pprof.h"
+#include "tests/unit/fixture.h"
 
 /* ---- a synthetic pprof with every field set ---- */
 
@@ -385,22 +384,6 @@ static void malformed_bytes_are_refused(void **state)
     pf_buf_free(&text);
 }
 
-static pf_buf read_fixture(const char *rel)
-{
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    assert_non_null(dir);
-    char *path = pf_xasprintf("%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    pf_buf b = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(&b, chunk, n);
-    fclose(f);
-    free(path);
-    return b;
-}
-
 static int64_t profile_sum(const otlp_profile *p)
 {
     int64_t sum = 0;
@@ -412,7 +395,7 @@ static int64_t profile_sum(const otlp_profile *p)
 static void misaligned_profiles_merge_by_identity(void **state)
 {
     (void)state;
-    pf_buf bytes = read_fixture("pprof/go/cpu.pb.gz");
+    pf_buf bytes = fixture_read("pprof/go/cpu.pb.gz");
     pf_arena *a = pf_arena_create(4096);
     pf_batch *b = import(a, &bytes, NULL);
     otlp_profile *cpu = b->req->resource_profiles[0]->scope_profiles[0]->profiles[1];

@@ -8,7 +8,6 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,6 +18,7 @@
 #include "pipeline/telemetry.h"
 #include "processors/batch/batch_processor.h"
 #include "processors/batch/merge.h"
+#include "tests/unit/fixture.h"
 
 /* ---------------------------------------------------------------- resolved forms */
 
@@ -242,24 +242,17 @@ static pf_batch *random_request(unsigned seed)
 
 static pf_batch *fixture_request(const char *name)
 {
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    char *path = pf_xasprintf("%s/pprof/go/%s", dir ? dir : "tests/fixtures", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) fail_msg("cannot open %s", path);
-    pf_buf data = {0};
-    char chunk[65536];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(&data, chunk, n);
-    fclose(f);
+    char *rel = pf_xasprintf("pprof/go/%s", name);
+    pf_buf data = fixture_read(rel);
     pf_batch *b = pf_batch_new();
     pf_pprof pp;
     char err[256];
-    if (!pf_pprof_parse(b->arena, data.data, data.len, 64 << 20, &pp, err, sizeof(err))) fail_msg("%s: %s", path, err);
+    if (!pf_pprof_parse(b->arena, data.data, data.len, 64 << 20, &pp, err, sizeof(err))) fail_msg("%s: %s", rel, err);
     otlp_resource_profiles *rp = pf_batch_add_resource(b);
     pf_resource_set_string(b, rp->resource, "service.name", name);
     pf_pprof_to_otlp(b, rp, &pp, NULL);
     pf_buf_free(&data);
-    free(path);
+    free(rel);
     return b;
 }
 

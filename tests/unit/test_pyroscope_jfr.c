@@ -18,24 +18,7 @@
 #include "receivers/pyroscope/jfr_labels.h"
 #include "receivers/pyroscope/jfr_reader.h"
 #include "receivers/pyroscope/name.h"
-
-static uint8_t *read_fixture(const char *rel, size_t *len)
-{
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    assert_non_null(dir);
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#include "tests/unit/fixture.h"
 
 /* Per event kind: total, counts keyed by "top:<frame>" and "thread:<name>", weight sum. */
 typedef struct tally {
@@ -88,18 +71,16 @@ static void assert_pairs(json_t *truth_list, json_t *ours, const char *prefix)
 static void test_events_match_ground_truth(void **state)
 {
     (void)state;
-    size_t len;
-    uint8_t *jfr = read_fixture("jfr/java17-profile.jfr", &len);
-    const char *dir = getenv("PROFLOW_FIXTURES");
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/jfr/java17-profile.groundtruth.json", dir);
-    json_t *truth = json_load_file(path, 0, NULL);
+    pf_buf recording = fixture_read("jfr/java17-profile.jfr");
+    char *truth_path = fixture_path("jfr/java17-profile.groundtruth.json");
+    json_t *truth = json_load_file(truth_path, 0, NULL);
     assert_non_null(truth);
+    free(truth_path);
 
     pf_arena *a = pf_arena_create(1 << 16);
     tally t = {0};
     char err[256];
-    if (!pf_jfr_read(jfr, len, a, on_event, &t, err, sizeof(err)))
+    if (!pf_jfr_read((const uint8_t *)recording.data, recording.len, a, on_event, &t, err, sizeof(err)))
         fail_msg("%s", err);
 
     static const struct {
@@ -125,7 +106,7 @@ static void test_events_match_ground_truth(void **state)
         json_decref(t.by[k]);
     json_decref(truth);
     pf_arena_destroy(a);
-    free(jfr);
+    pf_buf_free(&recording);
 }
 
 static int64_t value_sum(const Perftools__Profiles__Profile *p, size_t idx)
@@ -156,16 +137,15 @@ static void parse_query(const char *qs, pf_pyro_query *q, pf_arena *a)
 static void test_pprof_profiles(void **state)
 {
     (void)state;
-    size_t len;
-    uint8_t *jfr = read_fixture("jfr/java17-profile.jfr", &len);
+    pf_buf recording = fixture_read("jfr/java17-profile.jfr");
     pf_arena *a = pf_arena_create(1 << 16);
     pf_pyro_query q;
     parse_query("name=java-app%7Benv%3Dci%7D&from=1795253993&until=1795254003&format=jfr&spyName=javaspy", &q, a);
     pf_pyro_profile *ps;
     size_t n;
     char err[256];
-    assert_int_equal(pf_pyro_decode_body(&q, "application/octet-stream", jfr, len, 64 << 20, a, &ps, &n, err,
-                                         sizeof(err)),
+    assert_int_equal(pf_pyro_decode_body(&q, "application/octet-stream", (const uint8_t *)recording.data,
+                                         recording.len, 64 << 20, a, &ps, &n, err, sizeof(err)),
                      PF_PYRO_OK);
     assert_int_equal(n, 3); /* cpu, alloc sample, lock */
 
@@ -205,7 +185,7 @@ static void test_pprof_profiles(void **state)
     }
     assert_int_equal(fib, 144LL * 10000000);
     pf_arena_destroy(a);
-    free(jfr);
+    pf_buf_free(&recording);
 }
 
 /* A LabelsSnapshot with context 7 -> {span=checkout}, in protobuf wire bytes; the strings come after
@@ -238,8 +218,9 @@ static void test_labels_snapshot(void **state)
 static void test_truncated_and_flipped(void **state)
 {
     (void)state;
-    size_t len;
-    uint8_t *jfr = read_fixture("jfr/java17-profile.jfr", &len);
+    pf_buf recording = fixture_read("jfr/java17-profile.jfr");
+    const uint8_t *jfr = (const uint8_t *)recording.data;
+    size_t len = recording.len;
     pf_arena *a = pf_arena_create(1 << 16);
     tally t;
     char err[256];
@@ -284,7 +265,7 @@ static void test_truncated_and_flipped(void **state)
     }
     free(copy);
     pf_arena_destroy(a);
-    free(jfr);
+    pf_buf_free(&recording);
 }
 
 int main(void)

@@ -5,8 +5,6 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -15,6 +13,7 @@
 #include "receivers/pyroscope/ingest.h"
 #include "receivers/pyroscope/multipart.h"
 #include "receivers/pyroscope/name.h"
+#include "tests/unit/fixture.h"
 
 static void test_boundary(void **state)
 {
@@ -100,22 +99,6 @@ static void test_parse_parts(void **state)
     pf_arena_destroy(a);
 }
 
-static uint8_t *read_fixture(const char *rel, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", getenv("PROFLOW_FIXTURES"), rel);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 static void add_part(pf_buf *b, const char *disposition, const void *data, size_t len)
 {
     pf_buf_printf(b, "--BOUND\r\nContent-Disposition: form-data; %s\r\nContent-Type: application/octet-stream\r\n\r\n",
@@ -136,8 +119,7 @@ static pf_pyro_status decode_form(const char *qs, const pf_buf *body, pf_arena *
 static void test_pprof_form(void **state)
 {
     (void)state;
-    size_t plen;
-    uint8_t *pprof = read_fixture("pyroscope-push/nodejs-0.4.13-multipart/req-002.part-profile.pb.gz", &plen);
+    pf_buf pprof = fixture_read("pyroscope-push/nodejs-0.4.13-multipart/req-002.part-profile.pb.gz");
     pf_arena *a = pf_arena_create(1 << 16);
     pf_pyro_profile *ps;
     size_t n;
@@ -145,7 +127,7 @@ static void test_pprof_form(void **state)
 
     /* sample_type_config renames inuse_objects to something with "cpu": the __name__ follows it. */
     pf_buf body = {0};
-    add_part(&body, "name=\"profile\"; filename=\"profile.pprof\"", pprof, plen);
+    add_part(&body, "name=\"profile\"; filename=\"profile.pprof\"", pprof.data, pprof.len);
     static const char stc[] = "{\"inuse_objects\": {\"units\": \"objects\", \"display-name\": \"fake_cpu\", "
                               "\"aggregation\": \"average\", \"sampled\": false}}";
     add_part(&body, "name=\"sample_type_config\"; filename=\"sample_type_config.json\"", stc, strlen(stc));
@@ -159,49 +141,48 @@ static void test_pprof_form(void **state)
     pf_buf_free(&body);
 
     /* Without a config the default mapping applies: inuse_* is memory. */
-    add_part(&body, "name=\"profile\"; filename=\"profile\"", pprof, plen);
+    add_part(&body, "name=\"profile\"; filename=\"profile\"", pprof.data, pprof.len);
     pf_buf_puts(&body, "--BOUND--\r\n");
     assert_int_equal(decode_form("name=app", &body, a, &ps, &n, err, sizeof(err)), PF_PYRO_OK);
     assert_string_equal(pf_pyro_label_get(&ps[0].labels, "__name__"), "memory");
     pf_buf_free(&body);
 
-    add_part(&body, "name=\"profile\"; filename=\"profile\"", pprof, plen);
-    add_part(&body, "name=\"prev_profile\"; filename=\"profile\"", pprof, plen);
+    add_part(&body, "name=\"profile\"; filename=\"profile\"", pprof.data, pprof.len);
+    add_part(&body, "name=\"prev_profile\"; filename=\"profile\"", pprof.data, pprof.len);
     pf_buf_puts(&body, "--BOUND--\r\n");
     assert_int_equal(decode_form("name=app", &body, a, &ps, &n, err, sizeof(err)), PF_PYRO_BAD_REQUEST);
     assert_non_null(strstr(err, "unsupported client version"));
     pf_buf_free(&body);
 
-    add_part(&body, "name=\"profile\"", pprof, plen);
+    add_part(&body, "name=\"profile\"", pprof.data, pprof.len);
     pf_buf_puts(&body, "--BOUND--\r\n");
     assert_int_equal(decode_form("name=app", &body, a, &ps, &n, err, sizeof(err)), PF_PYRO_BAD_REQUEST);
     assert_string_equal(err, "multipart part \"profile\" has no filename= (it must be sent as a file)");
     pf_buf_free(&body);
 
-    add_part(&body, "name=\"profile\"; filename=\"p\"", pprof, plen);
+    add_part(&body, "name=\"profile\"; filename=\"p\"", pprof.data, pprof.len);
     add_part(&body, "name=\"sample_type_config\"; filename=\"c.json\"", "{\"a\": {\"sampled\": 1}}", 21);
     pf_buf_puts(&body, "--BOUND--\r\n");
     assert_int_equal(decode_form("name=app", &body, a, &ps, &n, err, sizeof(err)), PF_PYRO_BAD_REQUEST);
     assert_string_equal(err, "sample_type_config: \"a\".\"sampled\" must be a boolean");
     pf_buf_free(&body);
 
-    add_part(&body, "name=\"other\"; filename=\"p\"", pprof, plen);
+    add_part(&body, "name=\"other\"; filename=\"p\"", pprof.data, pprof.len);
     pf_buf_puts(&body, "--BOUND--\r\n");
     assert_int_equal(decode_form("name=app", &body, a, &ps, &n, err, sizeof(err)), PF_PYRO_BAD_REQUEST);
     assert_string_equal(err, "multipart form has no \"profile\" part");
     pf_buf_free(&body);
 
     pf_arena_destroy(a);
-    free(pprof);
+    pf_buf_free(&pprof);
 }
 
 static void test_jfr_form(void **state)
 {
     (void)state;
-    size_t jlen;
-    uint8_t *jfr = read_fixture("jfr/java17-profile.jfr", &jlen);
+    pf_buf jfr = fixture_read("jfr/java17-profile.jfr");
     pf_buf gz = {0};
-    assert_true(pf_compress("gzip", jfr, jlen, &gz));
+    assert_true(pf_compress("gzip", jfr.data, jfr.len, &gz));
     /* LabelsSnapshot: contexts[1] = {2: 3}, strings 2 = "k", 3 = "v" (no event of this JDK recording
      * has a contextId, so it must decode and change nothing). */
     static const uint8_t labels[] = {0x0a, 0x0a, 0x08, 0x01, 0x12, 0x06, 0x0a, 0x04, 0x08, 0x02, 0x10, 0x03,
@@ -240,7 +221,7 @@ static void test_jfr_form(void **state)
 
     pf_arena_destroy(a);
     pf_buf_free(&gz);
-    free(jfr);
+    pf_buf_free(&jfr);
 }
 
 int main(void)

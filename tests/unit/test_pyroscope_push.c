@@ -17,20 +17,7 @@
 #include "net/compress.h"
 #include "receivers/pyroscope/ingest.h"
 #include "receivers/pyroscope/name.h"
-
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = malloc((size_t)n + 1);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
+#include "tests/unit/fixture.h"
 
 static const char *str(const Perftools__Profiles__Profile *p, int64_t i) { return p->string_table[i]; }
 
@@ -45,8 +32,7 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
     const char *ct = json_string_value(json_object_get(json_object_get(meta, "headers"), "content-type"));
     const char *body_file = json_string_value(json_object_get(meta, "body_file"));
     snprintf(path, sizeof(path), "%s/%s", dir, body_file);
-    size_t len;
-    uint8_t *body = read_file(path, &len);
+    pf_buf body = fixture_read_path(path);
 
     /* The summary is keyed by the body file, or by the extracted part for multipart captures. */
     char key[64];
@@ -68,7 +54,8 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
 
     pf_pyro_profile *ps;
     size_t n;
-    pf_pyro_status st = pf_pyro_decode_body(&q, ct, body, len, 16 << 20, a, &ps, &n, err, sizeof(err));
+    pf_pyro_status st =
+        pf_pyro_decode_body(&q, ct, (const uint8_t *)body.data, body.len, 16 << 20, a, &ps, &n, err, sizeof(err));
     if (st != PF_PYRO_OK)
         fail_msg("%s: %s", meta_name, err);
     assert_int_equal(n, 1);
@@ -95,14 +82,15 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
     assert_string_equal(pf_pyro_label_get(&ps[0].labels, "pyroscope_spy"), "nodespy");
 
     pf_arena_destroy(a);
-    free(body);
+    pf_buf_free(&body);
     json_decref(meta);
 }
 
 static void replay_dir(const char *sub, int expected_requests)
 {
-    char dir[1024];
-    snprintf(dir, sizeof(dir), "%s/pyroscope-push/%s", getenv("PROFLOW_FIXTURES"), sub);
+    char rel[256];
+    snprintf(rel, sizeof(rel), "pyroscope-push/%s", sub);
+    char *dir = fixture_path(rel);
     char path[1100];
     snprintf(path, sizeof(path), "%s/summary.json", dir);
     json_t *summary = json_load_file(path, 0, NULL);
@@ -121,6 +109,7 @@ static void replay_dir(const char *sub, int expected_requests)
     closedir(d);
     assert_int_equal(replayed, expected_requests);
     json_decref(summary);
+    free(dir);
 }
 
 static void test_nodejs_064_raw_pprof(void **state)

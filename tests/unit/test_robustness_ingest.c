@@ -22,10 +22,11 @@ typedef struct captured {
 
 static bool load_captured(const char *dir, int seq, captured *out)
 {
-    char rel[512], path[1024];
+    char rel[512];
     snprintf(rel, sizeof(rel), "pyroscope-push/%s/req-%03d.meta.json", dir, seq);
-    snprintf(path, sizeof(path), "%s/%s", getenv("PROFLOW_FIXTURES"), rel);
+    char *path = fixture_path(rel);
     json_t *meta = json_load_file(path, 0, NULL);
+    free(path);
     if (!meta) return false;
     const char *url = json_string_value(json_object_get(meta, "url"));
     const char *ct = json_string_value(json_object_get(json_object_get(meta, "headers"), "content-type"));
@@ -127,7 +128,7 @@ static void test_query_mutants(void **state)
     static const char extra[] = "name=my.app.alloc_space%7Bk%3D%22v%201%22%2Cx%3Dy%7D&from=now-10s&until=now&"
                                 "format=folded&sampleRate=100&spyName=gospy&units=bytes&aggregationType=average";
     rb_corpus_add(&c, extra, strlen(extra));
-    rb_read_file("PROFLOW_FIXTURES", "pyroscope-push/nodejs/req-001.body", &ctx.body);
+    ctx.body = fixture_read("pyroscope-push/nodejs/req-001.body");
     rb_check_seeds(&c, check_query, &ctx);
     rb_tally t = rb_run(&c, RB_TEXT, true, 3000, 0x9e5, check_query, &ctx);
     assert_true(t.accepted > 0);
@@ -202,8 +203,7 @@ static void multipart_corpus(rb_corpus *c, multipart_ctx *mc)
     for (int seq = 1; load_captured("nodejs-0.4.13-multipart", seq, &cap); seq++) {
         const char *own;
         assert_true(pf_multipart_boundary(cap.content_type, mc->arena, &own, err, sizeof(err)));
-        pf_buf body = {0};
-        rb_read_file("PROFLOW_FIXTURES", cap.body_file, &body);
+        pf_buf body = fixture_read(cap.body_file);
         replace_all(&body, own, mc->boundary);
         rb_corpus_add(c, body.data, body.len);
         if (seq == 2) {
@@ -288,8 +288,7 @@ static void pprof_body_corpus(rb_corpus *c, bool gunzipped, captured *first)
         captured cap;
         for (int seq = 1; load_captured(capture_dirs[d], seq, &cap); seq++) {
             if (d == 0 && seq == 1) *first = cap;
-            pf_buf body = {0}, raw = {0};
-            rb_read_file("PROFLOW_FIXTURES", cap.body_file, &body);
+            pf_buf body = fixture_read(cap.body_file), raw = {0};
             char err[256];
             if (gunzipped)
                 assert_int_equal(pf_decompress("gzip", body.data, body.len, MAX_BODY, &raw, err, sizeof(err)),

@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "pipeline/xalloc.h"
+#include "tests/unit/fixture.h"
 
 /* ---- deterministic PRNG (splitmix64) ---- */
 
@@ -69,32 +70,13 @@ static inline void rb_corpus_free(rb_corpus *c)
     *c = (rb_corpus){0};
 }
 
-static inline bool rb_read_path(const char *path, pf_buf *out)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return false;
-    char chunk[8192];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) pf_buf_append(out, chunk, n);
-    fclose(f);
-    return true;
-}
-
-/* Appends the file `rel` under the directory named by environment variable `dir_env`
- * (PROFLOW_FIXTURES or PROFLOW_SOURCE_DIR) to out; fails the test when it is missing. */
-static inline void rb_read_file(const char *dir_env, const char *rel, pf_buf *out)
-{
-    const char *dir = getenv(dir_env);
-    if (!dir) fail_msg("%s is not set", dir_env);
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    if (!rb_read_path(path, out)) fail_msg("cannot read %s", path);
-}
-
+/* Adds the file `rel` under the directory named by environment variable `dir_env`
+ * (PROFLOW_FIXTURES or PROFLOW_SOURCE_DIR); fails the test when it is missing. */
 static inline void rb_corpus_add_file(rb_corpus *c, const char *dir_env, const char *rel)
 {
-    pf_buf b = {0};
-    rb_read_file(dir_env, rel, &b);
+    char *path = fixture_path_in(dir_env, rel);
+    pf_buf b = fixture_read_path(path);
+    free(path);
     rb_corpus_add(c, b.data, b.len);
     pf_buf_free(&b);
 }

@@ -77,8 +77,7 @@ static void push_corpus(rb_corpus *c, bool gunzip, bool json)
             for (int k = 0; k < 2; k++) {
                 char rel[256], err[256];
                 snprintf(rel, sizeof(rel), "pyroscope-push/%s/req-%03d.body", dirs[d], seq + k);
-                pf_buf gz = {0};
-                rb_read_file("PROFLOW_FIXTURES", rel, &gz);
+                pf_buf gz = fixture_read(rel);
                 if (gunzip)
                     assert_int_equal(pf_decompress("gzip", gz.data, gz.len, MAX_BODY, &bodies[k], err, sizeof(err)),
                                      PF_DECOMPRESS_OK);
