@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "net/grpc_frame.h"
-#include "pipeline/client_exporter.h"
-#include "pipeline/otlp_reply.h"
+#include "exporters/helper/client_exporter.h"
+#include "receivers/helper/otlp_reply.h"
 
 #define EXPORT_METHOD "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
 

@@ -4,7 +4,7 @@
  * the profile type (process_cpu, memory, …) as the scope attribute profile.name. */
 #include <stdlib.h>
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 #include "receivers/pprof/config.h"
 #include "receivers/pprof/scraper.h"
 

@@ -14,7 +14,7 @@
 
 #include <uv.h>
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 #include "receivers/pprof/config.h"
 
 typedef struct pprof_scraper pprof_scraper;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 #include "receivers/pprof/targets.h"
 
 static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, pf_buf *url)

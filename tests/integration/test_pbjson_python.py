@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_pbjson_python.py — cross-checks proflow's OTLP/JSON mapping (pipeline/pbjson.h) against
+"""test_pbjson_python.py — cross-checks proflow's OTLP/JSON mapping (pipeline/otlpjson/pbjson.h) against
 Python's google.protobuf.json_format, on the realistic request of tests/unit/export_test_batch.h.
 
 Our side is the test tool tests/tools/pbjson_convert.c (--sample-proto, --json-to-proto,

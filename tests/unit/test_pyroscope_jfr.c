@@ -13,11 +13,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/jfr.h"
-#include "receivers/pyroscope/jfr_labels.h"
-#include "receivers/pyroscope/jfr_reader.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/jfr/jfr.h"
+#include "receivers/pyroscope/jfr/labels.h"
+#include "receivers/pyroscope/jfr/reader.h"
+#include "receivers/pyroscope/ingest/name.h"
 #include "tests/unit/fixture.h"
 
 /* Per event kind: total, counts keyed by "top:<frame>" and "thread:<name>", weight sum. */
