@@ -4,7 +4,7 @@ request with Python protobuf. The exporter runs alone in tests/otlp_export_tool 
 each case checks what the backend received (every batch exactly once, nothing lost) and the exporter's
 metrics: retryable answers are retried (Retry-After honoured), permanent ones dropped and counted,
 RESOURCE_EXHAUSTED is retried only with a google.rpc.RetryInfo (whose delay is used), a full queue
-refuses (counted in requests or in samples), a backend that is down for 20 s gets everything once it
+refuses (counted in requests or in samples), a backend that is down for a while (PROFLOW_TEST_OUTAGE_S, 4 s by default) gets everything once it
 is back, and the shutdown deadline drops (and counts) what could not be delivered."""
 import os
 import subprocess
@@ -19,6 +19,10 @@ from otlp_export_peers import GrpcPeer, HttpPeer, batch_indices  # noqa: E402
 
 BUILD_DIR = os.environ.get("PROFLOW_BUILD_DIR", "build")
 TOOL = os.environ.get("OTLP_EXPORT_TOOL", os.path.join(BUILD_DIR, "tests", "otlp_export_tool"))
+# How long the backend stays down in case_backend_down. The exporter retries from its first backoff
+# (100 ms here, growing to 1 s) on, so a few seconds already makes every batch retry through an outage;
+# set 20 or more to soak it.
+OUTAGE_S = float(os.environ.get("PROFLOW_TEST_OUTAGE_S", "4"))
 SAMPLES = 3
 
 
@@ -137,10 +141,10 @@ def case_slow_backend(kind, peer_cls):
 
 
 def case_backend_down(kind, peer_cls):
-    """Nothing listens for 20 s; once the backend is up every batch arrives exactly once."""
+    """Nothing listens for OUTAGE_S seconds; once the backend is up every batch arrives exactly once."""
     port = free_port()
     holder = {}
-    starter = threading.Timer(20.0, lambda: holder.setdefault("peer", peer_cls(port)))
+    starter = threading.Timer(OUTAGE_S, lambda: holder.setdefault("peer", peer_cls(port)))
     starter.start()
     try:
         refused, metrics, _ = run_exporter(kind, port, "    sending_queue: {num_consumers: 2}\n", batches=6,
