@@ -14,7 +14,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import free_port, metric, parse_metrics  # noqa: E402
+from harness import free_port, metric, parse_metrics, run_cases  # noqa: E402
 from otlp_export_peers import GrpcPeer, HttpPeer, batch_indices  # noqa: E402
 
 BUILD_DIR = os.environ.get("PROFLOW_BUILD_DIR", "build")
@@ -194,7 +194,7 @@ def case_shutdown_deadline(kind, peer_cls):
     assert "shutdown deadline" in logs, logs
 
 
-def main():
+def all_cases():
     cases = [
         ("otlphttp retry/permanent/partial", lambda: case_retry_permanent_partial("otlphttp", HttpPeer)),
         ("otlp retry/permanent/partial", lambda: case_retry_permanent_partial("otlp", GrpcPeer)),
@@ -211,18 +211,8 @@ def main():
         ("otlphttp backend down 20s", lambda: case_backend_down("otlphttp", HttpPeer)),
         ("otlp backend down 20s", lambda: case_backend_down("otlp", GrpcPeer)),
     ]
-    failed = 0
-    for name, fn in cases:
-        started = time.time()
-        try:
-            fn()
-            print(f"ok   {name} ({time.time() - started:.1f}s)")
-        except AssertionError as e:
-            failed += 1
-            print(f"FAIL {name}: {e}")
-    print(f"{len(cases) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return cases
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cases(all_cases())

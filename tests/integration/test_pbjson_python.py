@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import run_cases  # noqa: E402
+
 HEX_FIELDS = {"traceId", "spanId", "profileId", "trace_id", "span_id", "profile_id"}
 
 
@@ -96,4 +99,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pbjson python", main)])

@@ -22,7 +22,7 @@ import tempfile
 from decimal import Decimal
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, run_cases  # noqa: E402
 import pyroscope_receiver_lib as L  # noqa: E402
 
 EVENTS = ["jdk.ExecutionSample", "jdk.ObjectAllocationSample", "jdk.JavaMonitorEnter"]
@@ -120,4 +120,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pyroscope receiver jfr", main)])
