@@ -152,7 +152,9 @@ static void test_series_relabel(void **state)
     assert_string_equal(res_attr(b, rp0, "deployment.environment"), "prod");
     assert_int_equal(rp0->scope_profiles[0]->n_profiles, 1);
     otlp_profile *cpu = rp0->scope_profiles[0]->profiles[0];
-    assert_string_equal(profile_attr(b, cpu, "team"), "payout");
+    /* A new label lands on the resource (Pyroscope reads series labels from resource attributes only). */
+    assert_null(profile_attr(b, cpu, "team"));
+    assert_string_equal(res_attr(b, rp0, "team"), "payout");
     assert_null(profile_attr(b, cpu, "thread")); /* emptied by the rule → deleted */
     assert_null(profile_attr(b, cpu, "__tmp_key"));
     assert_null(profile_attr(b, cpu, "__name__"));
@@ -163,10 +165,12 @@ static void test_series_relabel(void **state)
     otlp_profile *eu = split->scope_profiles[0]->profiles[0];
     assert_int_equal(eu->n_samples, 3);
     assert_string_equal(profile_attr(b, eu, "region"), "eu");
-    assert_string_equal(profile_attr(b, eu, "team"), "payout");
+    assert_null(profile_attr(b, eu, "team"));
+    assert_string_equal(res_attr(b, split, "team"), "payout");
 
     assert_string_equal(res_attr(b, rp1, "service.name"), "cart");
     assert_null(profile_attr(b, rp1->scope_profiles[0]->profiles[0], "team"));
+    assert_null(res_attr(b, rp1, "team"));
 
     /* Sample labels: span_id dropped, thread.name renamed to thread. */
     otlp_sample *s0 = cpu->samples[0], *s3 = cpu->samples[3];
