@@ -9,6 +9,7 @@
   otlphttp exporter sends).
 - Collector: the OpenTelemetry Collector built from tests/peers/otelcol, run with a YAML config and
   the profiles feature gate."""
+import gzip
 import http.client
 import http.server
 import os
@@ -128,7 +129,7 @@ class RecordingProxy:
 
 class BodySink:
     """Answers 200 (an empty protobuf ExportProfilesServiceResponse) to every POST; keeps
-    (path, headers, body) in `requests`."""
+    (path, headers, body) in `requests`, the body gunzipped when it came gzip-encoded."""
 
     def __init__(self, port):
         self.requests = []
@@ -142,6 +143,8 @@ class BodySink:
 
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
+                if self.headers.get("content-encoding", "").lower() == "gzip":
+                    body = gzip.decompress(body)
                 sink.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 self.send_response(200)
                 self.send_header("content-type", "application/x-protobuf")
