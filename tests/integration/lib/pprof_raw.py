@@ -48,4 +48,7 @@ def normalize(text):
 
     normalized = sorted(" ".join(v) + " @ " + " ; ".join(loc_text(l) for l in ids) + " # " + lab.strip()
                         for v, ids, lab in samples)
-    return header, normalized, sorted(set(mappings.values()))
+    # Only mappings some location uses: a mapping no location refers to carries nothing, and
+    # `go tool pprof -raw` releases differ in whether they print such mappings.
+    used = {m for body in locations.values() for m in re.findall(r"M=(\d+)", " ".join(body))}
+    return header, normalized, sorted({v for k, v in mappings.items() if k in used})

@@ -64,7 +64,8 @@ def wait_exported(pf, metrics_port, timeout=30.0):
 
 
 def pprof_totals(path):
-    """{'samples': n, 'sums': {type/unit: sum}, 'label_keys': {key: samples}, 'types': [...]}."""
+    """{'samples': n, 'sums': {type/unit: sum}, 'label_keys': {key: samples}, 'types': [...]} over the
+    samples `go tool pprof -raw` lists that have a stack (whatever the Go release does with the others)."""
     text = subprocess.run(["go", "tool", "pprof", "-raw", path], check=True, capture_output=True, text=True).stdout
     lines = text.splitlines()
     start = lines.index("Samples:")
@@ -75,8 +76,12 @@ def pprof_totals(path):
     for line in lines[start + 2:]:
         if line in ("Locations", "Mappings"):
             break
-        m = re.match(r"^\s*(-?\d+(?:\s+-?\d+)*):(?: \d+)* ?$", line)
+        m = re.match(r"^\s*(-?\d+(?:\s+-?\d+)*):((?: \d+)*) ?$", line)
         if m:
+            # Go >= 1.26 also lists samples without a stack (no location ids); older releases left
+            # them out. Skip them, so 'sums' means the same with either.
+            if not m.group(2).strip():
+                continue
             for t, v in zip(types, m.group(1).split()):
                 sums[t] += int(v)
             n += 1
