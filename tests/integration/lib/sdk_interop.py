@@ -10,6 +10,7 @@ run(): starts a Pyroscope push backend (profile_backends.PyroscopeServer), profl
   resources (resource attributes of every OTLP profile written), backend (the backend's record) and
   metrics.
 pprof_part(record): the pprof an /ingest request carries (raw body or the multipart 'profile' part),
+  push_series(record): the series of a push.v1 Push request (labels, raw pprofs),
   multipart(record): {part name: bytes}; pprof_sums(raw): {type/unit: sum} with Python protobuf."""
 import gzip
 import os
@@ -23,7 +24,7 @@ from urllib.parse import parse_qs, urlparse
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "servers"))
 from harness import Proflow, free_port, metric  # noqa: E402
 from peers import RecordingProxy  # noqa: E402
-from profile_backends import PyroscopeServer, profile_pb2  # noqa: E402
+from profile_backends import PyroscopeServer, profile_pb2, push_pb2  # noqa: E402
 from otlp_client import svc  # noqa: E402
 
 
@@ -85,6 +86,15 @@ def multipart(record):
 
 def query(record):
     return {k: v[0] for k, v in parse_qs(urlparse(record["target"]).query).items()}
+
+
+def push_series(record):
+    """A push.v1 Push request (Connect, application/proto, maybe gzip) → [(labels dict, [raw pprof])]."""
+    body = record["body"]
+    if record["headers"].get("content-encoding", "").lower() == "gzip":
+        body = gzip.decompress(body)
+    req = push_pb2.PushRequest.FromString(body)
+    return [({l.name: l.value for l in s.labels}, [x.raw_profile for x in s.samples]) for s in req.series]
 
 
 def pprof_part(record):
