@@ -83,5 +83,5 @@ ln -sf "$jar" "$PEERS/pyroscope-agent.jar"
 jdir=$PEERS/java
 if [ ! -f "$jdir/Workload.class" ] || [ "$root/tests/peers/pyroscope-java/Workload.java" -nt "$jdir/Workload.class" ]; then
   mkdir -p "$jdir"
-  javac -d "$jdir" "$root/tests/peers/pyroscope-java/Workload.java"
+  javac -cp "$jar" -d "$jdir" "$root/tests/peers/pyroscope-java/Workload.java"
 fi

@@ -1,9 +1,14 @@
 // A Java workload for proflow's interop tests. It is run with the real Pyroscope Java agent
 // (io.pyroscope:agent from Maven Central, version in tests/peers/versions), which bundles
 // async-profiler and pushes JFR (multipart with labels) to /ingest: CPU, allocations and lock
-// contention, all three produced here on purpose.
+// contention, all three produced here on purpose. The main loop runs inside the agent's
+// LabelsWrapper, so the uploads carry a `labels` part (dynamic labels) next to the `jfr` part.
+// Compiled against the agent jar (scripts/install-test-peers.sh), which -javaagent puts on the
+// class path at run time.
 //
-//   java -javaagent:agent.jar Workload SECONDS
+//   java -javaagent:agent.jar -cp DIR Workload SECONDS
+import io.pyroscope.labels.v2.LabelsSet;
+import io.pyroscope.labels.v2.Pyroscope;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -42,9 +47,12 @@ public class Workload {
             th.start();
             threads.add(th);
         }
+        LabelsSet checkout = new LabelsSet("endpoint", "/checkout");
         while (System.currentTimeMillis() < deadline) {
-            sink += burn(500000);
-            allocate();
+            Pyroscope.LabelsWrapper.run(checkout, () -> {
+                sink += burn(500000);
+                allocate();
+            });
         }
         for (Thread th : threads) th.join();
         System.out.println("stopped");
