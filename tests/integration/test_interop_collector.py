@@ -16,7 +16,7 @@ per (service, sample type) and value sums per (service, type, leaf function name
 2. proflow → Collector → proflow: a client posts (tenant header) to proflow A (include_metadata,
    relabel adds team); A's otlp (gRPC) or otlphttp exporter (both are run) sends to the Collector's
    otlp receiver (include_metadata) → the contrib file exporter (OTLP JSON, the Collector's own
-   decoding), a body sink, and otlp_http with the exporter's batching (sending_queue.batch partitioned
+   decoding), its debug exporter (sample counts in its log), a body sink, and otlp_http with the exporter's batching (sending_queue.batch partitioned
    by x-scope-orgid; the batch processor of v0.165.0 refuses profiles pipelines) back to proflow B (→ file, and
    pyroscope exporter with tenant_from_metadata → a Pyroscope push backend). The Collector's exporters
    carry the tenant with the test-only metadataheaders extension (the contrib headers_setter is not
@@ -25,6 +25,7 @@ per (service, sample type) and value sums per (service, type, leaf function name
    OTLP ingest reads labels); the tenant arrives at the Collector (sink header) and at the Pyroscope
    backend (X-Scope-OrgID), and the series there carry team and service_name."""
 import os
+import re
 import sys
 import tempfile
 import time
@@ -259,6 +260,8 @@ service:
         f"""  file:
     path: {work}/collector.json
     flush_interval: 100ms
+  debug:
+    verbosity: basic
   otlp_http/back:
     endpoint: http://127.0.0.1:{pb}
     auth:
@@ -272,7 +275,7 @@ service:
     endpoint: http://127.0.0.1:{sink_port}
     auth:
       authenticator: metadataheaders
-""", ["file", "otlp_http/back", "otlp_http/sink"],
+""", ["file", "debug", "otlp_http/back", "otlp_http/sink"],
         extensions="""extensions:
   metadataheaders:
     headers: [x-scope-orgid]""")
@@ -291,9 +294,14 @@ service:
             pyro.wait(lambda rec: pyroscope_sums(rec) == want, timeout=30)
             rec = pyro.snapshot()
             ma = pfa.metrics(pam)
+            debug_samples = sum(int(n) for n in re.findall(r'"sample records": (\d+)', col.logs()))
     finally:
         pyro.stop()
-    # The Collector decoded what we sent (its own pdata): totals above, leaves and labels here.
+    # The Collector decoded what we sent (its own pdata): totals above, its debug exporter's sample
+    # count, leaves and labels here.
+    sent_samples = sum(len(p.samples) for r in reqs for rp in r.resource_profiles for sp in rp.scope_profiles
+                       for p in sp.profiles)
+    assert debug_samples == sent_samples, (debug_samples, sent_samples)
     assert I.leaves(at_collector) == want_leaves, "leaf sums at the Collector differ"
     assert I.leaves(back) == want_leaves, "leaf sums after the round trip differ"
     for where, out in (("collector", at_collector), ("sink", sink_reqs), ("back", back)):
