@@ -140,6 +140,12 @@ void pf_series_diff(const pf_series *s, pf_attr_edits *attr_edits, pf_attr_edits
         const pf_series_source *src = &s->sources[i];
         const char *before = pf_labels_get(&s->initial, src->label), *after = pf_labels_get(&s->labels, src->label);
         if (src->origin == PF_ORIGIN_SYNTHETIC || (after && before && strcmp(before, after) == 0)) continue;
+        if (src->origin == PF_ORIGIN_ATTRS && after && resource_edits) {
+            /* An edited profile-level label moves to the resource (where Pyroscope reads labels). */
+            if (attr_edits) pf_attr_edits_set(attr_edits, src->key, NULL);
+            pf_attr_edits_set(resource_edits, src->key, after);
+            continue;
+        }
         pf_attr_edits *e = src->origin == PF_ORIGIN_RESOURCE ? resource_edits : attr_edits;
         if (e) pf_attr_edits_set(e, src->key, after);
     }

@@ -8,9 +8,9 @@
  * builder gives the labels of a sample (its attribute_indices).
  *
  * pf_series remembers where each label came from so that, after relabeling, pf_series_diff() turns the
- * changes into attribute edits: changed/removed labels edit their own attribute, new labels become new
- * resource attributes (or, without a resource to edit, as for a sample's labels, new attributes of the
- * profile or sample), and labels whose name starts with "__" are never written.
+ * changes into attribute edits: removed labels remove their own attribute, new and changed labels
+ * become resource attributes (or, without a resource to edit, as for a sample's labels, attributes of
+ * the profile or sample), and labels whose name starts with "__" are never written.
  *
  * Ownership: pf_series and pf_attr_edits own malloc'd copies (pf_series_free / pf_attr_edits_free).
  * Functions taking a pf_batch * allocate the edited protobuf arrays in the batch's arena; the batch
@@ -65,9 +65,11 @@ void pf_series_add_profile_type(pf_series *s, const pf_batch *b, const otlp_prof
 void pf_series_snapshot(pf_series *s);
 /* Everything above in one call: the labels of one profile of resource r. */
 void pf_series_of_profile(pf_series *s, const pf_batch *b, const otlp_resource *r, const otlp_profile *p);
-/* Edits making the attributes match s->labels (appends to both lists, which may be NULL): edits of
- * labels that came from the resource and new labels go to resource_edits (to attr_edits when
- * resource_edits is NULL), edits of labels that came from attribute_indices go to attr_edits. */
+/* Edits making the attributes match s->labels (appends to both lists, which may be NULL). With
+ * resource_edits: new labels and changed labels go to the resource (a changed label that came from
+ * attribute_indices is removed there and set on the resource), removed labels are removed where they
+ * came from; untouched labels stay where they are. Without resource_edits (a sample's labels)
+ * everything goes to attr_edits. */
 void pf_series_diff(const pf_series *s, pf_attr_edits *attr_edits, pf_attr_edits *resource_edits);
 
 /* The profile type name Pyroscope would give p: "process_cpu", "memory", "mutex", "block",
