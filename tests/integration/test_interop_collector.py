@@ -241,6 +241,9 @@ exporters:
   pyroscope:
     endpoint: http://127.0.0.1:{pyro_port}
     tenant_from_metadata: true
+    # the test backend runs go tool pprof on every profile before it answers: under load that can
+    # take longer than the default 5s, and a retried push would be counted twice
+    timeout: 120s
 service:
   pipelines:
     profiles:
@@ -291,7 +294,7 @@ service:
             wait_until(lambda: I.totals(svc.ExportProfilesServiceRequest.FromString(b) for _, _, b in sink.requests)
                        == want, "the sink's bodies")
             sink_reqs = [svc.ExportProfilesServiceRequest.FromString(b) for _, _, b in list(sink.requests)]
-            pyro.wait(lambda rec: pyroscope_sums(rec) == want, timeout=30)
+            pyro.wait(lambda rec: pyroscope_sums(rec) == want, timeout=120)
             rec = pyro.snapshot()
             ma = pfa.metrics(pam)
             debug_samples = sum(int(n) for n in re.findall(r'"sample records": (\d+)', col.logs()))

@@ -44,6 +44,9 @@ exporters:
   pyroscope:
     endpoint: http://127.0.0.1:{backend_port}
     tenant_from_metadata: true
+    # the test backend runs go tool pprof on every profile before it answers: under load that can
+    # take longer than the default 5s, and a retried push would be counted twice
+    timeout: 120s
     headers_from_metadata: [authorization]
 service:
   pipelines:
@@ -138,7 +141,7 @@ def run(workload_cmd, seconds_timeout=120, env=None, cwd=None):
             proc = subprocess.run(argv, capture_output=True, text=True, timeout=seconds_timeout, env=e, cwd=cwd or work)
             r.stdout, r.stderr = proc.stdout, proc.stderr
             assert proc.returncode == 0, (argv, proc.returncode, proc.stdout[-3000:], proc.stderr[-3000:])
-            deadline = time.time() + 30
+            deadline = time.time() + 120
             while True:
                 m = pf.metrics(metrics_port)
                 accepted = metric(m, "otelcol_receiver_accepted_profile_samples", receiver="pyroscope")
