@@ -66,6 +66,7 @@ static void exporter_destroy(pf_component *c)
     pf_exporter_helper_free(e->helper);
     free(e->url);
     free(e->authorization);
+    pf_strlist_free(&e->metadata_headers);
     free(e);
 }
 
@@ -133,11 +134,21 @@ void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_
 void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
                          pf_http_done_cb on_reply)
 {
-    pf_http_header auth = {"authorization", e->authorization};
+    pf_client_grpc_send_md(e, attempt, NULL, 0, msg, timeout_ns, on_reply);
+}
+
+void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
+                            pf_buf *msg, int64_t timeout_ns, pf_http_done_cb on_reply)
+{
+    pf_http_header stack_md[9];
+    pf_http_header *all = n_md < 8 ? stack_md : pf_xmalloc((n_md + 1) * sizeof(*all));
+    size_t n = 0;
+    if (e->authorization) all[n++] = (pf_http_header){"authorization", e->authorization};
+    for (size_t i = 0; i < n_md; i++) all[n++] = md[i];
     pf_grpc_call call = {
         .url = e->url,
-        .metadata = &auth,
-        .n_metadata = e->authorization ? 1 : 0,
+        .metadata = all,
+        .n_metadata = n,
         .msg = msg->data,
         .msg_len = msg->len,
         .compression = e->compression,
@@ -145,6 +156,7 @@ void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_b
     };
     pf_grpc_unary(e->client, &call, on_reply, pf_client_send_new(e, attempt));
     pf_buf_free(msg);
+    if (all != stack_md) free(all);
 }
 
 char *pf_client_url_join(const char *base, const char *path)

@@ -2,7 +2,9 @@
  * Collector's otlp exporter: `endpoint` is host:port (TLS unless tls.insecure or an http:// scheme).
  * Queueing and retries come from the exporter helper; the gRPC status (and a google.rpc.RetryInfo in
  * grpc-status-details-bin, whose delay is honoured like Retry-After) decides retryable or permanent
- * as the Collector does. A successful reply's partial_success is counted. */
+ * as the Collector does. A successful reply's partial_success is counted. Like the Collector, every
+ * call carries otlp-profiles-development-version: 1 (the schema it encodes); headers_from_metadata
+ * forwards request metadata (a tenant, an inbound version header) as gRPC metadata. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +18,14 @@
 
 typedef struct otlp_exporter_config {
     pf_http_client_config client;
+    pf_strlist headers_from_metadata;
     pf_exporter_helper_config helper;
 } otlp_exporter_config;
 
 static const pf_cfg_entry otlp_cfg_map[] = {
     PF_HTTP_CLIENT_CFG_ENTRIES(offsetof(otlp_exporter_config, client)),
     PF_KEEPALIVE_ENTRY(offsetof(otlp_exporter_config, client)),
+    PF_HEADERS_FROM_METADATA_ENTRY(offsetof(otlp_exporter_config, headers_from_metadata)),
     PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(otlp_exporter_config, helper)),
     PF_CFG_END,
 };
@@ -77,7 +81,10 @@ static void otlp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_atte
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_buf msg = {0};
     pf_batch_pack(b, &msg);
-    pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
+    pf_http_header md[9];
+    size_t n = pf_otlp_version_header(e->base.client_cfg, md);
+    n = pf_client_metadata_headers(&e->base, b, md, n, sizeof(md) / sizeof(md[0]));
+    pf_client_grpc_send_md(&e->base, attempt, md, n, &msg, timeout_ns, on_reply);
 }
 
 static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
@@ -88,6 +95,7 @@ static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
     pf_otlp_reply_init(&e->reply, args->id);
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pf_client_grpc_url(&cfg->client, EXPORT_METHOD),
                             otlp_send);
+    pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;
 }
 

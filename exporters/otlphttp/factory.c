@@ -1,7 +1,9 @@
 /* otlphttp exporter — sends profiles as OTLP/HTTP (POST <endpoint>/v1development/profiles, protobuf or
  * JSON, gzip by default), like the Collector's otlphttp exporter. Queueing and retries come from the
  * exporter helper: 429/502/503/504 and transport errors are retried (Retry-After honoured), any other
- * non-2xx status is a permanent failure. A 2xx reply's partial_success is counted. */
+ * non-2xx status is a permanent failure. A 2xx reply's partial_success is counted. Like the Collector,
+ * every request carries otlp-profiles-development-version: 1; headers_from_metadata forwards request
+ * metadata (a tenant, an inbound version header) as headers. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +19,7 @@ typedef struct otlphttp_config {
     pf_http_client_config client;
     char *profiles_endpoint;
     char *encoding;
+    pf_strlist headers_from_metadata;
     pf_exporter_helper_config helper;
 } otlphttp_config;
 
@@ -28,6 +31,7 @@ static const pf_cfg_entry otlphttp_cfg_map[] = {
      .desc = "Full URL for profiles; when set, endpoint is not used."},
     {.type = PF_CFG_STRING, .name = "encoding", .def = "proto", .offset = offsetof(otlphttp_config, encoding),
      .choices = encoding_choices, .desc = "Body encoding: proto or json."},
+    PF_HEADERS_FROM_METADATA_ENTRY(offsetof(otlphttp_config, headers_from_metadata)),
     PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(otlphttp_config, helper)),
     PF_CFG_END,
 };
@@ -90,8 +94,11 @@ static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_
     pf_buf body = {0};
     if (e->json) pf_pbjson_encode(&b->req->base, &body);
     else pf_batch_pack(b, &body);
-    pf_http_header content_type = {"content-type", e->json ? "application/json" : "application/x-protobuf"};
-    pf_client_post(&e->base, attempt, &content_type, 1, &body, timeout_ns, on_reply);
+    pf_http_header h[10];
+    h[0] = (pf_http_header){"content-type", e->json ? "application/json" : "application/x-protobuf"};
+    size_t n = 1 + pf_otlp_version_header(e->base.client_cfg, h + 1);
+    n = pf_client_metadata_headers(&e->base, b, h, n, sizeof(h) / sizeof(h[0]));
+    pf_client_post(&e->base, attempt, h, n, &body, timeout_ns, on_reply);
 }
 
 static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
@@ -104,6 +111,7 @@ static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
                                                                    : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
     pf_otlp_reply_init(&e->reply, args->id);
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, otlphttp_send);
+    pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;
 }
 

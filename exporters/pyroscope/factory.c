@@ -30,6 +30,7 @@ typedef struct pyroscope_config {
     basic_auth_config basic_auth;
     char *bearer_token;
     pf_strmap external_labels;
+    pf_strlist headers_from_metadata;
     pf_exporter_helper_config helper;
 } pyroscope_config;
 
@@ -56,6 +57,7 @@ static const pf_cfg_entry pyroscope_cfg_map[] = {
     {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pyroscope_config, bearer_token),
      .flags = PF_CFG_SECRET, .desc = "Sent as Authorization: Bearer <token>."},
     PF_SERIES_EXTERNAL_LABELS_ENTRY(offsetof(pyroscope_config, external_labels)),
+    PF_HEADERS_FROM_METADATA_ENTRY(offsetof(pyroscope_config, headers_from_metadata)),
     PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(pyroscope_config, helper)),
     PF_CFG_END,
 };
@@ -89,10 +91,12 @@ typedef struct pyroscope_exporter {
     bool ingest;
 } pyroscope_exporter;
 
+#define MAX_REQUEST_HEADERS 12
+
 /* The request headers every call carries: content type, tenant, authorization (+ Connect's
- * protocol version for push). Returns how many were written into h[5]. */
+ * protocol version for push), then headers_from_metadata. Returns how many were written into h. */
 static size_t request_headers(const pyroscope_exporter *e, const pf_batch *b, const char *content_type,
-                              pf_http_header h[5])
+                              pf_http_header h[MAX_REQUEST_HEADERS])
 {
     size_t n = 0;
     h[n++] = (pf_http_header){"content-type", content_type};
@@ -101,7 +105,7 @@ static size_t request_headers(const pyroscope_exporter *e, const pf_batch *b, co
     if (tenant && *tenant) h[n++] = (pf_http_header){"x-scope-orgid", tenant};
     if (e->base.authorization) h[n++] = (pf_http_header){"authorization", e->base.authorization};
     if (!e->ingest) h[n++] = (pf_http_header){"connect-protocol-version", "1"};
-    return n;
+    return pf_client_metadata_headers(&e->base, b, h, n, MAX_REQUEST_HEADERS);
 }
 
 /* Besides transport errors (always retried): 429 and 5xx. */
@@ -143,7 +147,7 @@ static void send_push(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf
     pf_buf body = {0};
     pf_pyroscope_push_encode(&s, &body);
     pf_series_pprofs_free(&s);
-    pf_http_header headers[5];
+    pf_http_header headers[MAX_REQUEST_HEADERS];
     size_t n_headers = request_headers(e, b, "application/proto", headers);
     pf_client_post(&e->base, attempt, headers, n_headers, &body, timeout_ns, on_push_reply);
 }
@@ -247,7 +251,7 @@ static void send_ingest(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, 
         }
         ingest_call *call = pf_xmalloc(sizeof(*call));
         *call = (ingest_call){fan, i, pf_pyroscope_ingest_url(e->cfg->client.endpoint, &s.items[i])};
-        pf_http_header headers[5];
+        pf_http_header headers[MAX_REQUEST_HEADERS];
         pf_http_call req = {
             .method = "POST",
             .url = call->url,
@@ -288,6 +292,7 @@ static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
     else if (cfg->bearer_token && *cfg->bearer_token) e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper,
                             pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), pyroscope_send);
+    pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;
 }
 

@@ -1,5 +1,6 @@
 /* relabel_processor.c — applies relabel_configs to each profile series and sample_relabel_configs to
- * each sample, writing label changes back to the attributes they came from.
+ * each sample, writing label changes back to the attributes they came from; new series labels become
+ * resource attributes (the only attributes Pyroscope's OTLP ingest turns into series labels).
  *
  * Resource attributes are shared by every profile of a ResourceProfiles, but relabeling is per series:
  * when the profiles of one resource end up wanting different resource attributes, the resource is

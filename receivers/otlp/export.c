@@ -16,6 +16,7 @@
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
+#include "receivers/helper/otlp_reply.h"
 #include "pipeline/otlpjson/pbjson.h"
 #include "receivers/otlp/otlp_receiver.h"
 
@@ -43,22 +44,68 @@ static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t 
     return b;
 }
 
+/* True when some sample has neither values nor timestamps (what a v1.9 sample looks like in v1.10). */
+static bool samples_without_values(const pf_batch *b)
+{
+    const otlp_request *r = b->req;
+    for (size_t i = 0; i < r->n_resource_profiles; i++)
+        for (size_t j = 0; j < r->resource_profiles[i]->n_scope_profiles; j++) {
+            const otlp_scope_profiles *sp = r->resource_profiles[i]->scope_profiles[j];
+            for (size_t k = 0; k < sp->n_profiles; k++)
+                for (size_t s = 0; s < sp->profiles[k]->n_samples; s++) {
+                    const otlp_sample *x = sp->profiles[k]->samples[s];
+                    if (!x->n_values && !x->n_timestamps_unix_nano) return true;
+                }
+        }
+    return false;
+}
+
+static void refuse_v1_9(otlp_transport *t, export_result *res, size_t samples)
+{
+    char labels[256];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",layout=\"v1.9\"", t->rt.receiver_id, t->rt.name);
+    pf_metric_add(pf_counter("proflow_receiver_layout_mismatch_requests_total",
+                             "Protobuf requests refused because they use an older OTLP profiles wire layout.", labels),
+                  1);
+    pf_metric_add(t->rt.refused, (double)samples);
+    pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+                           "request uses the OTLP profiles proto v1.9 layout (Sample.values = field 2, "
+                           "attribute_indices = 3, link_index = 4); this receiver speaks v1.10+ (attribute_indices = 2, "
+                           "link_index = 3, values = 4): upgrade the sender to opentelemetry-proto v1.10 or later");
+}
+
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
                         body_format format, export_result *res)
 {
     if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
+    /* Like the Collector's receiver: absent means version 1; any other value is a schema we do not speak. */
+    const char *version = pf_http_header_get(req, PF_OTLP_PROFILES_VERSION_HEADER);
+    if (version && strcmp(version, PF_OTLP_PROFILES_VERSION) != 0) {
+        pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+                               "unsupported " PF_OTLP_PROFILES_VERSION_HEADER " \"%.64s\": this receiver speaks version "
+                               PF_OTLP_PROFILES_VERSION " (opentelemetry-proto v1.10/v1.11 layout)", version);
+        return;
+    }
     char err[512] = "";
     pf_batch *b = format == FORMAT_JSON ? decode_json(body, len, err, sizeof(err)) : pf_batch_decode(body, len);
     if (!b) {
         if (format == FORMAT_JSON)
             pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT, "invalid OTLP/JSON request: %s", err);
+        else if (otlp_request_is_v1_9_layout(body, len))
+            refuse_v1_9(t, res, 0);
         else
             pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
                                    "malformed ExportProfilesServiceRequest: protobuf decoding failed");
         return;
     }
     size_t samples = pf_batch_sample_count(b);
+    /* Protobuf field numbers, not names, changed between v1.9 and v1.10: JSON is not affected. */
+    if (format == FORMAT_PROTOBUF && samples_without_values(b) && otlp_request_is_v1_9_layout(body, len)) {
+        pf_batch_unref(b);
+        refuse_v1_9(t, res, samples);
+        return;
+    }
     size_t rejected = 0;
     if (!pf_batch_validate(b, &rejected, err, sizeof(err))) {
         pf_batch_unref(b);

@@ -49,4 +49,8 @@ typedef struct otlp_receiver {
 void otlp_grpc_export(pf_http_request *req, void *data);
 void otlp_http_export(pf_http_request *req, void *data);
 
+/* layout.c: true when serialized ExportProfilesServiceRequest bytes use the proto v1.9 Sample layout
+ * (values in field 2) rather than v1.10+ (values in field 4). */
+bool otlp_request_is_v1_9_layout(const uint8_t *buf, size_t len);
+
 #endif
