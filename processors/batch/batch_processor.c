@@ -142,12 +142,6 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return PF_OK;
 }
 
-static bool batch_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
 static void on_shard_closed(uv_handle_t *h)
 {
     shard *s = h->data;
@@ -185,15 +179,13 @@ static void batch_destroy(pf_component *c)
     free(c);
 }
 
-static const pf_component_ops batch_ops = {batch_start, batch_shutdown, batch_destroy};
+static const pf_component_ops batch_ops = {.shutdown = batch_shutdown, .destroy = batch_destroy, .consume = batch_consume};
 
 pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
-    bp->base.ops = &batch_ops;
-    bp->base.id = args->id;
-    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next};
+    pf_component_init(&bp->base, &batch_ops, args);
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -87,18 +87,6 @@ static pf_status resource_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return pf_consumer_consume(rp->next, b, err);
 }
 
-static bool resource_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
-static void resource_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
-{
-    (void)deadline_ms;
-    done(c, data);
-}
-
 static void resource_destroy(pf_component *c)
 {
     resource_processor *rp = (resource_processor *)c;
@@ -107,7 +95,7 @@ static void resource_destroy(pf_component *c)
     free(rp);
 }
 
-static const pf_component_ops resource_ops = {resource_start, resource_shutdown, resource_destroy};
+static const pf_component_ops resource_ops = {.destroy = resource_destroy, .consume = resource_consume};
 
 pf_component *resource_processor_create(const pf_create_args *args, pf_error *err)
 {
@@ -125,9 +113,7 @@ pf_component *resource_processor_create(const pf_create_args *args, pf_error *er
         return NULL;
     }
     resource_processor *rp = pf_xcalloc(1, sizeof(*rp));
-    rp->base.ops = &resource_ops;
-    rp->base.id = args->id;
-    rp->base.consumer = (pf_consumer){.consume = resource_consume, .data = rp, .ready_via = args->next};
+    pf_component_init(&rp->base, &resource_ops, args);
     rp->next = args->next;
     rp->resource = res;
     rp->profile = prof;

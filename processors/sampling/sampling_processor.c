@@ -82,15 +82,18 @@ static void sampling_destroy(pf_component *c)
     free(sp);
 }
 
-static const pf_component_ops sampling_ops = {sampling_start, sampling_shutdown, sampling_destroy};
+static const pf_component_ops sampling_ops = {
+    .start = sampling_start,
+    .shutdown = sampling_shutdown,
+    .destroy = sampling_destroy,
+    .consume = sampling_consume,
+};
 
 pf_component *sampling_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     sampling_processor *sp = pf_xcalloc(1, sizeof(*sp));
-    sp->base.ops = &sampling_ops;
-    sp->base.id = args->id;
-    sp->base.consumer = (pf_consumer){.consume = sampling_consume, .data = sp, .ready_via = args->next};
+    pf_component_init(&sp->base, &sampling_ops, args);
     sp->cfg = args->config;
     sp->next = args->next;
     sp->loop = args->loop;
