@@ -1,39 +1,10 @@
-/* otlp receiver — OTLP profiles over gRPC (default localhost:4317) and HTTP (default
- * localhost:4318), like the Collector's otlpreceiver: a protocol is enabled only when its key is
- * present under `protocols`. This file holds the config table and the component lifecycle; the
- * Export handling is in export.c. */
+/* otlp_receiver.c — the otlp receiver's lifecycle: one HTTP server per configured protocol, started
+ * and closed with the component. The Export handling is in export.c, the config table in config.c. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "receivers/otlp/otlp_receiver.h"
-
-static const pf_cfg_entry protocols_map[] = {
-    {.type = PF_CFG_SECTION, .name = "grpc", .offset = offsetof(otlp_protocols, grpc),
-     .desc = "Serve OTLP/gRPC (endpoint default localhost:4317) when present.", .flags = PF_CFG_PRESENCE,
-     .sub = pf_http_server_cfg_map, .presence_offset = offsetof(otlp_protocols, grpc_present)},
-    {.type = PF_CFG_SECTION, .name = "http", .offset = offsetof(otlp_protocols, http),
-     .desc = "Serve OTLP/HTTP POST /v1development/profiles (endpoint default localhost:4318) when present.",
-     .flags = PF_CFG_PRESENCE, .sub = pf_http_server_cfg_map,
-     .presence_offset = offsetof(otlp_protocols, http_present)},
-    PF_CFG_END,
-};
-
-static const pf_cfg_entry otlp_map[] = {
-    {.type = PF_CFG_SECTION, .name = "protocols", .offset = offsetof(otlp_receiver_config, protocols),
-     .desc = "Transports to serve; at least one of grpc and http.", .sub = protocols_map},
-    PF_CFG_END,
-};
-
-static bool otlp_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
-{
-    const otlp_receiver_config *cfg = config;
-    if (!cfg->protocols.grpc_present && !cfg->protocols.http_present) {
-        pf_cfg_errorf(err, node, path, "must specify at least one protocol (protocols.grpc or protocols.http)");
-        return false;
-    }
-    return true;
-}
 
 static void init_transport(otlp_receiver *r, otlp_transport *t, const char *name, const pf_http_server_config *cfg)
 {
@@ -111,12 +82,11 @@ static const pf_component_ops otlp_ops = {
     .destroy = otlp_destroy,
 };
 
-static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
+pf_component *otlp_receiver_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     otlp_receiver *r = pf_xcalloc(1, sizeof(*r));
-    r->base.ops = &otlp_ops;
-    r->base.id = args->id;
+    pf_component_init(&r->base, &otlp_ops, args);
     r->cfg = args->config;
     r->next = args->next;
     r->loop = args->loop;
@@ -124,14 +94,3 @@ static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
     init_transport(r, &r->http, "http", &r->cfg->protocols.http);
     return &r->base;
 }
-
-const pf_factory pf_receiver_otlp_factory = {
-    .type = "otlp",
-    .kind = PF_KIND_RECEIVER,
-    .stability = "development",
-    .description = "Receives OTLP profiles (v1development) over gRPC and HTTP (protobuf or JSON; gzip, zstd, deflate).",
-    .config_map = otlp_map,
-    .config_size = sizeof(otlp_receiver_config),
-    .validate = otlp_validate,
-    .create = otlp_create,
-};

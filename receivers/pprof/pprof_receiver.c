@@ -1,11 +1,8 @@
-/* pprof receiver — scrapes Go net/http/pprof-style endpoints on an interval (Prometheus
- * scrape_configs + Alloy/Parca profiling_config) and emits each scrape as OTLP profiles, one Profile
- * per sample type, with service.name, job, instance and the target labels as resource attributes and
- * the profile type (process_cpu, memory, …) as the scope attribute profile.name. */
+/* pprof_receiver.c — the pprof receiver's lifecycle: the component around one scraper (scraper.h),
+ * started with the component and stopped by its shutdown. */
 #include <stdlib.h>
 
-#include "pipeline/component/component.h"
-#include "receivers/pprof/config.h"
+#include "receivers/pprof/pprof_receiver.h"
 #include "receivers/pprof/scraper.h"
 
 typedef struct pprof_receiver {
@@ -49,22 +46,11 @@ static const pf_component_ops pprof_ops = {
     .destroy = pprof_destroy,
 };
 
-static pf_component *pprof_create(const pf_create_args *args, pf_error *err)
+pf_component *pprof_receiver_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     pprof_receiver *r = pf_xcalloc(1, sizeof(*r));
-    r->base.ops = &pprof_ops;
-    r->base.id = args->id;
+    pf_component_init(&r->base, &pprof_ops, args);
     r->scraper = pprof_scraper_new(args->loop, args->id, args->config, args->next);
     return &r->base;
 }
-
-const pf_factory pf_receiver_pprof_factory = {
-    .type = "pprof",
-    .kind = PF_KIND_RECEIVER,
-    .stability = "alpha",
-    .description = "Scrapes pprof HTTP endpoints (Go net/http/pprof, godeltaprof, fgprof, custom) on an interval.",
-    .config_map = pprof_receiver_cfg_map,
-    .config_size = sizeof(pprof_receiver_cfg),
-    .create = pprof_create,
-};

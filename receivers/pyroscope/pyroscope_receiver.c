@@ -1,9 +1,6 @@
-/* pyroscope receiver — accepts what Pyroscope's own ingest accepts, like Alloy's
- * pyroscope.receive_http: the legacy `POST /ingest` (alias `/pyroscope/ingest`: pprof, JFR,
- * folded/lines) and the Push API `POST /push.v1.PusherService/Push` (Connect over HTTP/1.1 and
- * HTTP/2, and gRPC), on one listener (default localhost:4040). Its config is the HTTP server's
- * (endpoint, max_request_body_size, tls, auth, include_metadata, ...) at the component's top level.
- * This file holds the lifecycle; the handlers are ingest_handler.c and push_handler.c. */
+/* pyroscope_receiver.c — the pyroscope receiver's lifecycle: one HTTP server with the /ingest and
+ * Push routes, started and closed with the component. The handlers are ingest_handler.c and
+ * push_handler.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,12 +62,11 @@ static const pf_component_ops pyro_ops = {
     .destroy = pyro_destroy,
 };
 
-static pf_component *pyro_create(const pf_create_args *args, pf_error *err)
+pf_component *pyro_receiver_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     pyro_receiver *r = pf_xcalloc(1, sizeof(*r));
-    r->base.ops = &pyro_ops;
-    r->base.id = args->id;
+    pf_component_init(&r->base, &pyro_ops, args);
     r->cfg = args->config;
     r->next = args->next;
     r->loop = args->loop;
@@ -79,14 +75,3 @@ static pf_component *pyro_create(const pf_create_args *args, pf_error *err)
     init_api(r, &r->push, "push");
     return &r->base;
 }
-
-const pf_factory pf_receiver_pyroscope_factory = {
-    .type = "pyroscope",
-    .kind = PF_KIND_RECEIVER,
-    .stability = "development",
-    .description = "Receives Pyroscope pushes: POST /ingest (pprof, JFR, folded, lines) and "
-                   "push.v1.PusherService/Push (Connect and gRPC); default endpoint localhost:4040.",
-    .config_map = pf_http_server_cfg_map,
-    .config_size = sizeof(pf_http_server_config),
-    .create = pyro_create,
-};
