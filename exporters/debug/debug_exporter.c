@@ -1,9 +1,5 @@
-/* debug exporter — logs what reaches it, like the Collector's debugexporter:
- *   basic:    one line per batch (resources, profiles, samples, bytes);
- *   normal:   plus one line per profile (service.name, sample type/unit, period type, time range,
- *             sample count);
- *   detailed: plus the top 10 functions by flat and by cumulative value, as `go tool pprof -top`.
- * Everything goes through pipeline/base/log.h at info level; consume() always accepts. */
+/* debug_exporter.c — the debug exporter's behaviour: log lines per batch, per profile and the top
+ * functions (top.c), as the configured verbosity asks. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -11,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exporters/debug/debug_exporter.h"
 #include "exporters/debug/top.h"
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
@@ -18,31 +15,11 @@
 
 #define TOP_ROWS 10
 
-typedef enum debug_verbosity {
-    VERBOSITY_BASIC,
-    VERBOSITY_NORMAL,
-    VERBOSITY_DETAILED,
-} debug_verbosity;
-
-typedef struct debug_config {
-    char *verbosity;
-} debug_config;
-
 typedef struct debug_exporter {
     pf_component base;
     debug_verbosity verbosity;
     pf_metric *sent_samples;
 } debug_exporter;
-
-static const char *const verbosities[] = {"basic", "normal", "detailed", NULL};
-
-static const pf_cfg_entry debug_map[] = {
-    {.type = PF_CFG_STRING, .name = "verbosity", .def = "basic", .offset = offsetof(debug_config, verbosity),
-     .desc = "basic: a line per batch; normal: plus a line per profile; detailed: plus the top 10 functions by "
-             "flat and by cumulative value.",
-     .choices = verbosities},
-    PF_CFG_END,
-};
 
 /* "2023-11-14T22:13:20.123Z" */
 static void format_time(uint64_t unix_nano, char *out, size_t len)
@@ -120,50 +97,17 @@ static pf_status debug_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return PF_OK;
 }
 
-static bool debug_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c;
-    (void)host;
-    (void)err;
-    return true;
-}
+static const pf_component_ops debug_ops = {.consume = debug_consume};
 
-static void debug_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
-{
-    (void)deadline_ms;
-    done(c, data);
-}
-
-static void debug_destroy(pf_component *c) { free(c); }
-
-static const pf_component_ops debug_ops = {
-    .start = debug_start,
-    .shutdown = debug_shutdown,
-    .destroy = debug_destroy,
-};
-
-static pf_component *debug_create(const pf_create_args *args, pf_error *err)
+pf_component *debug_exporter_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const debug_config *cfg = args->config;
     debug_exporter *e = pf_xcalloc(1, sizeof(*e));
-    e->base.ops = &debug_ops;
-    e->base.id = args->id;
-    e->base.consumer.consume = debug_consume;
-    e->base.consumer.data = e;
+    pf_component_init(&e->base, &debug_ops, args);
     for (int v = VERBOSITY_BASIC; v <= VERBOSITY_DETAILED; v++)
-        if (strcmp(cfg->verbosity, verbosities[v]) == 0) e->verbosity = (debug_verbosity)v;
+        if (strcmp(cfg->verbosity, debug_exporter_verbosities[v]) == 0) e->verbosity = (debug_verbosity)v;
     e->sent_samples = pf_counter1("otelcol_exporter_sent_profile_samples",
                                   "Profile samples successfully sent to the destination.", "exporter", args->id);
     return &e->base;
 }
-
-const pf_factory pf_exporter_debug_factory = {
-    .type = "debug",
-    .kind = PF_KIND_EXPORTER,
-    .stability = "development",
-    .description = "Logs a summary of every batch (basic), of every profile (normal) and its top functions (detailed).",
-    .config_map = debug_map,
-    .config_size = sizeof(debug_config),
-    .create = debug_create,
-};

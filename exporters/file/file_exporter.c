@@ -1,10 +1,6 @@
-/* file exporter — writes every batch it receives to files under `path`, as serialized OTLP protobuf
- * (one .binpb file per batch), OTLP/JSON (one line per batch in a size-rotated .jsonl file), like
- * the Collector's fileexporter, or as gzipped pprof (one .pb.gz per profile group). Meant for
- * debugging, archiving and replaying what a pipeline sees.
- *
- * consume() serializes the batch right away (so the batch is released at once) and queues the bytes
- * for the asynchronous writer (writer.c); samples count as sent when they are on disk. */
+/* file_exporter.c — the file exporter's behaviour: consume() serializes the batch right away (so the
+ * batch is released at once) and queues the bytes for the asynchronous writer (writer.c); samples
+ * count as sent when they are on disk. */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,34 +21,6 @@ typedef struct file_exporter {
     pf_metric *sent_samples, *failed_samples, *enqueue_failed_samples, *written_bytes;
     pf_log_limiter refuse_log, write_log;
 } file_exporter;
-
-static const pf_cfg_entry rotation_map[] = {
-    {.type = PF_CFG_INT, .name = "max_megabytes", .def = "100", .offset = offsetof(file_rotation_config, max_megabytes),
-     .desc = "json: start a new file when the current one would grow beyond this many MiB (0 = never).",
-     .min = 0, .max = 1 << 20},
-    {.type = PF_CFG_INT, .name = "max_backups", .def = "100", .offset = offsetof(file_rotation_config, max_backups),
-     .desc = "Completed files kept in `path`, oldest deleted first, files of earlier runs included (0 = keep all).",
-     .min = 0, .max = 1e9},
-    PF_CFG_END,
-};
-
-static const pf_cfg_entry file_map[] = {
-    {.type = PF_CFG_STRING, .name = "path", .def = "./proflow-data", .offset = offsetof(file_exporter_config, path),
-     .desc = "Directory the files are written to (created if missing)."},
-    {.type = PF_CFG_STRING, .name = "format", .def = "json", .offset = offsetof(file_exporter_config, format),
-     .desc = "proto: one profiles-<unix_nano>-<seq>.binpb file per batch (serialized ExportProfilesServiceRequest); "
-             "json: one OTLP/JSON line per batch appended to profiles-<unix_nano>-<seq>.jsonl; "
-             "pprof: one gzipped pprof per profile group, profiles-<unix_nano>-<seq>-<profile type>.pb.gz "
-             "(resource attributes are not carried, see docs/pprof-mapping.md).",
-     .choices = file_format_names},
-    {.type = PF_CFG_SECTION, .name = "rotation", .offset = offsetof(file_exporter_config, rotation),
-     .desc = "File rotation and retention.", .sub = rotation_map},
-    {.type = PF_CFG_INT, .name = "max_pending_megabytes", .def = "64",
-     .offset = offsetof(file_exporter_config, max_pending_megabytes),
-     .desc = "Serialized data waiting for the disk beyond which batches are refused (retryable).", .min = 1,
-     .max = 1 << 20},
-    PF_CFG_END,
-};
 
 static void on_written(void *data, size_t samples, size_t bytes, int status)
 {
@@ -155,9 +123,11 @@ static const pf_component_ops file_ops = {
     .start = file_start,
     .shutdown = file_shutdown,
     .destroy = file_destroy,
+    .consume = file_consume,
+    .ready = file_ready,
 };
 
-static pf_component *file_create(const pf_create_args *args, pf_error *err)
+pf_component *file_exporter_create(const pf_create_args *args, pf_error *err)
 {
     const file_exporter_config *cfg = args->config;
     const file_format *format = file_format_find(cfg->format);
@@ -166,11 +136,7 @@ static pf_component *file_create(const pf_create_args *args, pf_error *err)
         return NULL;
     }
     file_exporter *e = pf_xcalloc(1, sizeof(*e));
-    e->base.ops = &file_ops;
-    e->base.id = args->id;
-    e->base.consumer.consume = file_consume;
-    e->base.consumer.ready = file_ready;
-    e->base.consumer.data = e;
+    pf_component_init(&e->base, &file_ops, args);
     e->cfg = cfg;
     e->format = format;
     char *labels = pf_xasprintf("exporter=\"%s\"", args->id);
@@ -184,13 +150,3 @@ static pf_component *file_create(const pf_create_args *args, pf_error *err)
     free(labels);
     return &e->base;
 }
-
-const pf_factory pf_exporter_file_factory = {
-    .type = "file",
-    .kind = PF_KIND_EXPORTER,
-    .stability = "development",
-    .description = "Writes profiles to local files as OTLP protobuf, OTLP/JSON or pprof.",
-    .config_map = file_map,
-    .config_size = sizeof(file_exporter_config),
-    .create = file_create,
-};

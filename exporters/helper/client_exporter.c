@@ -79,8 +79,7 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
                              char *url, pf_export_send_fn send)
 {
-    e->base.ops = &exporter_ops;
-    e->base.id = args->id;
+    pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
     e->client_cfg = client_cfg;
     e->url = url;

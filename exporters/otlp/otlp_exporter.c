@@ -1,41 +1,16 @@
-/* otlp exporter — sends profiles over OTLP/gRPC (ProfilesService/Export, gzip by default), like the
- * Collector's otlp exporter: `endpoint` is host:port (TLS unless tls.insecure or an http:// scheme).
- * Queueing and retries come from the exporter helper; the gRPC status (and a google.rpc.RetryInfo in
- * grpc-status-details-bin, whose delay is honoured like Retry-After) decides retryable or permanent
- * as the Collector does. A successful reply's partial_success is counted. */
+/* otlp_exporter.c — the otlp exporter's behaviour: one unary ProfilesService/Export call per batch
+ * through the client exporter, the gRPC status classified the way the Collector's exporter does. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "exporters/otlp/otlp_exporter.h"
 #include "net/grpc_frame.h"
 #include "exporters/helper/client_exporter.h"
 #include "receivers/helper/otlp_reply.h"
 
 #define EXPORT_METHOD "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
-
-typedef struct otlp_exporter_config {
-    pf_http_client_config client;
-    pf_exporter_helper_config helper;
-} otlp_exporter_config;
-
-static const pf_cfg_entry otlp_cfg_map[] = {
-    PF_HTTP_CLIENT_CFG_ENTRIES(offsetof(otlp_exporter_config, client)),
-    PF_KEEPALIVE_ENTRY(offsetof(otlp_exporter_config, client)),
-    PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(otlp_exporter_config, helper)),
-    PF_CFG_END,
-};
-
-static bool otlp_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
-{
-    const otlp_exporter_config *cfg = config;
-    const char *ep = cfg->client.endpoint;
-    if (!ep || !*ep) {
-        pf_cfg_errorf(err, node, path, "endpoint is required (host:port)");
-        return false;
-    }
-    return pf_client_grpc_endpoint_valid(ep, node, path, err);
-}
 
 typedef struct otlp_exporter {
     pf_client_exporter base; /* first: the helper's ctx */
@@ -80,7 +55,7 @@ static void otlp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_atte
     pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
 }
 
-static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
+pf_component *otlp_exporter_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const otlp_exporter_config *cfg = args->config;
@@ -90,17 +65,3 @@ static pf_component *otlp_create(const pf_create_args *args, pf_error *err)
                             otlp_send);
     return &e->base.base;
 }
-
-const pf_factory pf_exporter_otlp_factory = {
-    .type = "otlp",
-    .kind = PF_KIND_EXPORTER,
-    .stability = "alpha",
-    .description = "Sends profiles to an OTLP/gRPC endpoint (ProfilesService/Export, gzip by default). Retries "
-                   "CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS, and "
-                   "RESOURCE_EXHAUSTED only when the reply carries a google.rpc.RetryInfo, whose retry_delay "
-                   "is honoured like Retry-After.",
-    .config_map = otlp_cfg_map,
-    .config_size = sizeof(otlp_exporter_config),
-    .validate = otlp_validate,
-    .create = otlp_create,
-};

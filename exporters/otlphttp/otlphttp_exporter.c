@@ -1,56 +1,16 @@
-/* otlphttp exporter — sends profiles as OTLP/HTTP (POST <endpoint>/v1development/profiles, protobuf or
- * JSON, gzip by default), like the Collector's otlphttp exporter. Queueing and retries come from the
- * exporter helper: 429/502/503/504 and transport errors are retried (Retry-After honoured), any other
- * non-2xx status is a permanent failure. A 2xx reply's partial_success is counted. */
+/* otlphttp_exporter.c — the otlphttp exporter's behaviour: one POST of the batch (protobuf or JSON) per
+ * attempt through the client exporter; the reply's partial_success is counted. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include "exporters/otlphttp/otlphttp_exporter.h"
 #include "exporters/helper/client_exporter.h"
 #include "receivers/helper/otlp_reply.h"
 #include "pipeline/otlpjson/pbjson.h"
 
 #define PROFILES_PATH "/v1development/profiles"
-
-typedef struct otlphttp_config {
-    pf_http_client_config client;
-    char *profiles_endpoint;
-    char *encoding;
-    pf_exporter_helper_config helper;
-} otlphttp_config;
-
-static const char *const encoding_choices[] = {"proto", "json", NULL};
-
-static const pf_cfg_entry otlphttp_cfg_map[] = {
-    PF_HTTP_CLIENT_CFG_ENTRIES(offsetof(otlphttp_config, client)),
-    {.type = PF_CFG_STRING, .name = "profiles_endpoint", .offset = offsetof(otlphttp_config, profiles_endpoint),
-     .desc = "Full URL for profiles; when set, endpoint is not used."},
-    {.type = PF_CFG_STRING, .name = "encoding", .def = "proto", .offset = offsetof(otlphttp_config, encoding),
-     .choices = encoding_choices, .desc = "Body encoding: proto or json."},
-    PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(otlphttp_config, helper)),
-    PF_CFG_END,
-};
-
-static bool otlphttp_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
-{
-    const otlphttp_config *cfg = config;
-    const char *ep = cfg->client.endpoint, *pep = cfg->profiles_endpoint;
-    if ((!ep || !*ep) && (!pep || !*pep)) {
-        pf_cfg_errorf(err, node, path, "endpoint or profiles_endpoint is required");
-        return false;
-    }
-    if (pep && *pep) {
-        if (!pf_client_is_http_url(pep)) {
-            pf_cfg_errorf(err, node, path, "profiles_endpoint \"%s\" must be an http:// or https:// URL", pep);
-            return false;
-        }
-    } else if (!pf_client_is_http_url(ep)) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", ep);
-        return false;
-    }
-    return true;
-}
 
 static bool retryable_status(int status)
 {
@@ -94,7 +54,7 @@ static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_
     pf_client_post(&e->base, attempt, &content_type, 1, &body, timeout_ns, on_reply);
 }
 
-static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
+pf_component *otlphttp_exporter_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const otlphttp_config *cfg = args->config;
@@ -106,14 +66,3 @@ static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, otlphttp_send);
     return &e->base.base;
 }
-
-const pf_factory pf_exporter_otlphttp_factory = {
-    .type = "otlphttp",
-    .kind = PF_KIND_EXPORTER,
-    .stability = "alpha",
-    .description = "Sends profiles to an OTLP/HTTP endpoint (protobuf or JSON, gzip by default).",
-    .config_map = otlphttp_cfg_map,
-    .config_size = sizeof(otlphttp_config),
-    .validate = otlphttp_validate,
-    .create = otlphttp_create,
-};

@@ -1,14 +1,5 @@
-/* pyroscope exporter — sends profiles to Grafana Pyroscope, like Alloy's pyroscope.write:
- * `protocol: push` (default) POSTs push.v1.PusherService/Push (Connect unary, application/proto,
- * HTTP/2 when the server offers it) with one RawProfileSeries per series; `protocol: ingest` POSTs
- * one legacy /ingest multipart request per pprof. Series labels are described in series_pprof.h,
- * the __delta__ rule in pyroscope_exporter.h.
- *
- * Queueing and retries come from the exporter helper: transport errors, 429 and 5xx are retried
- * (Retry-After honoured); any other non-2xx status is a permanent failure whose message carries the
- * response body. In ingest mode, where a batch is several requests, the batch remembers across its
- * attempts which pprofs the backend already accepted (or refused for good), so a retry resends only
- * the others and each pprof arrives once. */
+/* pyroscope_exporter.c — the pyroscope exporter's behaviour: push (one PushRequest per batch) or ingest
+ * (one /ingest request per pprof, each sent once across retries) through the client exporter. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,72 +7,6 @@
 
 #include "exporters/pyroscope/pyroscope_exporter.h"
 #include "exporters/helper/client_exporter.h"
-
-typedef struct basic_auth_config {
-    char *username;
-    char *password;
-} basic_auth_config;
-
-typedef struct pyroscope_config {
-    pf_http_client_config client;
-    char *protocol;
-    char *tenant_id;
-    bool tenant_from_metadata;
-    basic_auth_config basic_auth;
-    char *bearer_token;
-    pf_strmap external_labels;
-    pf_exporter_helper_config helper;
-} pyroscope_config;
-
-static const char *const protocol_choices[] = {"push", "ingest", NULL};
-
-static const pf_cfg_entry basic_auth_cfg_map[] = {
-    {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(basic_auth_config, username),
-     .desc = "Basic auth user name."},
-    {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(basic_auth_config, password),
-     .flags = PF_CFG_SECRET, .desc = "Basic auth password."},
-    PF_CFG_END,
-};
-
-static const pf_cfg_entry pyroscope_cfg_map[] = {
-    PF_HTTP_CLIENT_CFG_ENTRIES(offsetof(pyroscope_config, client)),
-    {.type = PF_CFG_STRING, .name = "protocol", .def = "push", .offset = offsetof(pyroscope_config, protocol),
-     .choices = protocol_choices, .desc = "push (push.v1.PusherService/Push) or ingest (legacy /ingest)."},
-    {.type = PF_CFG_STRING, .name = "tenant_id", .offset = offsetof(pyroscope_config, tenant_id),
-     .desc = "Tenant sent in X-Scope-OrgID."},
-    {.type = PF_CFG_BOOL, .name = "tenant_from_metadata", .offset = offsetof(pyroscope_config, tenant_from_metadata),
-     .desc = "Take X-Scope-OrgID from the batch's tenant (as received); tenant_id when it has none."},
-    {.type = PF_CFG_SECTION, .name = "basic_auth", .offset = offsetof(pyroscope_config, basic_auth),
-     .sub = basic_auth_cfg_map, .desc = "HTTP basic authentication (username, password)."},
-    {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pyroscope_config, bearer_token),
-     .flags = PF_CFG_SECRET, .desc = "Sent as Authorization: Bearer <token>."},
-    PF_SERIES_EXTERNAL_LABELS_ENTRY(offsetof(pyroscope_config, external_labels)),
-    PF_EXPORTER_HELPER_CFG_ENTRIES(offsetof(pyroscope_config, helper)),
-    PF_CFG_END,
-};
-
-static bool pyroscope_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err)
-{
-    const pyroscope_config *cfg = config;
-    if (!cfg->client.endpoint || !*cfg->client.endpoint) {
-        pf_cfg_errorf(err, node, path, "endpoint is required (for example http://localhost:4040)");
-        return false;
-    }
-    if (!pf_client_is_http_url(cfg->client.endpoint)) {
-        pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", cfg->client.endpoint);
-        return false;
-    }
-    bool basic = cfg->basic_auth.username && *cfg->basic_auth.username;
-    if (basic && cfg->bearer_token && *cfg->bearer_token) {
-        pf_cfg_errorf(err, node, path, "basic_auth and bearer_token cannot both be set");
-        return false;
-    }
-    if (!basic && cfg->basic_auth.password && *cfg->basic_auth.password) {
-        pf_cfg_errorf(err, node, path, "basic_auth.password is set without basic_auth.username");
-        return false;
-    }
-    return pf_series_external_labels_valid(&cfg->external_labels, node, path, err);
-}
 
 typedef struct pyroscope_exporter {
     pf_client_exporter base; /* first: the helper's ctx; base.url is the Push URL */
@@ -276,7 +201,7 @@ static void pyroscope_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export
 
 /* ---------------------------------------------------------------- component */
 
-static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
+pf_component *pyroscope_exporter_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     const pyroscope_config *cfg = args->config;
@@ -290,14 +215,3 @@ static pf_component *pyroscope_create(const pf_create_args *args, pf_error *err)
                             pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), pyroscope_send);
     return &e->base.base;
 }
-
-const pf_factory pf_exporter_pyroscope_factory = {
-    .type = "pyroscope",
-    .kind = PF_KIND_EXPORTER,
-    .stability = "alpha",
-    .description = "Sends profiles to Grafana Pyroscope (push.v1 Push, or the legacy /ingest API).",
-    .config_map = pyroscope_cfg_map,
-    .config_size = sizeof(pyroscope_config),
-    .validate = pyroscope_validate,
-    .create = pyroscope_create,
-};

@@ -1,16 +1,9 @@
-/* health_check extension — answers 200 on its endpoint while every component is started, 503
- * otherwise (starting, shutting down, reloading), like the Collector's healthcheckextension. */
+/* health_check.c — the health_check extension's behaviour: one HTTP server answering its path with
+ * 200 or 503 from pf_host_healthy(). */
+#include <stdlib.h>
 #include <string.h>
 
-#include "net/http_server.h"
-#include "pipeline/component/component.h"
-
-typedef struct health_config {
-    pf_http_server_config server;
-    char *path;
-    char *healthy_body;
-    char *unhealthy_body;
-} health_config;
+#include "pipeline/extensions/health_check/health_check.h"
 
 typedef struct health_check {
     pf_component base;
@@ -20,19 +13,6 @@ typedef struct health_check {
     pf_done_cb done;
     void *done_data;
 } health_check;
-
-static const pf_cfg_entry response_body_map[] = {
-    {PF_CFG_STRING, "healthy", "{\"status\":\"Server available\"}", offsetof(health_config, healthy_body), "Body sent with 200."},
-    {PF_CFG_STRING, "unhealthy", "{\"status\":\"Server not available\"}", offsetof(health_config, unhealthy_body), "Body sent with 503."},
-    PF_CFG_END,
-};
-
-static const pf_cfg_entry health_map[] = {
-    {PF_CFG_STRING, "endpoint", "localhost:13133", offsetof(health_config, server.endpoint), "Address to listen on."},
-    {PF_CFG_STRING, "path", "/", offsetof(health_config, path), "Path answered."},
-    {PF_CFG_SECTION, "response_body", NULL, 0, "Bodies for the two states.", .sub = response_body_map},
-    PF_CFG_END,
-};
 
 static void handle(pf_http_request *req, void *data)
 {
@@ -76,25 +56,13 @@ static void health_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb do
     else done(c, data);
 }
 
-static void health_destroy(pf_component *c) { free(c); }
+static const pf_component_ops health_ops = {.start = health_start, .shutdown = health_shutdown};
 
-static const pf_component_ops health_ops = {health_start, health_shutdown, health_destroy};
-
-static pf_component *health_create(const pf_create_args *args, pf_error *err)
+pf_component *health_check_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     health_check *h = pf_xcalloc(1, sizeof(*h));
-    h->base.ops = &health_ops;
+    pf_component_init(&h->base, &health_ops, args);
     h->cfg = args->config;
     return &h->base;
 }
-
-const pf_factory pf_extension_health_check_factory = {
-    .type = "health_check",
-    .kind = PF_KIND_EXTENSION,
-    .stability = "beta",
-    .description = "HTTP health endpoint: 200 while every component runs, 503 otherwise.",
-    .config_map = health_map,
-    .config_size = sizeof(health_config),
-    .create = health_create,
-};
