@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exporters/debug/top.h"
+#include "pipeline/base/hash.h"
 #include "pipeline/base/xalloc.h"
 
 int64_t debug_sample_value(const otlp_sample *s)
@@ -17,13 +18,6 @@ int64_t debug_sample_value(const otlp_sample *s)
     return sum;
 }
 
-static uint64_t hash_name(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static void rehash(debug_top *t, size_t n_slots)
 {
     free(t->slots);
@@ -31,7 +25,7 @@ static void rehash(debug_top *t, size_t n_slots)
     memset(t->slots, 0xff, n_slots * sizeof(*t->slots));
     t->n_slots = n_slots;
     for (size_t r = 0; r < t->n_rows; r++) {
-        size_t i = hash_name(t->rows[r].name) & (n_slots - 1);
+        size_t i = pf_hash_str(t->rows[r].name) & (n_slots - 1);
         while (t->slots[i] >= 0) i = (i + 1) & (n_slots - 1);
         t->slots[i] = (int32_t)r;
     }
@@ -44,7 +38,7 @@ static debug_top_row *row_for(debug_top *t, const char *name, uint64_t address)
     if (!name) snprintf(addr, sizeof(addr), "0x%" PRIx64, address);
     const char *key = name ? name : addr;
     if (t->n_rows * 2 >= t->n_slots) rehash(t, t->n_slots ? t->n_slots * 2 : 64);
-    size_t i = hash_name(key) & (t->n_slots - 1);
+    size_t i = pf_hash_str(key) & (t->n_slots - 1);
     for (; t->slots[i] >= 0; i = (i + 1) & (t->n_slots - 1))
         if (strcmp(t->rows[t->slots[i]].name, key) == 0) return &t->rows[t->slots[i]];
     t->rows = pf_xrealloc(t->rows, (t->n_rows + 1) * sizeof(*t->rows));

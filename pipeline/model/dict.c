@@ -8,6 +8,8 @@
 
 #include <string.h>
 
+#include "pipeline/base/hash.h"
+
 typedef struct slot {
     uint64_t hash;
     const uint8_t *key;
@@ -64,25 +66,6 @@ static void kb_put(keybuf *k, const void *data, size_t n)
         kb_put((k), &tmp_, sizeof tmp_); \
     } while (0)
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    /* 64-bit FNV-1a over 8-byte words with a final avalanche: fast enough and well spread. */
-    uint64_t h = 0xcbf29ce484222325ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    while (n--) h = (h ^ *p++) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 /* ---- hash index ---- */
 
 static void index_insert_slot(table_index *t, uint64_t h, const uint8_t *key, uint32_t len, int32_t idx)
@@ -123,7 +106,7 @@ static int32_t index_find(const table_index *t, uint64_t h, const uint8_t *key, 
 /* Records key → idx unless the key is present. `key` must stay valid (arena or table memory). */
 static void index_add(pf_arena *a, table_index *t, const uint8_t *key, size_t len, int32_t idx)
 {
-    uint64_t h = hash_bytes(key, len);
+    uint64_t h = pf_hash_bytes(key, len);
     if (index_find(t, h, key, len) >= 0) return;
     if ((t->used + 1) * 4 >= t->n_slots * 3) index_grow(a, t);
     index_insert_slot(t, h, key, (uint32_t)len, idx);
@@ -248,7 +231,7 @@ static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n,
     do {                                                                                     \
         pf_dict_index *x_ = ensure_index(b);                                                 \
         table_index *t_ = &x_->t[T];                                                         \
-        uint64_t h_ = hash_bytes((k)->p, (k)->len);                                          \
+        uint64_t h_ = pf_hash_bytes((k)->p, (k)->len);                                          \
         int32_t found_ = index_find(t_, h_, (k)->p, (k)->len);                               \
         if (found_ >= 0) return found_;                                                      \
         otlp_dictionary *d_ = (b)->req->dictionary;                                          \
@@ -261,7 +244,7 @@ int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len)
 {
     pf_dict_index *x = ensure_index(b);
     table_index *t = &x->t[T_STRING];
-    uint64_t h = hash_bytes((const uint8_t *)s, len);
+    uint64_t h = pf_hash_bytes((const uint8_t *)s, len);
     int32_t found = index_find(t, h, (const uint8_t *)s, len);
     if (found >= 0) return found;
     otlp_dictionary *d = b->req->dictionary;

@@ -3,18 +3,7 @@
 
 #include <string.h>
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a, then a final mix so low bits spread */
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ull;
-    }
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
+#include "pipeline/base/hash.h"
 
 void pf_keymap_init(pf_keymap *m, pf_arena *a)
 {
@@ -50,7 +39,7 @@ uint64_t *pf_keymap_put(pf_keymap *m, const void *key, size_t key_len, uint64_t 
 {
     if ((m->count + 1) * 4 > m->cap * 3)
         grow(m);
-    uint64_t h = hash_bytes(key, key_len);
+    uint64_t h = pf_hash_bytes(key, key_len);
     pf_keymap_slot *s = find_slot(m->slots, m->cap, key, key_len, h);
     if (s->key) {
         if (inserted)
@@ -72,7 +61,7 @@ uint64_t *pf_keymap_get(const pf_keymap *m, const void *key, size_t key_len)
 {
     if (!m->cap)
         return NULL;
-    pf_keymap_slot *s = find_slot(m->slots, m->cap, key, key_len, hash_bytes(key, key_len));
+    pf_keymap_slot *s = find_slot(m->slots, m->cap, key, key_len, pf_hash_bytes(key, key_len));
     return s->key ? &s->value : NULL;
 }
 

@@ -2,17 +2,11 @@
 #include <string.h>
 
 #include "pipeline/pprof/strtab.h"
-
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
+#include "pipeline/base/hash.h"
 
 static void place(pf_strtab *t, uint32_t index)
 {
-    size_t i = hash_str(t->strings[index]) & t->mask;
+    size_t i = pf_hash_str(t->strings[index]) & t->mask;
     while (t->slots[i]) i = (i + 1) & t->mask;
     t->slots[i] = index + 1;
 }
@@ -36,7 +30,7 @@ void pf_strtab_init(pf_strtab *t, pf_arena *a)
 
 int64_t pf_strtab_intern(pf_strtab *t, const char *s)
 {
-    for (size_t i = hash_str(s) & t->mask; t->slots[i]; i = (i + 1) & t->mask)
+    for (size_t i = pf_hash_str(s) & t->mask; t->slots[i]; i = (i + 1) & t->mask)
         if (strcmp(t->strings[t->slots[i] - 1], s) == 0) return t->slots[i] - 1;
     if (t->n == t->cap) {
         t->strings = pf_arena_grow(t->arena, t->strings, t->cap * sizeof(*t->strings), 2 * t->cap * sizeof(*t->strings));

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pipeline/base/xalloc.h"
+#include "pipeline/base/hash.h"
 
 struct sample_cache_slot {
     uint64_t hash;
@@ -13,15 +14,7 @@ struct sample_cache_slot {
     sample_outcome outcome;
 };
 
-static uint64_t hash_indices(const int32_t *idx, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL ^ n; /* FNV-1a over whole indices, then a final mix */
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint32_t)idx[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
-}
+static uint64_t hash_indices(const int32_t *idx, size_t n) { return pf_hash_bytes(idx, n * sizeof(*idx)); }
 
 static bool same_list(const sample_cache_slot *s, uint64_t hash, const int32_t *idx, size_t n)
 {
