@@ -49,8 +49,7 @@ static void kb_init(keybuf *k, pf_arena *a)
 static void kb_put(keybuf *k, const void *data, size_t n)
 {
     if (k->len + n > k->cap) {
-        size_t cap = k->cap * 2;
-        while (cap < k->len + n) cap *= 2;
+        size_t cap = pf_grow_cap(k->cap, k->len + n, sizeof(k->stack));
         uint8_t *np = pf_arena_alloc(k->arena, cap);
         memcpy(np, k->p, k->len);
         k->p = np;
@@ -218,7 +217,7 @@ static pf_dict_index *ensure_index(pf_batch *b)
 static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n, void *item)
 {
     if (*n >= t->table_cap) {
-        size_t cap = t->table_cap < 8 ? 16 : t->table_cap * 2;
+        size_t cap = pf_grow_cap(t->table_cap, *n + 1, 16);
         *arr = pf_arena_grow(a, *arr, *n * sizeof(void *), cap * sizeof(void *));
         t->table_cap = cap;
     }

@@ -32,10 +32,7 @@ int64_t pf_strtab_intern(pf_strtab *t, const char *s)
 {
     for (size_t i = pf_hash_str(s) & t->mask; t->slots[i]; i = (i + 1) & t->mask)
         if (strcmp(t->strings[t->slots[i] - 1], s) == 0) return t->slots[i] - 1;
-    if (t->n == t->cap) {
-        t->strings = pf_arena_grow(t->arena, t->strings, t->cap * sizeof(*t->strings), 2 * t->cap * sizeof(*t->strings));
-        t->cap *= 2;
-    }
+    PF_ARENA_GROW(t->arena, t->strings, t->cap, t->n + 1, 16);
     t->strings[t->n++] = (char *)s;
     if (t->n * 2 > t->mask + 1) rehash(t, (t->mask + 1) * 2);
     else place(t, (uint32_t)(t->n - 1));

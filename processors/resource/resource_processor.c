@@ -17,10 +17,7 @@ static void edit_resource(const attr_actions *acts, pf_batch *b, otlp_resource *
 {
     set->n = 0;
     for (size_t i = 0; i < r->n_attributes; i++) {
-        if (set->n == set->cap) {
-            set->cap = set->cap ? set->cap * 2 : 16;
-            set->items = pf_xrealloc(set->items, set->cap * sizeof(attr_entry));
-        }
+        PF_GROW(set->items, set->cap, set->n + 1, 16);
         set->items[set->n++] = (attr_entry){pf_kv_key(b, r->attributes[i]), r->attributes[i]->value, 0, (int32_t)i, false};
     }
     attr_actions_apply(acts, b, set);
@@ -48,10 +45,7 @@ static void edit_profile(const attr_actions *acts, pf_batch *b, otlp_profile *p,
         int32_t idx = p->attribute_indices[i];
         if (idx < 0 || (size_t)idx >= d->n_attribute_table) continue;
         const otlp_kvu *kv = d->attribute_table[idx];
-        if (set->n == set->cap) {
-            set->cap = set->cap ? set->cap * 2 : 16;
-            set->items = pf_xrealloc(set->items, set->cap * sizeof(attr_entry));
-        }
+        PF_GROW(set->items, set->cap, set->n + 1, 16);
         set->items[set->n++] = (attr_entry){pf_batch_string(b, kv->key_strindex), kv->value, kv->unit_strindex, idx, false};
     }
     attr_actions_apply(acts, b, set);
