@@ -9,6 +9,7 @@
 
 #include "exporters/debug/debug_exporter.h"
 #include "exporters/debug/top.h"
+#include "exporters/helper/exporter_metrics.h"
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
@@ -107,7 +108,6 @@ pf_component *debug_exporter_create(const pf_create_args *args, pf_error *err)
     pf_component_init(&e->base, &debug_ops, args);
     for (int v = VERBOSITY_BASIC; v <= VERBOSITY_DETAILED; v++)
         if (strcmp(cfg->verbosity, debug_exporter_verbosities[v]) == 0) e->verbosity = (debug_verbosity)v;
-    e->sent_samples = pf_counter1("otelcol_exporter_sent_profile_samples",
-                                  "Profile samples successfully sent to the destination.", "exporter", args->id);
+    e->sent_samples = pf_exporter_metrics_new(args->id, PF_EXPORTER_SENT).sent_samples;
     return &e->base;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "exporters/file/file_exporter.h"
+#include "exporters/helper/exporter_metrics.h"
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
@@ -139,14 +140,11 @@ pf_component *file_exporter_create(const pf_create_args *args, pf_error *err)
     pf_component_init(&e->base, &file_ops, args);
     e->cfg = cfg;
     e->format = format;
-    char *labels = pf_xasprintf("exporter=\"%s\"", args->id);
-    e->sent_samples = pf_counter("otelcol_exporter_sent_profile_samples",
-                                 "Profile samples successfully sent to the destination.", labels);
-    e->failed_samples = pf_counter("otelcol_exporter_send_failed_profile_samples",
-                                   "Profile samples that failed to be sent (dropped).", labels);
-    e->enqueue_failed_samples = pf_counter("otelcol_exporter_enqueue_failed_profile_samples",
-                                           "Profile samples refused by the sending queue.", labels);
-    e->written_bytes = pf_counter("proflow_exporter_sent_bytes_total", "Bytes of successfully sent requests.", labels);
-    free(labels);
+    pf_exporter_metrics m = pf_exporter_metrics_new(args->id, PF_EXPORTER_SENT | PF_EXPORTER_SEND_FAILED |
+                                                                  PF_EXPORTER_ENQUEUE_FAILED | PF_EXPORTER_SENT_BYTES);
+    e->sent_samples = m.sent_samples;
+    e->failed_samples = m.failed_samples;
+    e->enqueue_failed_samples = m.enqueue_failed_samples;
+    e->written_bytes = m.sent_bytes;
     return &e->base;
 }

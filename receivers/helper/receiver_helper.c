@@ -16,10 +16,9 @@ void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_i
     t->log_limit = log_limit;
     char labels[256];
     snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", receiver_id, name);
-    t->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
-                             "Profile samples successfully pushed into the pipeline.", labels);
-    t->refused = pf_counter("otelcol_receiver_refused_profile_samples",
-                            "Profile samples that could not be pushed into the pipeline.", labels);
+    pf_receiver_metrics m = pf_receiver_metrics_new(receiver_id, name);
+    t->accepted = m.accepted;
+    t->refused = m.refused;
     t->bytes = pf_counter("proflow_receiver_bytes_total", "Request bytes received, as sent on the wire.", labels);
 }
 

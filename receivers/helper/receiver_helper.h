@@ -27,6 +27,7 @@
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "receivers/helper/receiver_metrics.h"
 
 typedef struct pf_receiver_transport {
     const char *receiver_id;   /* the component's id */
