@@ -42,6 +42,10 @@ typedef struct pf_receiver_transport {
 void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_id, const char *name,
                                 bool include_metadata, pf_log_limiter *log_limit);
 
+/* A header value's media type (or encoding), lowercased, without parameters or spaces:
+ * "Application/JSON; charset=utf-8" → "application/json". NULL gives "". */
+void pf_receiver_media_type(const char *value, char *out, size_t out_len);
+
 /* The answer a request gets, in the terms of each protocol. */
 typedef struct pf_receiver_answer {
     int http_status;        /* 200, 400, 413, 415, 503 */
