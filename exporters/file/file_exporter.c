@@ -17,8 +17,6 @@ typedef struct file_exporter {
     const file_format *format;
     file_writer *writer;
     bool stopping;
-    pf_done_cb done;
-    void *done_data;
     pf_metric *sent_samples, *failed_samples, *enqueue_failed_samples, *written_bytes;
     pf_log_limiter refuse_log, write_log;
 } file_exporter;
@@ -96,21 +94,14 @@ static bool file_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void writer_closed(void *data)
-{
-    file_exporter *e = data;
-    e->done(&e->base, e->done_data);
-}
-
 static void file_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms; /* local disk writes always finish; nothing is retried */
     file_exporter *e = (file_exporter *)c;
     e->stopping = true;
-    e->done = done;
-    e->done_data = data;
-    if (e->writer) file_writer_close(e->writer, writer_closed, e);
-    else done(c, data);
+    pf_component_shutdown_begin(c, done, data);
+    if (e->writer) file_writer_close(e->writer, pf_component_shutdown_end, e);
+    else pf_component_shutdown_end(c);
 }
 
 static void file_destroy(pf_component *c)

@@ -41,8 +41,6 @@ struct pf_client_exporter {
     char *authorization;     /* Authorization value the exporter sends (malloc'd; NULL when none) */
     const char *compression; /* the configured body compression; NULL when none */
     pf_log_limiter error_log;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
 };
 
 /* One send in progress: what a send function hands its reply callback. */

@@ -57,3 +57,17 @@ void pf_component_init(pf_component *c, const pf_component_ops *ops, const pf_cr
         c->consumer = (pf_consumer){.consume = ops->consume, .ready = ops->ready, .data = c,
                                     .ready_via = ops->ready ? NULL : args->next};
 }
+
+void pf_component_shutdown_begin(pf_component *c, pf_done_cb done, void *data)
+{
+    c->shutdown_done = done;
+    c->shutdown_data = data;
+}
+
+void pf_component_shutdown_end(void *component)
+{
+    pf_component *c = component;
+    pf_done_cb done = c->shutdown_done;
+    c->shutdown_done = NULL;
+    if (done) done(c, c->shutdown_data);
+}

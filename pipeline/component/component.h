@@ -116,6 +116,8 @@ struct pf_component {
     const char *id;         /* "type" or "type/name"; owned by the service */
     pf_consumer consumer;   /* processors, exporters: their input (set by create) */
     pf_component_ops own_ops; /* what ops points to after pf_component_init(): the defaults filled in */
+    pf_done_cb shutdown_done; /* pf_component_shutdown_begin() until pf_component_shutdown_end() */
+    void *shutdown_data;
 };
 
 typedef struct pf_create_args {
@@ -131,6 +133,13 @@ typedef struct pf_create_args {
  * input consumer {consume, ready, data = c, ready_via = args->next}. `c` is the component's embedded
  * base (first member of its zeroed struct); `ops` must outlive it. */
 void pf_component_init(pf_component *c, const pf_component_ops *ops, const pf_create_args *args);
+
+/* For a shutdown that finishes later: remembers done(c, data) for pf_component_shutdown_end(). */
+void pf_component_shutdown_begin(pf_component *c, pf_done_cb done, void *data);
+/* Calls the remembered done once (later calls, or calls without a begin, do nothing). Takes the
+ * component as void * so that it can itself be the callback of what shutdown waits for (a server's or
+ * client's close, a writer's flush). */
+void pf_component_shutdown_end(void *component);
 
 /* The defaults: start does nothing; shutdown calls done at once; destroy frees the struct (free(c)). */
 bool pf_component_start_nothing(pf_component *c, pf_host *host, pf_error *err);

@@ -29,8 +29,6 @@ struct batch_processor {
     size_t n_shards;
     bool stopping;
     size_t closing;
-    pf_done_cb done;
-    void *done_data;
     pf_metric *sent_size, *sent_timeout, *sent_shutdown, *refused_cardinality, *downstream_failed;
     pf_log_limiter failure_log;
 };
@@ -148,7 +146,7 @@ static void on_shard_closed(uv_handle_t *h)
     batch_processor *bp = s->owner;
     free(s->key);
     free(s);
-    if (--bp->closing == 0 && bp->done) bp->done(&bp->base, bp->done_data);
+    if (--bp->closing == 0) pf_component_shutdown_end(bp);
 }
 
 static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
@@ -156,14 +154,13 @@ static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb don
     (void)deadline_ms;
     batch_processor *bp = (batch_processor *)c;
     bp->stopping = true;
-    bp->done = done;
-    bp->done_data = data;
+    pf_component_shutdown_begin(c, done, data);
     shard *list = bp->shards;
     bp->shards = NULL;
     bp->closing = bp->n_shards;
     bp->n_shards = 0;
     if (!list) {
-        done(c, data);
+        pf_component_shutdown_end(c);
         return;
     }
     while (list) {

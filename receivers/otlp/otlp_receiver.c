@@ -47,15 +47,14 @@ static bool otlp_start(pf_component *c, pf_host *host, pf_error *err)
 static void on_server_closed(void *data)
 {
     otlp_receiver *r = data;
-    if (--r->servers_closing == 0 && r->shutdown_done) r->shutdown_done(&r->base, r->shutdown_data);
+    if (--r->servers_closing == 0) pf_component_shutdown_end(r);
 }
 
 static void otlp_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms;
     otlp_receiver *r = (otlp_receiver *)c;
-    r->shutdown_done = done;
-    r->shutdown_data = data;
+    pf_component_shutdown_begin(c, done, data);
     r->servers_closing = 1; /* a hold, dropped below, so done runs once and only after every close */
     otlp_transport *ts[] = {&r->grpc, &r->http};
     for (size_t i = 0; i < 2; i++) {

@@ -40,8 +40,6 @@ typedef struct otlp_receiver {
     uv_loop_t *loop;
     otlp_transport grpc, http;
     int servers_closing;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
     pf_log_limiter log_limit;
 } otlp_receiver;
 

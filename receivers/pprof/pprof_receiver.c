@@ -8,8 +8,6 @@
 typedef struct pprof_receiver {
     pf_component base;
     pprof_scraper *scraper;
-    pf_done_cb done;
-    void *done_data;
 } pprof_receiver;
 
 static bool pprof_start(pf_component *c, pf_host *host, pf_error *err)
@@ -18,19 +16,12 @@ static bool pprof_start(pf_component *c, pf_host *host, pf_error *err)
     return pprof_scraper_start(((pprof_receiver *)c)->scraper, err);
 }
 
-static void on_stopped(void *data)
-{
-    pprof_receiver *r = data;
-    r->done(&r->base, r->done_data);
-}
-
 static void pprof_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms;
     pprof_receiver *r = (pprof_receiver *)c;
-    r->done = done;
-    r->done_data = data;
-    pprof_scraper_stop(r->scraper, on_stopped, r);
+    pf_component_shutdown_begin(c, done, data);
+    pprof_scraper_stop(r->scraper, pf_component_shutdown_end, r);
 }
 
 static void pprof_destroy(pf_component *c)

@@ -30,22 +30,15 @@ static bool pyro_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void on_server_closed(void *data)
-{
-    pyro_receiver *r = data;
-    r->shutdown_done(&r->base, r->shutdown_data);
-}
-
 static void pyro_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms;
     pyro_receiver *r = (pyro_receiver *)c;
-    r->shutdown_done = done;
-    r->shutdown_data = data;
+    pf_component_shutdown_begin(c, done, data);
     pf_http_server *s = r->server;
     r->server = NULL;
-    if (s) pf_http_server_close(s, on_server_closed, r);
-    else done(c, data);
+    if (s) pf_http_server_close(s, pf_component_shutdown_end, r);
+    else pf_component_shutdown_end(c);
 }
 
 static void pyro_destroy(pf_component *c)

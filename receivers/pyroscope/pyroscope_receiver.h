@@ -32,8 +32,6 @@ typedef struct pyro_receiver {
     pf_http_server *server;
     size_t max_body; /* decompressed-size limit: max_request_body_size */
     pyro_api ingest, push;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
     pf_log_limiter log_limit;
 } pyro_receiver;
 

@@ -10,8 +10,6 @@ typedef struct health_check {
     const health_config *cfg;
     pf_http_server *server;
     pf_host *host;
-    pf_done_cb done;
-    void *done_data;
 } health_check;
 
 static void handle(pf_http_request *req, void *data)
@@ -43,17 +41,16 @@ static void server_closed(void *data)
 {
     health_check *h = data;
     h->server = NULL;
-    h->done(&h->base, h->done_data);
+    pf_component_shutdown_end(h);
 }
 
 static void health_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms;
     health_check *h = (health_check *)c;
-    h->done = done;
-    h->done_data = data;
+    pf_component_shutdown_begin(c, done, data);
     if (h->server) pf_http_server_close(h->server, server_closed, h);
-    else done(c, data);
+    else pf_component_shutdown_end(c);
 }
 
 static const pf_component_ops health_ops = {.start = health_start, .shutdown = health_shutdown};
