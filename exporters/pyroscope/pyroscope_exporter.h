@@ -1,5 +1,6 @@
 /* pyroscope_exporter.h — private to exporters/pyroscope: the two wire encodings of the pyroscope
- * exporter, kept apart from the component so unit tests can drive them directly.
+ * exporter, kept apart from the component (pyroscope_exporter.c) so unit tests can drive them
+ * directly, and at the end the component's config (table in config.c) and create().
  *
  *   push.c    PushRequest for POST <endpoint>/push.v1.PusherService/Push (Connect unary, protobuf)
  *   ingest.c  legacy POST <endpoint>/ingest?name=...: one multipart/form-data request per pprof
