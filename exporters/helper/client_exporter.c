@@ -22,22 +22,16 @@ static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void on_client_closed(void *data)
-{
-    pf_client_exporter *e = data;
-    e->shutdown_done(&e->base, e->shutdown_data);
-}
-
 static void on_helper_drained(void *data)
 {
     pf_client_exporter *e = data;
     if (!e->client) {
-        e->shutdown_done(&e->base, e->shutdown_data);
+        pf_component_shutdown_end(e);
         return;
     }
     pf_http_client *client = e->client;
     e->client = NULL;
-    pf_http_client_close(client, on_client_closed, e);
+    pf_http_client_close(client, pf_component_shutdown_end, e);
 }
 
 /* The shutdown deadline passed with sends in progress: closing the client completes them at once
@@ -54,8 +48,7 @@ static void abort_sends(void *ctx)
 static void exporter_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     pf_client_exporter *e = (pf_client_exporter *)c;
-    e->shutdown_done = done;
-    e->shutdown_data = data;
+    pf_component_shutdown_begin(c, done, data);
     pf_exporter_helper_shutdown(e->helper, deadline_ms, on_helper_drained, e);
 }
 
@@ -80,8 +73,7 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
                              char *url, pf_export_send_fn send)
 {
-    e->base.ops = &exporter_ops;
-    e->base.id = args->id;
+    pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
     e->client_cfg = client_cfg;
     e->url = url;

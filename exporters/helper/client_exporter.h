@@ -42,8 +42,6 @@ struct pf_client_exporter {
     const char *compression; /* the configured body compression; NULL when none */
     pf_strlist metadata_headers; /* headers_from_metadata, names lower-cased (owned) */
     pf_log_limiter error_log;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
 };
 
 /* One send in progress: what a send function hands its reply callback. */

@@ -44,10 +44,7 @@ static void add_label(pf_series *s, const char *key, const char *value, pf_label
             if (*p == '.') *p = '_';
     pf_series_source *src = find_source(s, name);
     if (!src) {
-        if (s->n_sources == s->cap_sources) {
-            s->cap_sources = s->cap_sources ? s->cap_sources * 2 : 16;
-            s->sources = pf_xrealloc(s->sources, s->cap_sources * sizeof(*s->sources));
-        }
+        PF_GROW(s->sources, s->cap_sources, s->n_sources + 1, 16);
         src = &s->sources[s->n_sources++];
         src->label = pf_xstrdup(name);
     } else {
@@ -171,10 +168,7 @@ void pf_attr_edits_set(pf_attr_edits *e, const char *key, const char *value)
 {
     pf_attr_edit *ed = edit_find(e, key);
     if (!ed) {
-        if (e->n == e->cap) {
-            e->cap = e->cap ? e->cap * 2 : 8;
-            e->items = pf_xrealloc(e->items, e->cap * sizeof(*e->items));
-        }
+        PF_GROW(e->items, e->cap, e->n + 1, 8);
         size_t at = 0;
         while (at < e->n && strcmp(e->items[at].key, key) < 0) at++;
         memmove(&e->items[at + 1], &e->items[at], (e->n - at) * sizeof(*e->items));

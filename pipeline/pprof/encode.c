@@ -27,21 +27,13 @@ typedef struct i32_vec {
 
 static void ptr_push(pf_arena *a, ptr_vec *v, void *item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        v->items = pf_arena_grow(a, v->items, v->cap * sizeof(*v->items), cap * sizeof(*v->items));
-        v->cap = cap;
-    }
+    PF_ARENA_GROW(a, v->items, v->cap, v->n + 1, 16);
     v->items[v->n++] = item;
 }
 
 static void i32_push(pf_arena *a, i32_vec *v, int32_t item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        v->items = pf_arena_grow(a, v->items, v->cap * sizeof(*v->items), cap * sizeof(*v->items));
-        v->cap = cap;
-    }
+    PF_ARENA_GROW(a, v->items, v->cap, v->n + 1, 16);
     v->items[v->n++] = item;
 }
 

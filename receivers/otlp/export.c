@@ -8,7 +8,6 @@
  *   pipeline PF_RETRYABLE          503 + Retry-After / UNAVAILABLE
  *   pipeline PF_PERMANENT          400 / INVALID_ARGUMENT
  * HTTP error bodies are google.rpc.Status in the request's format and encoding. */
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -168,16 +167,6 @@ void otlp_grpc_export(pf_http_request *req, void *data)
 
 /* ---------------------------------------------------------------- HTTP */
 
-/* "Application/JSON; charset=utf-8" → "application/json" in out. */
-static void media_type(const char *content_type, char *out, size_t out_len)
-{
-    size_t n = 0;
-    const char *p = content_type ? content_type : "";
-    while (*p == ' ') p++;
-    for (; *p && *p != ';' && *p != ' ' && n + 1 < out_len; p++) out[n++] = (char)tolower((unsigned char)*p);
-    out[n] = '\0';
-}
-
 /* google.rpc.Status {int32 code = 1; string message = 2;} */
 static void encode_status_protobuf(int code, const char *message, pf_buf *out)
 {
@@ -266,7 +255,7 @@ void otlp_http_export(pf_http_request *req, void *data)
     pf_metric_add(t->rt.bytes, (double)req->body_len);
     char type[128];
     export_result res = {0};
-    media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
+    pf_receiver_media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
     http_answer a = {req, t, FORMAT_PROTOBUF, NULL};
     if (strcmp(type, "application/json") == 0) {
         a.format = FORMAT_JSON;
@@ -277,7 +266,7 @@ void otlp_http_export(pf_http_request *req, void *data)
         return;
     }
     char encoding[32];
-    media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
+    pf_receiver_media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
     if (!pf_encoding_supported(encoding)) {
         pf_receiver_answer_set(&res.a, 415, PF_GRPC_UNIMPLEMENTED,
                                "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);
