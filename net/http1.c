@@ -151,7 +151,13 @@ static int on_headers_complete(http_parser *p)
         reject_current(h, 413, "body_too_large", msg);
         return -1;
     }
+    /* Memory admission before the body is read (pf_http_server_set_admission); a refusal closes the
+     * connection after the 503, like any answer given before the body. */
+    r->keep_alive = false;
+    if (!pf_req_admit(r, p->content_length != ULLONG_MAX ? (size_t)p->content_length : 0)) return -1;
+    r->keep_alive = http_should_keep_alive(p) != 0;
     if (p->content_length != ULLONG_MAX) pf_buf_reserve(&r->body, (size_t)p->content_length);
+    pf_req_account_body(r);
     const char *expect = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_minor >= 1) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -173,6 +179,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
         return -1;
     }
     pf_buf_append(&h->cur->body, at, len);
+    pf_req_account_body(h->cur);
     return 0;
 }
 

@@ -115,6 +115,7 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
         return 0;
     }
     pf_buf_append(&r->body, data, len);
+    pf_req_account_body(r);
     return 0;
 }
 
@@ -125,11 +126,15 @@ static void on_request_headers(pf_req *r)
     r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
     const char *cl = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
                                         "content-length");
-    if (cl) {
-        unsigned long long n = strtoull(cl, NULL, 10);
-        if (n > body_limit(r)) reject_too_large(r);
-        else pf_buf_reserve(&r->body, (size_t)n);
+    unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
+    if (n > body_limit(r)) {
+        reject_too_large(r);
+        return;
     }
+    /* Memory admission before the body is read (pf_http_server_set_admission). */
+    if (!pf_req_admit(r, (size_t)n)) return;
+    if (n) pf_buf_reserve(&r->body, (size_t)n);
+    pf_req_account_body(r);
 }
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)

@@ -1,5 +1,6 @@
 /* arena.c — chunked bump allocator (see arena.h). */
 #include "pipeline/arena.h"
+#include "pipeline/memory_budget.h"
 #include "pipeline/xalloc.h"
 
 #include <stdint.h>
@@ -24,6 +25,7 @@ static chunk *chunk_new(size_t size)
     c->next = NULL;
     c->size = size;
     c->used = 0;
+    pf_memory_add(PF_MEM_DECODED, (int64_t)size);
     return c;
 }
 
@@ -40,6 +42,7 @@ void pf_arena_destroy(pf_arena *a)
     if (!a) return;
     for (chunk *c = a->head, *n; c; c = n) {
         n = c->next;
+        pf_memory_add(PF_MEM_DECODED, -(int64_t)c->size);
         free(c);
     }
     free(a);

@@ -56,6 +56,11 @@ typedef struct pf_consumer {
      * consume() may still refuse: readiness is advice, not a reservation. */
     bool (*ready)(struct pf_consumer *self);
     struct pf_consumer *ready_via;
+    /* Durability: true when something downstream stores data durably and acknowledges it only then
+     * (a persistent sending queue; pipeline/ack.h), so components that hold data in memory on the
+     * way (the batch processor) must hold the acks too. Found like readiness: this function, else
+     * ready_via's, else false. */
+    bool (*durable)(struct pf_consumer *self);
 } pf_consumer;
 
 static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
@@ -67,6 +72,12 @@ static inline bool pf_consumer_ready(pf_consumer *c)
 {
     while (c && !c->ready && c->ready_via) c = c->ready_via;
     return !c || !c->ready || c->ready(c);
+}
+
+static inline bool pf_consumer_durable(pf_consumer *c)
+{
+    while (c && !c->durable && c->ready_via) c = c->ready_via;
+    return c && c->durable && c->durable(c);
 }
 
 typedef struct pf_component pf_component;

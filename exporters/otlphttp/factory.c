@@ -83,15 +83,28 @@ static void on_reply(const pf_http_response *resp, void *data)
     pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
-static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+static pf_status otlphttp_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
+{
+    (void)err;
+    otlphttp_exporter *e = ctx;
+    if (!e->json) {
+        *out = pf_export_encode_otlp_proto(b, e->base.compression);
+        return PF_OK;
+    }
+    pf_buf body = {0};
+    pf_pbjson_encode(&b->req->base, &body);
+    const char *enc = pf_payload_compress(&body, e->base.compression);
+    *out = pf_payload_new(&body, "application/json", enc, NULL, pf_batch_sample_count(b), pf_batch_profile_count(b));
+    return PF_OK;
+}
+
+static void otlphttp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     otlphttp_exporter *e = ctx;
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
-    pf_buf body = {0};
-    if (e->json) pf_pbjson_encode(&b->req->base, &body);
-    else pf_batch_pack(b, &body);
-    pf_http_header content_type = {"content-type", e->json ? "application/json" : "application/x-protobuf"};
-    pf_client_post(&e->base, attempt, &content_type, 1, &body, timeout_ns, on_reply);
+    /* The payload's own type: a record queued under an earlier configuration is sent as it was made. */
+    pf_http_header content_type = {"content-type", p->content_type ? p->content_type : "application/x-protobuf"};
+    pf_client_post(&e->base, attempt, NULL, &content_type, 1, p, timeout_ns, on_reply);
 }
 
 static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
@@ -103,7 +116,10 @@ static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)
     char *url = cfg->profiles_endpoint && *cfg->profiles_endpoint ? pf_xstrdup(cfg->profiles_endpoint)
                                                                    : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
     pf_otlp_reply_init(&e->reply, args->id);
-    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, otlphttp_send);
+    pf_exporter_ops ops = {.encode = otlphttp_encode,
+                           .encode_key = e->json ? NULL : pf_client_otlp_key(cfg->client.compression),
+                           .send = otlphttp_send};
+    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, &ops);
     return &e->base.base;
 }
 
