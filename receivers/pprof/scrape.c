@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "pipeline/pprof/pprof.h"
+#include "pipeline/memory_budget.h"
 #include "receivers/pprof/scraper_internal.h"
 
 static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -192,6 +193,18 @@ static void on_tick(uv_timer_t *timer)
     if (t->in_flight || t->queued) {
         pf_metric_add(t->series->m[PPROF_M_SKIPPED], 1);
         pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s skipped: the previous one is still running",
+                       t->url);
+        return;
+    }
+    if (!pf_memory_admit(0, s->id, NULL)) {
+        /* Deferred to the next interval: a scrape now would add memory proflow must not take (the
+         * delta of a cumulative profile then simply covers a longer window). */
+        pf_metric_add(pf_counter1("proflow_pprof_scrapes_deferred_total",
+                                  "Scrapes not started because proflow was at its memory limit (tried again at the "
+                                  "next interval).",
+                                  "receiver", s->id),
+                      1);
+        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s deferred: proflow is at its memory limit",
                        t->url);
         return;
     }
