@@ -115,6 +115,7 @@ struct pf_req {
     char *grpc_message;    /* percent-encoded */
     uv_timer_t *deadline;  /* gRPC grpc-timeout */
     size_t accounted;      /* body bytes counted in the memory budget */
+    size_t expected_body;  /* Content-Length, counted from admission on */
     /* pf_http_hold_answer */
     unsigned holds;
     bool hold_failed;

@@ -61,7 +61,8 @@ static void free_stash(pf_req *r)
 
 void pf_req_account_body(pf_req *r)
 {
-    size_t now = r->body.cap + r->grpc_msg.cap;
+    size_t now = r->body.len + r->grpc_msg.len;
+    if (now < r->expected_body) now = r->expected_body;
     if (now == r->accounted) return;
     pf_memory_add(PF_MEM_BODIES, (int64_t)now - (int64_t)r->accounted);
     r->accounted = now;
@@ -144,7 +145,10 @@ bool pf_req_admit(pf_req *r, size_t content_length)
     r->pub.n_headers = r->n_headers;
     char why[256] = "";
     uint32_t retry_after = 1;
-    if (s->admit(&r->pub, content_length, s->admit_data, why, sizeof(why), &retry_after)) return true;
+    if (s->admit(&r->pub, content_length, s->admit_data, why, sizeof(why), &retry_after)) {
+        r->expected_body = content_length;
+        return true;
+    }
     pf_http_count_reject(s, "memory_limit");
     r->body_rejected = true;
     if (r->pub.is_grpc) {

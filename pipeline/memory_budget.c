@@ -61,6 +61,8 @@ static struct {
     size_t hard, soft;
     uint64_t check_ms;
     bool limited, rss_over;
+    bool reported;             /* the state last logged (evaluated every check_interval) */
+    uint64_t refusals, refusals_seen;
     uv_timer_t *timer; /* malloc'd: a reload may start a new one before the old one's close completed */
     pf_metric *g_kind[PF_MEM_KINDS], *g_total, *g_peak, *g_hard, *g_soft, *g_limited, *g_rss;
 } mb = {.hard = DEFAULT_LIMIT, .soft = DEFAULT_LIMIT - DEFAULT_LIMIT / 5, .check_ms = 1000};
@@ -130,7 +132,7 @@ void pf_memory_publish(void)
     for (int k = 0; k < PF_MEM_KINDS; k++) pf_metric_set(mb.g_kind[k], (double)mb.kind[k]);
     pf_metric_set(mb.g_total, (double)mb.total);
     pf_metric_set(mb.g_peak, (double)mb.peak);
-    pf_metric_set(mb.g_limited, mb.limited ? 1 : 0);
+    pf_metric_set(mb.g_limited, mb.reported ? 1 : 0);
 }
 
 void pf_memory_configure(const pf_memory_limiter_config *cfg, const char *source)
@@ -147,26 +149,37 @@ void pf_memory_configure(const pf_memory_limiter_config *cfg, const char *source
     pf_memory_publish();
 }
 
-/* Enters or leaves the limited state, logging each change once. */
+/* Enters or leaves the limited state (what admission uses, at once). */
 static void evaluate(void)
 {
     bool over = mb.total >= mb.soft || mb.rss_over;
     bool under = mb.total < mb.soft / 10 * 9 && !mb.rss_over;
-    if (!mb.limited && over) {
-        mb.limited = true;
-        pf_metric_set(mb.g_limited, 1);
+    if (!mb.limited && over) mb.limited = true;
+    else if (mb.limited && under) mb.limited = false;
+}
+
+/* The state users see in the log and in proflow_memory_limited, judged every check_interval: limited
+ * while over the soft limit or while requests were refused since the last check. Logged once per
+ * change, so a pipeline that keeps hitting the limit logs one line when it starts and one when it
+ * ends, not one per request. */
+static void report(void)
+{
+    bool refusing = mb.refusals != mb.refusals_seen;
+    mb.refusals_seen = mb.refusals;
+    bool now = mb.limited || refusing;
+    if (now == mb.reported) return;
+    mb.reported = now;
+    pf_metric_set(mb.g_limited, now ? 1 : 0);
+    if (now)
         pf_log(PF_LOG_WARN, NULL,
                "memory limit reached (%s): %.1f MiB accounted (bodies %.1f, decoded %.1f, queued %.1f), soft limit "
                "%.1f MiB; refusing new data until usage drops",
                mb.rss_over ? "resident set size above the limit" : "accounted bytes", (double)mb.total / MIB,
                (double)mb.kind[PF_MEM_BODIES] / MIB, (double)mb.kind[PF_MEM_DECODED] / MIB,
                (double)mb.kind[PF_MEM_QUEUED] / MIB, (double)mb.soft / MIB);
-    } else if (mb.limited && under) {
-        mb.limited = false;
-        pf_metric_set(mb.g_limited, 0);
+    else
         pf_log(PF_LOG_INFO, NULL, "memory usage back below the limit (%.1f MiB accounted); accepting data again",
                (double)mb.total / MIB);
-    }
 }
 
 void pf_memory_add(pf_mem_kind kind, int64_t delta)
@@ -183,6 +196,8 @@ bool pf_memory_admit(size_t incoming, const char *what, uint32_t *retry_after_s)
 {
     if (!mb.g_total) return true;
     if (!mb.limited && mb.total + incoming < mb.soft) return true;
+    mb.refusals++;
+    if (!mb.reported && mb.timer) report(); /* the first refusal is visible at once */
     char labels[96];
     snprintf(labels, sizeof(labels), "what=\"%s\"", what ? what : "request");
     pf_metric_add(pf_counter("proflow_memory_refused_total",
@@ -193,6 +208,7 @@ bool pf_memory_admit(size_t incoming, const char *what, uint32_t *retry_after_s)
 }
 
 bool pf_memory_limited(void) { return mb.limited; }
+bool pf_memory_over_hard(void) { return mb.total >= mb.hard || mb.rss_over; }
 size_t pf_memory_accounted(void) { return mb.total; }
 size_t pf_memory_accounted_kind(pf_mem_kind kind) { return mb.kind[kind]; }
 size_t pf_memory_hard_limit(void) { return mb.hard; }
@@ -212,6 +228,7 @@ static void on_check(uv_timer_t *t)
         pf_metric_set(mb.g_rss, (double)rss);
     }
     evaluate();
+    report();
     pf_memory_publish();
 }
 
@@ -231,6 +248,7 @@ void pf_memory_stop(void)
 {
     if (!mb.timer) return;
     mb.rss_over = false;
+    mb.reported = false;
     uv_close((uv_handle_t *)mb.timer, on_timer_closed);
     mb.timer = NULL;
 }

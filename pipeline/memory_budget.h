@@ -64,6 +64,8 @@ void pf_memory_add(pf_mem_kind kind, int64_t delta);
  * would cross the soft limit; counted in proflow_memory_refused_total{what}. */
 bool pf_memory_admit(size_t incoming, const char *what, uint32_t *retry_after_s);
 bool pf_memory_limited(void);
+/* Over the hard limit: accounted bytes at or above it, or RSS above it at the last check. */
+bool pf_memory_over_hard(void);
 /* Updates the proflow_memory_* gauges (the telemetry endpoint calls it before rendering). */
 void pf_memory_publish(void);
 

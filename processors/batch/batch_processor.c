@@ -157,6 +157,22 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_batch_unref(b);
         return PF_PERMANENT;
     }
+    size_t samples = pf_batch_sample_count(b);
+    if (!s->merge && bp->cfg->send_batch_size > 0 && samples >= (size_t)bp->cfg->send_batch_size &&
+        (bp->cfg->send_batch_max_size <= 0 || samples <= (size_t)bp->cfg->send_batch_max_size)) {
+        /* Big enough on its own and nothing pending: sent as it is, without the copy a merge makes
+         * (half the memory a large request costs on its way through). */
+        pf_metric_add(bp->sent_size, 1);
+        pf_error derr = {{0}, 0};
+        pf_status st = pf_consumer_consume(bp->next, b, &derr);
+        if (st != PF_OK) {
+            pf_metric_add(bp->downstream_failed, (double)samples);
+            pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id, "sending a batch of %zu samples failed: %s",
+                           samples, derr.msg);
+            if (err) *err = derr;
+        }
+        return st;
+    }
     if (!s->merge) s->merge = pf_merge_new(b);
     /* Acknowledgement waits for the flush when a persistent queue is downstream (pipeline/ack.h). */
     if (pf_batch_has_acks(b) && pf_consumer_durable(bp->next)) pf_batch_hold_acks(b, &s->acks);

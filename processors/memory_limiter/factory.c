@@ -1,9 +1,11 @@
 /* memory_limiter processor — the Collector's memory_limiter names (check_interval, limit_mib,
  * spike_limit_mib, limit_percentage, spike_limit_percentage), setting proflow's process-wide memory
  * budget (pipeline/memory_budget.h). Unlike the Collector's, the limit is not only enforced here:
- * receivers are admitted against the budget before they read a request body, which is where the
- * memory goes. The processor itself refuses batches (PF_RETRYABLE → 503 / UNAVAILABLE) while the
- * process is limited, as the Collector's does, and passes them on otherwise.
+ * receivers are admitted against the budget (from the soft limit on) before they read a request
+ * body, which is where the memory goes. A batch that reaches this processor was admitted and already
+ * decoded, so it passes unless the process is over the hard limit (accounted bytes or RSS), when it
+ * is refused (PF_RETRYABLE → 503 / UNAVAILABLE). Its readiness (asked after a body was read, before
+ * it is decoded) is false from the soft limit on, as the Collector's processor refuses there.
  *
  * The budget is one per process: the service applies the first memory_limiter used by a pipeline
  * (and warns about any other). Without one the default budget applies (README "Memory"). */
@@ -25,7 +27,7 @@ typedef struct memory_limiter {
 static pf_status ml_consume(pf_consumer *self, pf_batch *b, pf_error *err)
 {
     memory_limiter *m = self->data;
-    if (pf_memory_limited()) {
+    if (pf_memory_over_hard()) {
         pf_metric_add(m->refused, (double)pf_batch_sample_count(b));
         pf_batch_unref(b);
         pf_error_set(err, "%s: memory limit reached (%zu MiB accounted, limit %zu MiB), retry later", m->base.id,

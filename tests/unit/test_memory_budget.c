@@ -53,7 +53,6 @@ static void test_admission_and_state(void **state)
     assert_true(pf_memory_limited());
     assert_false(pf_memory_admit(0, "t", NULL));
     pf_memory_publish();
-    assert_true(pf_metric_value(pf_metric_find("proflow_memory_limited", "")) == 1);
     assert_true(pf_metric_value(pf_metric_find("proflow_memory_accounted_bytes", "kind=\"queued\"")) == 2 * MIB);
     /* Leaving needs 90% of the soft limit: hysteresis, so the state does not flap. */
     pf_memory_add(PF_MEM_QUEUED, -(int64_t)(MIB / 2));
