@@ -52,10 +52,21 @@ static bool fs_start(pf_component *c, pf_host *host, pf_error *err)
     struct stat st;
     if (stat(dir, &st) != 0) {
         if (errno == ENOENT && f->cfg->create_directory) {
-            if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-                pf_error_set(err, "cannot create directory %s: %s", dir, strerror(errno));
-                return false;
+            /* mkdir -p */
+            char *path = pf_xstrdup(dir);
+            for (char *p = path + 1;; p++) {
+                bool end = *p == '\0';
+                if (*p != '/' && !end) continue;
+                *p = '\0';
+                if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+                    pf_error_set(err, "cannot create directory %s: %s", path, strerror(errno));
+                    free(path);
+                    return false;
+                }
+                if (end) break;
+                *p = '/';
             }
+            free(path);
             return true;
         }
         /* Not fatal: the exporters refuse data (503) until the directory can be used. */
