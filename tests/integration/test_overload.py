@@ -108,6 +108,41 @@ class OverloadTest(unittest.TestCase):
         self.run_outage(rate=10, sink_rate=1, n=50, memory_refusals=False,
                         queue="    sending_queue: {num_consumers: 2, sizer: bytes, queue_size: 8388608}")
 
+    def test_pyroscope_receiver_refuses_before_reading(self):
+        import http.client
+        port, metrics_port = free_port(), free_port()
+        cfg = f"""
+receivers:
+  pyroscope: {{endpoint: 127.0.0.1:{port}}}
+processors:
+  memory_limiter: {{limit_mib: 2, spike_limit_mib: 1}}
+exporters:
+  debug: {{}}
+service:
+  pipelines:
+    profiles: {{receivers: [pyroscope], processors: [memory_limiter], exporters: [debug]}}
+  telemetry: {{metrics: {{address: 127.0.0.1:{metrics_port}}}}}
+"""
+        with Proflow(cfg, wait_ports=[port, metrics_port]) as pf:
+            body = b"a;b;c 1\n" * 200000  # 1.6 MB of folded stacks: more than the budget admits
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("POST", "/ingest?name=svc&format=folded", body, {"Content-Type": "text/plain"})
+            resp = conn.getresponse()
+            text = resp.read().decode()
+            self.assertEqual(resp.status, 503, text)
+            self.assertEqual(resp.getheader("Retry-After"), "1")
+            self.assertIn("memory limit", text)
+            # The connection stays usable: the refused body was read and thrown away.
+            conn.request("POST", "/ingest?name=svc&format=folded", b"a;b;c 1\n", {"Content-Type": "text/plain"})
+            resp = conn.getresponse()
+            resp.read()
+            self.assertEqual(resp.status, 200)
+            conn.close()
+            m = pf.metrics(metrics_port)
+            self.assertEqual(metric(m, "proflow_receiver_early_refusals_total", receiver="pyroscope",
+                                    transport="ingest", reason="memory_limit"), 1)
+            self.assertLess(metric(m, "proflow_memory_accounted_peak_bytes"), 1 << 20)
+
     def test_grpc_refusal_carries_retry_info(self):
         import grpc
         from otlp_export_peers import error_details_pb2, status_pb2, svc, svc_grpc
