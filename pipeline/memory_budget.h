@@ -13,7 +13,8 @@
  * or when the resident set size, read every check_interval, exceeds the hard limit (a backstop for
  * what is not accounted: allocator slack, libraries, stacks); it leaves that state once accounted
  * bytes are below 90% of the soft limit and RSS is below the hard limit again. Entering and leaving
- * are logged once each.
+ * are logged once each (judged every check_interval). Builds with AddressSanitizer skip the RSS
+ * backstop: their RSS is mostly shadow memory.
  *
  * Receivers call pf_memory_admit() before they read a body (net/http_server: on the request headers)
  * and answer 503 + Retry-After / UNAVAILABLE when it says no; the pprof scraper defers scrapes.

@@ -564,7 +564,7 @@ pf_pq *pf_pq_open(uv_loop_t *loop, const char *dir, const pf_pq_options *opt, pf
         }
     }
     closedir(d);
-    qsort(seqs, n, sizeof(*seqs), cmp_seq);
+    if (n) qsort(seqs, n, sizeof(*seqs), cmp_seq);
     for (size_t i = 0; i < n; i++) {
         pf_pq_segment *s = segment_new(q, seqs[i]);
         if (seqs[i] >= q->next_seq) q->next_seq = seqs[i] + 1;
