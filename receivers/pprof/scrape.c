@@ -130,6 +130,7 @@ static void on_response(const pf_http_response *resp, void *data)
     } else if (!s->stopping) {
         pf_metric_set(t->series->m[PPROF_M_DURATION], (double)(uv_hrtime() - t->started_ns) / 1e9);
         pf_metric_set(t->series->m[PPROF_M_BYTES], (double)resp->body_len);
+        t->last_body_bytes = resp->body_len;
         char err[512] = "";
         pprof_outcome outcome = PPROF_SCRAPE_OK;
         if (resp->status == 0) {
@@ -196,9 +197,10 @@ static void on_tick(uv_timer_t *timer)
                        t->url);
         return;
     }
-    if (!pf_memory_admit(0, s->id, NULL)) {
-        /* Deferred to the next interval: a scrape now would add memory proflow must not take (the
-         * delta of a cumulative profile then simply covers a longer window). */
+    if (!pf_memory_admit(t->last_body_bytes, s->id, NULL)) {
+        /* Deferred to the next interval: a scrape now (expected to be as large as the last one) would
+         * add memory proflow must not take; the delta of a cumulative profile then simply covers a
+         * longer window. */
         pf_metric_add(pf_counter1("proflow_pprof_scrapes_deferred_total",
                                   "Scrapes not started because proflow was at its memory limit (tried again at the "
                                   "next interval).",

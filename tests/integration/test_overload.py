@@ -143,6 +143,65 @@ service:
                                     transport="ingest", reason="memory_limit"), 1)
             self.assertLess(metric(m, "proflow_memory_accounted_peak_bytes"), 1 << 20)
 
+    def test_scraper_defers_scrapes_that_would_not_fit(self):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        big = os.urandom(12 << 20)  # larger than the budget admits; not even a pprof (counted as such)
+        hits = []
+
+        class Target(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                hits.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(big)))
+                self.end_headers()
+                self.wfile.write(big)
+
+        target_port, metrics_port = free_port(), free_port()
+        server = ThreadingHTTPServer(("127.0.0.1", target_port), Target)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        cfg = f"""
+receivers:
+  pprof:
+    scrape_configs:
+      - job_name: big
+        scrape_interval: 2s
+        scrape_timeout: 5s
+        static_configs: [{{targets: ["127.0.0.1:{target_port}"]}}]
+        profiling_config:
+          profile.process_cpu: {{enabled: false}}
+          profile.goroutine: {{enabled: false}}
+          profile.mutex: {{enabled: false}}
+          profile.block: {{enabled: false}}
+processors:
+  memory_limiter: {{limit_mib: 24, spike_limit_mib: 12}}
+exporters:
+  debug: {{}}
+service:
+  pipelines:
+    profiles: {{receivers: [pprof], processors: [memory_limiter], exporters: [debug]}}
+  telemetry: {{metrics: {{address: 127.0.0.1:{metrics_port}}}}}
+"""
+        try:
+            with Proflow(cfg, wait_ports=[metrics_port]) as pf:
+                m = pf.wait_metrics(metrics_port, lambda m: metric(m, "proflow_pprof_scrapes_deferred_total",
+                                                                   receiver="pprof") >= 2, timeout=60)
+                # The first scrape of each profile type ran (nothing known about its size yet); every
+                # later one was deferred: a 12 MiB body does not fit under a 12 MiB soft limit.
+                scraped = len(hits)
+                self.assertGreaterEqual(scraped, 1)
+                pf.wait_metrics(metrics_port, lambda m: metric(m, "proflow_pprof_scrapes_deferred_total",
+                                                               receiver="pprof") >= 2 + scraped)
+                self.assertEqual(len(hits), scraped)
+                self.assertIn("deferred", pf.logs())
+        finally:
+            server.shutdown()
+            server.server_close()
+
     def test_grpc_refusal_carries_retry_info(self):
         import grpc
         from otlp_export_peers import error_details_pb2, status_pb2, svc, svc_grpc
