@@ -94,6 +94,7 @@ typedef struct pf_http_call {
     const void *body;
     size_t body_len;
     const char *content_encoding;   /* "gzip" | "zstd": the client compresses the body; NULL/"none" = as is */
+    bool body_encoded;              /* the body is already in content_encoding: only the header is added */
     int64_t timeout_ns;             /* 0 = the client's configured timeout */
     bool http2_only;                /* gRPC transport: HTTP/2 required (h2c prior knowledge on http://),
                                        no Accept-Encoding negotiation (set by pf_grpc_unary) */
@@ -147,6 +148,7 @@ typedef struct pf_grpc_call {
     const void *msg;               /* serialized request message */
     size_t msg_len;
     const char *compression;       /* "gzip" | "zstd": grpc-encoding of the message; NULL/"none" = none */
+    bool msg_compressed;           /* msg is already compressed with `compression` */
     int64_t timeout_ns;            /* 0 = the client's configured timeout; also sent as grpc-timeout */
 } pf_grpc_call;
 

@@ -11,8 +11,8 @@
 
 static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
 {
-    (void)host;
     pf_client_exporter *e = (pf_client_exporter *)c;
+    if (!pf_exporter_helper_start(e->helper, host, err)) return false;
     char why[256];
     e->client = pf_http_client_new(e->loop, e->client_cfg, why, sizeof(why));
     if (!e->client) {
@@ -71,7 +71,7 @@ static const pf_component_ops exporter_ops = {
 
 void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, pf_export_send_fn send)
+                             char *url, const pf_exporter_ops *ops)
 {
     pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
@@ -79,7 +79,9 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
     e->url = url;
     const char *comp = client_cfg->compression;
     e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
-    e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, send, abort_sends, e);
+    pf_exporter_ops o = *ops;
+    o.abort_sends = abort_sends;
+    e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, &o, e);
     e->base.consumer = *pf_exporter_helper_consumer(e->helper);
 }
 
@@ -106,31 +108,31 @@ pf_client_send pf_client_send_take(void *data)
     return send;
 }
 
-void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, int64_t timeout_ns, pf_http_done_cb on_reply)
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const char *url, const pf_http_header *headers,
+                    size_t n_headers, const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply)
 {
     pf_http_call call = {
         .method = "POST",
-        .url = e->url,
+        .url = url ? url : e->url,
         .headers = headers,
         .n_headers = n_headers,
-        .body = body->data,
-        .body_len = body->len,
-        .content_encoding = e->compression,
+        .body = p->data,
+        .body_len = p->len,
+        .content_encoding = p->content_encoding,
+        .body_encoded = true,
         .timeout_ns = timeout_ns,
     };
     pf_http_client_send(e->client, &call, on_reply, pf_client_send_new(e, attempt));
-    pf_buf_free(body);
 }
 
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, const pf_payload *p, int64_t timeout_ns,
                          pf_http_done_cb on_reply)
 {
-    pf_client_grpc_send_md(e, attempt, NULL, 0, msg, timeout_ns, on_reply);
+    pf_client_grpc_send_md(e, attempt, NULL, 0, p, timeout_ns, on_reply);
 }
 
 void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
-                            pf_buf *msg, int64_t timeout_ns, pf_http_done_cb on_reply)
+                            const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply)
 {
     pf_http_header stack_md[9];
     pf_http_header *all = n_md < 8 ? stack_md : pf_xmalloc((n_md + 1) * sizeof(*all));
@@ -141,14 +143,22 @@ void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, c
         .url = e->url,
         .metadata = all,
         .n_metadata = n,
-        .msg = msg->data,
-        .msg_len = msg->len,
-        .compression = e->compression,
+        .msg = p->data,
+        .msg_len = p->len,
+        .compression = p->content_encoding,
+        .msg_compressed = true,
         .timeout_ns = timeout_ns,
     };
     pf_grpc_unary(e->client, &call, on_reply, pf_client_send_new(e, attempt));
-    pf_buf_free(msg);
     if (all != stack_md) free(all);
+}
+
+const char *pf_client_otlp_key(const char *compression)
+{
+    if (!compression || !*compression || strcasecmp(compression, "none") == 0) return "otlp-proto/none";
+    if (strcasecmp(compression, "gzip") == 0) return "otlp-proto/gzip";
+    if (strcasecmp(compression, "zstd") == 0) return "otlp-proto/zstd";
+    return NULL;
 }
 
 char *pf_client_url_join(const char *base, const char *path)

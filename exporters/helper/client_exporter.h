@@ -50,10 +50,10 @@ typedef struct pf_client_send {
     pf_export_attempt *attempt;
 } pf_client_send;
 
-/* Takes ownership of `url`. */
+/* Takes ownership of `url`. ops: encode, encode_key and send (abort_sends is the client exporter's). */
 void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, pf_export_send_fn send);
+                             char *url, const pf_exporter_ops *ops);
 
 /* Finishes `attempt` as retryable when the exporter is not started; returns whether it did. */
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt);
@@ -62,14 +62,18 @@ pf_client_send *pf_client_send_new(pf_client_exporter *e, pf_export_attempt *att
 /* The send a reply callback was given as data; frees it. */
 pf_client_send pf_client_send_take(void *data);
 
-/* POSTs body to e->url (compressed as configured) with the given headers; on_reply gets a
- * pf_client_send as data. Frees the body. */
-void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, int64_t timeout_ns, pf_http_done_cb on_reply);
-/* Sends msg as a unary gRPC call to e->url (compressed as configured; authorization as metadata
- * when set); on_reply gets a pf_client_send as data. Frees the message. */
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
+/* POSTs the payload's bytes to `url` (NULL: e->url) as they are, with Content-Encoding set to the
+ * payload's and the given headers; on_reply gets a pf_client_send as data. */
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const char *url, const pf_http_header *headers,
+                    size_t n_headers, const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Sends the payload as a unary gRPC call to e->url (its bytes as the message, with grpc-encoding set
+ * to the payload's content encoding; authorization as metadata when set); on_reply gets a
+ * pf_client_send as data. */
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, const pf_payload *p, int64_t timeout_ns,
                          pf_http_done_cb on_reply);
+/* The encode_key of OTLP protobuf payloads compressed with `compression` (the client config's),
+ * e.g. "otlp-proto/gzip". */
+const char *pf_client_otlp_key(const char *compression);
 
 /* ---- headers_from_metadata (metadata_headers.c): request metadata forwarded as headers, like the
  * Collector's headers_setter extension with from_context. A receiver keeps the tenant
@@ -80,13 +84,18 @@ void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_b
              "whose value, when a batch has one, is sent as a header of the same name."}
 /* Keeps lower-cased copies of keys for pf_client_metadata_headers (freed by the component's destroy). */
 void pf_client_exporter_set_metadata_headers(pf_client_exporter *e, const pf_strlist *keys);
-/* Writes a header for each configured key the batch has a metadata value for, after the n headers
- * already in h (capacity max); returns the new count. Values point into the batch. */
-size_t pf_client_metadata_headers(const pf_client_exporter *e, const pf_batch *b, pf_http_header *h, size_t n,
+/* The headers a batch is to be sent with, captured when it is encoded (a queued payload outlives its
+ * batch): "name\nvalue\n" for each configured key the batch has a metadata value for. Malloc'd; NULL
+ * when there is none. Kept in the payload's meta. */
+char *pf_client_metadata_capture(const pf_client_exporter *e, const pf_batch *b);
+/* Writes the headers of a captured text (as above; NULL = none) after the n headers already in h
+ * (capacity max), replacing a header of the same name; returns the new count. The names and values
+ * point into scratch, which the text is copied into (truncated to scratch_len). */
+size_t pf_client_metadata_headers(const char *captured, char *scratch, size_t scratch_len, pf_http_header *h, size_t n,
                                   size_t max);
 /* pf_client_grpc_send with extra metadata (sent after authorization). */
 void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
-                            pf_buf *msg, int64_t timeout_ns, pf_http_done_cb on_reply);
+                            const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply);
 
 /* base with its trailing '/'s removed, then path. Malloc'd. */
 char *pf_client_url_join(const char *base, const char *path);

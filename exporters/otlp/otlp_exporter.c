@@ -46,16 +46,31 @@ static void on_reply(const pf_http_response *resp, void *data)
     pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
-static void otlp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+static pf_status otlp_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
+{
+    (void)err;
+    otlp_exporter *e = ctx;
+    *out = pf_export_encode_otlp_proto(b, e->base.compression);
+    (*out)->meta = pf_client_metadata_capture(&e->base, b);
+    return PF_OK;
+}
+
+static void otlp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     otlp_exporter *e = ctx;
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
-    pf_buf msg = {0};
-    pf_batch_pack(b, &msg);
+    if (p->content_type && strcmp(p->content_type, "application/x-protobuf") != 0) {
+        pf_error err;
+        pf_error_set(&err, "queued record has content type %s, which OTLP/gRPC cannot send (written by another "
+                           "configuration)", p->content_type);
+        pf_export_done(attempt, PF_PERMANENT, &err, 0);
+        return;
+    }
     pf_http_header md[9];
+    char scratch[1024];
     size_t n = pf_otlp_version_header(e->base.client_cfg, md);
-    n = pf_client_metadata_headers(&e->base, b, md, n, sizeof(md) / sizeof(md[0]));
-    pf_client_grpc_send_md(&e->base, attempt, md, n, &msg, timeout_ns, on_reply);
+    n = pf_client_metadata_headers(p->meta, scratch, sizeof(scratch), md, n, sizeof(md) / sizeof(md[0]));
+    pf_client_grpc_send_md(&e->base, attempt, md, n, p, timeout_ns, on_reply);
 }
 
 pf_component *otlp_exporter_create(const pf_create_args *args, pf_error *err)
@@ -64,8 +79,11 @@ pf_component *otlp_exporter_create(const pf_create_args *args, pf_error *err)
     const otlp_exporter_config *cfg = args->config;
     otlp_exporter *e = pf_xcalloc(1, sizeof(*e));
     pf_otlp_reply_init(&e->reply, args->id);
+    pf_exporter_ops ops = {.encode = otlp_encode, /* headers_from_metadata makes the payload this exporter's own */
+                           .encode_key = cfg->headers_from_metadata.n ? NULL : pf_client_otlp_key(cfg->client.compression),
+                           .send = otlp_send};
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pf_client_grpc_url(&cfg->client, EXPORT_METHOD),
-                            otlp_send);
+                            &ops);
     pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;
 }

@@ -43,18 +43,35 @@ static void on_reply(const pf_http_response *resp, void *data)
     pf_export_done(send.attempt, st, &err, st == PF_OK ? resp->request_bytes : 0);
 }
 
-static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+static pf_status otlphttp_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
+{
+    (void)err;
+    otlphttp_exporter *e = ctx;
+    if (!e->json) {
+        *out = pf_export_encode_otlp_proto(b, e->base.compression);
+        (*out)->meta = pf_client_metadata_capture(&e->base, b);
+        return PF_OK;
+    }
+    pf_buf body = {0};
+    pf_pbjson_encode(&b->req->base, &body);
+    const char *enc = pf_payload_compress(&body, e->base.compression);
+    char *headers = pf_client_metadata_capture(&e->base, b);
+    *out = pf_payload_new(&body, "application/json", enc, headers, pf_batch_sample_count(b), pf_batch_profile_count(b));
+    free(headers);
+    return PF_OK;
+}
+
+static void otlphttp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     otlphttp_exporter *e = ctx;
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
-    pf_buf body = {0};
-    if (e->json) pf_pbjson_encode(&b->req->base, &body);
-    else pf_batch_pack(b, &body);
+    /* The payload's own type: a record queued under an earlier configuration is sent as it was made. */
     pf_http_header h[10];
-    h[0] = (pf_http_header){"content-type", e->json ? "application/json" : "application/x-protobuf"};
+    char scratch[1024];
+    h[0] = (pf_http_header){"content-type", p->content_type ? p->content_type : "application/x-protobuf"};
     size_t n = 1 + pf_otlp_version_header(e->base.client_cfg, h + 1);
-    n = pf_client_metadata_headers(&e->base, b, h, n, sizeof(h) / sizeof(h[0]));
-    pf_client_post(&e->base, attempt, h, n, &body, timeout_ns, on_reply);
+    n = pf_client_metadata_headers(p->meta, scratch, sizeof(scratch), h, n, sizeof(h) / sizeof(h[0]));
+    pf_client_post(&e->base, attempt, NULL, h, n, p, timeout_ns, on_reply);
 }
 
 pf_component *otlphttp_exporter_create(const pf_create_args *args, pf_error *err)
@@ -66,7 +83,11 @@ pf_component *otlphttp_exporter_create(const pf_create_args *args, pf_error *err
     char *url = cfg->profiles_endpoint && *cfg->profiles_endpoint ? pf_xstrdup(cfg->profiles_endpoint)
                                                                    : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
     pf_otlp_reply_init(&e->reply, args->id);
-    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, otlphttp_send);
+    pf_exporter_ops ops = {.encode = otlphttp_encode,
+                           .encode_key = e->json || cfg->headers_from_metadata.n ? NULL
+                                                                   : pf_client_otlp_key(cfg->client.compression),
+                           .send = otlphttp_send};
+    pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, &ops);
     pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;
 }

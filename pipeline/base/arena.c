@@ -1,5 +1,6 @@
 /* arena.c — chunked bump allocator (see arena.h). */
 #include "pipeline/base/arena.h"
+#include "pipeline/base/memory_budget.h"
 #include "pipeline/base/xalloc.h"
 
 #include <stdint.h>
@@ -14,7 +15,12 @@ typedef struct chunk {
 struct pf_arena {
     chunk *head;
     size_t next_size, total_used;
+    size_t accounted; /* bytes counted in the memory budget: what was handed out (touched), in steps */
 };
+
+/* The budget counts what an arena handed out, not the chunks it reserved: a chunk's untouched tail
+ * is address space, not memory. Counted in steps of ACCOUNT_STEP to keep allocation cheap. */
+#define ACCOUNT_STEP (64u << 10)
 
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
@@ -38,6 +44,7 @@ pf_arena *pf_arena_create(size_t first_chunk_size)
 void pf_arena_destroy(pf_arena *a)
 {
     if (!a) return;
+    if (a->accounted) pf_memory_add(PF_MEM_DECODED, -(int64_t)a->accounted);
     for (chunk *c = a->head, *n; c; c = n) {
         n = c->next;
         free(c);
@@ -60,6 +67,11 @@ void *pf_arena_alloc(pf_arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += size;
     a->total_used += size;
+    if (a->total_used >= a->accounted + ACCOUNT_STEP) {
+        size_t step = a->total_used - a->accounted;
+        a->accounted += step;
+        pf_memory_add(PF_MEM_DECODED, (int64_t)step);
+    }
     memset(p, 0, size);
     return p;
 }

@@ -26,6 +26,7 @@
 #include "config/config_map.h"
 #include "net/http_server.h"
 #include "pipeline/model/batch.h"
+#include "pipeline/model/status.h"
 
 typedef enum pf_kind {
     PF_KIND_RECEIVER,
@@ -34,11 +35,6 @@ typedef enum pf_kind {
     PF_KIND_EXTENSION,
 } pf_kind;
 
-typedef enum pf_status {
-    PF_OK = 0,
-    PF_RETRYABLE,
-    PF_PERMANENT,
-} pf_status;
 
 typedef struct pf_error {
     char msg[512];
@@ -57,6 +53,11 @@ typedef struct pf_consumer {
      * consume() may still refuse: readiness is advice, not a reservation. */
     bool (*ready)(struct pf_consumer *self);
     struct pf_consumer *ready_via;
+    /* Durability: true when something downstream stores data durably and acknowledges it only then
+     * (a persistent sending queue; pipeline/model/ack.h), so components that hold data in memory on the
+     * way (the batch processor) must hold the acks too. Found like readiness: this function, else
+     * ready_via's, else false. */
+    bool (*durable)(struct pf_consumer *self);
 } pf_consumer;
 
 static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
@@ -68,6 +69,12 @@ static inline bool pf_consumer_ready(pf_consumer *c)
 {
     while (c && !c->ready && c->ready_via) c = c->ready_via;
     return !c || !c->ready || c->ready(c);
+}
+
+static inline bool pf_consumer_durable(pf_consumer *c)
+{
+    while (c && !c->durable && c->ready_via) c = c->ready_via;
+    return c && c->durable && c->durable(c);
 }
 
 typedef struct pf_component pf_component;
@@ -82,6 +89,8 @@ struct pf_host {
     bool (*healthy)(const pf_host *host);
     void (*telemetry_route)(pf_host *host, const char *method, const char *path, bool prefix,
                             pf_http_handler fn, void *data);
+    /* The started extension with this id ("type" or "type/name"), or NULL. */
+    pf_component *(*extension)(pf_host *host, const char *id);
 };
 
 /* True when every component started and none reported a fatal error. */
@@ -107,6 +116,11 @@ typedef struct pf_component_ops {
      * the component). `ready` as in pf_consumer; a processor without one is ready when its next is. */
     pf_status (*consume)(pf_consumer *self, pf_batch *b, pf_error *err);
     bool (*ready)(pf_consumer *self);
+    /* Extensions: what they offer other components by name (e.g. PF_FILE_STORAGE_CAPABILITY), or NULL.
+     * Others find it through pf_host_capability(). */
+    const void *(*capability)(pf_component *c, const char *name);
+    /* As pf_consumer.durable; a processor without one is durable when its next is. */
+    bool (*durable)(pf_consumer *self);
 } pf_component_ops;
 
 /* Embedded as the first member of every component's own struct. */
@@ -160,5 +174,13 @@ typedef struct pf_factory {
 } pf_factory;
 
 const char *pf_kind_name(pf_kind kind); /* "receiver", ... */
+
+/* What the extension `id` offers under `capability`, or NULL when there is no such started
+ * extension or it offers nothing by that name (the Collector's host.GetExtensions + a type check). */
+static inline const void *pf_host_capability(pf_host *host, const char *id, const char *capability)
+{
+    pf_component *ext = host && host->extension ? host->extension(host, id) : NULL;
+    return ext && ext->ops->capability ? ext->ops->capability(ext, capability) : NULL;
+}
 
 #endif

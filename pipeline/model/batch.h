@@ -47,6 +47,9 @@ typedef struct pf_batch {
     pf_batch_meta meta;
     size_t wire_bytes;         /* size as received (0 when built locally) */
     pf_dict_index *dict_index; /* lazily built by dict.c */
+    struct pf_batch_encoded *encoded; /* wire forms exporters made of it (payload.h); NULL when none */
+    struct pf_ack **acks;      /* acknowledgements waiting for it (ack.h); malloc'd */
+    size_t n_acks;
 } pf_batch;
 
 /* An empty request whose dictionary holds the mandatory zero entry in every table. */

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "pipeline/model/ack.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 #include "processors/batch/merge.h"
@@ -16,6 +17,7 @@ typedef struct shard {
     batch_processor *owner;
     char *key;       /* tenant + metadata values, NUL-separated text */
     pf_merge *merge; /* NULL when empty */
+    pf_ack_set acks; /* acknowledgements of the merged requests, held until the batch is handed on */
     uv_timer_t timer;
     struct shard *next;
 } shard;
@@ -48,15 +50,28 @@ static char *shard_key(const batch_processor *bp, const pf_batch *b)
 
 typedef struct send_ctx {
     batch_processor *bp;
+    pf_ack_set *acks;
+    pf_status worst;
+    pf_error err;
 } send_ctx;
 
 static void send_piece(pf_batch *piece, void *data)
 {
-    batch_processor *bp = ((send_ctx *)data)->bp;
+    send_ctx *ctx = data;
+    batch_processor *bp = ctx->bp;
     size_t samples = pf_batch_sample_count(piece);
     pf_error err = {.retry_after_s = 0};
+    pf_ack_set_attach(ctx->acks, piece);
     pf_status st = pf_consumer_consume(bp->next, piece, &err);
     if (st != PF_OK) {
+        if (ctx->worst == PF_OK) ctx->err = err;
+        if (ctx->worst != PF_PERMANENT) ctx->worst = st;
+        if (ctx->acks->n) {
+            pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id,
+                           "the next component refused a batch of %zu samples; its requests are refused: %s", samples,
+                           err.msg);
+            return;
+        }
         pf_metric_add(bp->downstream_failed, (double)samples);
         pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id, "sending a batch of %zu samples failed: %s",
                        samples, err.msg);
@@ -69,12 +84,20 @@ static void flush(shard *s, pf_metric *trigger)
     uv_timer_stop(&s->timer);
     pf_merge *m = s->merge;
     s->merge = NULL;
-    if (!m) return;
+    pf_ack_set acks = s->acks;
+    s->acks = (pf_ack_set){0};
+    if (!m) {
+        pf_ack_set_release(&acks, PF_OK, NULL);
+        return;
+    }
     pf_batch *b = pf_merge_take(m);
     pf_merge_free(m);
-    if (!b) return;
+    if (!b) {
+        pf_ack_set_release(&acks, PF_OK, NULL);
+        return;
+    }
     pf_metric_add(trigger, 1);
-    send_ctx ctx = {bp};
+    send_ctx ctx = {.bp = bp, .acks = &acks, .worst = PF_OK};
     size_t max = (size_t)bp->cfg->send_batch_max_size;
     if (max > 0 && pf_batch_sample_count(b) > max) {
         pf_batch_split(b, max, send_piece, &ctx);
@@ -82,6 +105,8 @@ static void flush(shard *s, pf_metric *trigger)
     } else {
         send_piece(b, &ctx);
     }
+    /* Downstream holds the acks it needs (a persistent queue until written); ours go now. */
+    pf_ack_set_release(&acks, ctx.worst, ctx.err.msg);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -130,7 +155,25 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_batch_unref(b);
         return PF_PERMANENT;
     }
+    size_t samples = pf_batch_sample_count(b);
+    if (!s->merge && bp->cfg->send_batch_size > 0 && samples >= (size_t)bp->cfg->send_batch_size &&
+        (bp->cfg->send_batch_max_size <= 0 || samples <= (size_t)bp->cfg->send_batch_max_size)) {
+        /* Big enough on its own and nothing pending: sent as it is, without the copy a merge makes
+         * (half the memory a large request costs on its way through). */
+        pf_metric_add(bp->sent_size, 1);
+        pf_error derr = {{0}, 0};
+        pf_status st = pf_consumer_consume(bp->next, b, &derr);
+        if (st != PF_OK) {
+            pf_metric_add(bp->downstream_failed, (double)samples);
+            pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id, "sending a batch of %zu samples failed: %s",
+                           samples, derr.msg);
+            if (err) *err = derr;
+        }
+        return st;
+    }
     if (!s->merge) s->merge = pf_merge_new(b);
+    /* Acknowledgement waits for the flush when a persistent queue is downstream (pipeline/model/ack.h). */
+    if (pf_batch_has_acks(b) && pf_consumer_durable(bp->next)) pf_batch_hold_acks(b, &s->acks);
     pf_merge_add_batch(s->merge, b);
     pf_batch_unref(b);
     if (bp->cfg->send_batch_size > 0 && pf_merge_samples(s->merge) >= (size_t)bp->cfg->send_batch_size)

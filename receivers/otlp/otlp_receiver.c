@@ -22,6 +22,7 @@ static bool start_transport(otlp_receiver *r, otlp_transport *t, const pf_http_s
     snprintf(owner, sizeof(owner), "%s/%s", r->base.id, t->rt.name);
     t->server = pf_http_server_new(r->loop, &effective, owner);
     pf_http_server_route(t->server, "POST", path, false, fn, t);
+    pf_receiver_install_admission(t->server, &t->rt, r->next);
     char why[512];
     if (!pf_http_server_start(t->server, why, sizeof(why))) {
         pf_error_set(err, "protocols.%s: %s", t->rt.name, why);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "pipeline/pprof/pprof.h"
+#include "pipeline/base/memory_budget.h"
 #include "pipeline/base/hash.h"
 #include "receivers/pprof/scraper_internal.h"
 
@@ -130,6 +131,7 @@ static void on_response(const pf_http_response *resp, void *data)
     } else if (!s->stopping) {
         pf_metric_set(t->series->m[PPROF_M_DURATION], (double)(uv_hrtime() - t->started_ns) / 1e9);
         pf_metric_set(t->series->m[PPROF_M_BYTES], (double)resp->body_len);
+        t->last_body_bytes = resp->body_len;
         char err[512] = "";
         pprof_outcome outcome = PPROF_SCRAPE_OK;
         if (resp->status == 0) {
@@ -193,6 +195,19 @@ static void on_tick(uv_timer_t *timer)
     if (t->in_flight || t->queued) {
         pf_metric_add(t->series->m[PPROF_M_SKIPPED], 1);
         pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s skipped: the previous one is still running",
+                       t->url);
+        return;
+    }
+    if (!pf_memory_admit(t->last_body_bytes, s->id, NULL)) {
+        /* Deferred to the next interval: a scrape now (expected to be as large as the last one) would
+         * add memory proflow must not take; the delta of a cumulative profile then simply covers a
+         * longer window. */
+        pf_metric_add(pf_counter1("proflow_pprof_scrapes_deferred_total",
+                                  "Scrapes not started because proflow was at its memory limit (tried again at the "
+                                  "next interval).",
+                                  "receiver", s->id),
+                      1);
+        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s deferred: proflow is at its memory limit",
                        t->url);
         return;
     }

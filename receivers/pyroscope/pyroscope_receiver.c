@@ -22,6 +22,7 @@ static bool pyro_start(pf_component *c, pf_host *host, pf_error *err)
     pf_http_server_route(r->server, "POST", "/ingest", false, pyro_handle_ingest, &r->ingest);
     pf_http_server_route(r->server, "POST", "/pyroscope/ingest", false, pyro_handle_ingest, &r->ingest);
     pf_http_server_route(r->server, "POST", PYRO_PUSH_PATH, false, pyro_handle_push, &r->push);
+    pf_receiver_install_admission(r->server, &r->ingest.rt, r->next);
     char why[512];
     if (!pf_http_server_start(r->server, why, sizeof(why))) {
         pf_error_set(err, "%s", why);
