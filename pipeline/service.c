@@ -457,6 +457,13 @@ void pf_service_telemetry_route(pf_service *s, const char *method, const char *p
     s->routes[s->n_routes++] = (route){pf_xstrdup(method), pf_xstrdup(path), prefix, fn, data};
 }
 
+bool pf_service_telemetry_has_route(const pf_service *s, const char *method, const char *path)
+{
+    for (size_t i = 0; i < s->n_routes; i++)
+        if (strcmp(s->routes[i].method, method) == 0 && strcmp(s->routes[i].path, path) == 0) return true;
+    return false;
+}
+
 static uint64_t now_ns(void)
 {
     return uv_hrtime();

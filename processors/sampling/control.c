@@ -8,6 +8,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "pipeline/freq_boost.h"
 #include "pipeline/log.h"
 #include "pipeline/telemetry.h"
 #include "pipeline/xalloc.h"
@@ -34,6 +35,7 @@ struct sampling_control {
     pf_service *service;
     sampling_target *targets;
     uint64_t next_override_id;
+    pf_freq_registry *freq; /* profiling-frequency boosts: "frequency" requests and alerts go there too */
     int refs;
     sampling_control *next;
 };
@@ -64,6 +66,7 @@ static sampling_control *control_for(pf_service *service)
         pf_service_telemetry_route(service, "DELETE", API_PREFIX "/overrides/", true, http_handler, c);
         pf_service_telemetry_route(service, "POST", API_PREFIX "/alertmanager", false, http_handler, c);
     }
+    c->freq = pf_freq_registry_acquire(service); /* after the webhook route: the registry then leaves it to us */
     return c;
 }
 
@@ -152,6 +155,7 @@ void sampling_control_release(sampling_target *t)
     sampling_control **pc = &controls;
     while (*pc != c) pc = &(*pc)->next;
     *pc = c->next;
+    pf_freq_registry_release(c->freq);
     free(c);
 }
 
@@ -257,8 +261,18 @@ static bool room_for_one_more(const sampling_target *t, pf_buf *out, int *status
     return false;
 }
 
+/* True when an override request asks for a profiling frequency (it then becomes a frequency boost). */
+static bool wants_frequency(const void *body, size_t len)
+{
+    json_t *root = json_loadb(body, len, 0, NULL);
+    bool yes = root && json_is_object(root) && json_object_get(root, "frequency");
+    json_decref(root);
+    return yes;
+}
+
 static int add_override(sampling_control *c, const char *query, const void *body, size_t len, pf_buf *out)
 {
+    if (wants_frequency(body, len)) return pf_freq_http(c->freq, "POST", PF_FREQ_API_PATH, body, len, out);
     int status;
     sampling_target *t = select_target(c, query, out, &status);
     if (!t) return status;
@@ -296,7 +310,14 @@ static int list_overrides(sampling_control *c, const char *query, pf_buf *out)
             json_array_append_new(list, override_to_json(&t->overrides.items[i], t->id, now));
     }
     free(want);
-    return json_reply(out, 200, json_pack("{s:o}", "overrides", list));
+    pf_buf boosts = {0};
+    pf_freq_http(c->freq, "GET", PF_FREQ_API_PATH, NULL, 0, &boosts);
+    json_t *b = json_loads(boosts.data, 0, NULL);
+    pf_buf_free(&boosts);
+    json_t *j = json_pack("{s:o}", "overrides", list);
+    json_object_set(j, "boosts", json_object_get(b, "boosts"));
+    json_decref(b);
+    return json_reply(out, 200, j);
 }
 
 static int delete_override(sampling_control *c, const char *id_text, pf_buf *out)
@@ -379,7 +400,7 @@ static int alertmanager_webhook(sampling_control *c, const char *query, const vo
     int status;
     sampling_target *t = select_target(c, query, out, &status);
     if (!t) return status;
-    if (t->cfg->alertmanager.match_labels.n == 0) {
+    if (t->cfg->alertmanager.match_labels.n == 0 && pf_freq_rule_count(c->freq) == 0) {
         char *msg = pf_xasprintf("sampling processor %s has no alertmanager.match_labels configured", t->id);
         status = error_reply(out, 400, msg);
         free(msg);
@@ -393,13 +414,17 @@ static int alertmanager_webhook(sampling_control *c, const char *query, const vo
     }
     alert_tally tally = {0};
     uint64_t now = uv_now(t->loop);
-    for (size_t i = 0; i < alerts.n; i++) apply_alert(c, t, &alerts.items[i], now, &tally);
+    if (t->cfg->alertmanager.match_labels.n)
+        for (size_t i = 0; i < alerts.n; i++) apply_alert(c, t, &alerts.items[i], now, &tally);
+    size_t boosts_started = 0, boosts_ended = 0;
+    pf_freq_alerts(c->freq, &alerts, &boosts_started, &boosts_ended);
     alert_list_free(&alerts);
     rearm(t);
     return json_reply(out, 200,
-                      json_pack("{s:s, s:I, s:I, s:I, s:I}", "processor", t->id, "applied", (json_int_t)tally.applied,
-                                "resolved", (json_int_t)tally.resolved, "ignored", (json_int_t)tally.ignored,
-                                "refused", (json_int_t)tally.refused));
+                      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "processor", t->id, "applied",
+                                (json_int_t)tally.applied, "resolved", (json_int_t)tally.resolved, "ignored",
+                                (json_int_t)tally.ignored, "refused", (json_int_t)tally.refused, "boosts_started",
+                                (json_int_t)boosts_started, "boosts_ended", (json_int_t)boosts_ended));
 }
 
 int sampling_control_call(sampling_control *c, const char *method, const char *path, const char *query,

@@ -17,8 +17,7 @@ typedef struct pprof_receiver {
 
 static bool pprof_start(pf_component *c, pf_host *host, pf_error *err)
 {
-    (void)host;
-    return pprof_scraper_start(((pprof_receiver *)c)->scraper, err);
+    return pprof_scraper_start(((pprof_receiver *)c)->scraper, host ? host->service : NULL, err);
 }
 
 static void on_stopped(void *data)
