@@ -4,7 +4,6 @@
  * earliest expiry. */
 #include "processors/sampling/control.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -180,44 +179,10 @@ static int json_reply(pf_buf *out, int status, json_t *j)
     return status;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The percent-decoded value of `name` in a query string, malloc'd; NULL when absent. */
-static char *query_param(const char *query, const char *name)
-{
-    size_t name_len = strlen(name);
-    const char *p = query;
-    while (p && *p) {
-        size_t n = strcspn(p, "&");
-        if (n > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
-            const char *v = p + name_len + 1;
-            size_t vn = n - name_len - 1;
-            char *out = pf_xmalloc(vn + 1), *w = out;
-            for (size_t i = 0; i < vn; i++) {
-                if (v[i] == '%' && i + 2 < vn && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-                    *w++ = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
-                    i += 2;
-                } else {
-                    *w++ = v[i] == '+' ? ' ' : v[i];
-                }
-            }
-            *w = 0;
-            return out;
-        }
-        p = p[n] ? p + n + 1 : NULL;
-    }
-    return NULL;
-}
-
 /* The target named by ?processor=, or the only one; NULL with an error reply otherwise. */
 static sampling_target *select_target(sampling_control *c, const char *query, pf_buf *out, int *status)
 {
-    char *want = query_param(query, "processor");
+    char *want = pf_http_query_param(query, "processor");
     sampling_target *found = NULL;
     size_t n = 0;
     pf_buf ids = {0};
@@ -301,7 +266,7 @@ static int add_override(sampling_control *c, const char *query, const void *body
 
 static int list_overrides(sampling_control *c, const char *query, pf_buf *out)
 {
-    char *want = query_param(query, "processor");
+    char *want = pf_http_query_param(query, "processor");
     json_t *list = json_array();
     for (sampling_target *t = c->targets; t; t = t->next) {
         if (want && strcmp(want, t->id) != 0) continue;
