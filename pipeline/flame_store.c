@@ -35,11 +35,13 @@ struct pf_flame_tree {
     uint32_t n_child_slots;
     uint32_t max_nodes, generation;
     int64_t samples, profiles, total;
-    size_t bytes; /* last figure added to the store's */
+    size_t bytes;         /* last figure added to the store's */
+    size_t counted_nodes; /* likewise for nodes */
 };
 
 typedef struct fseries {
     char *service, *type;
+    uint64_t hash;        /* of service and type */
     pf_flame_tree **ring; /* minute % ring_size */
     uint64_t last_seen;   /* unix ns of the latest sample's minute */
 } fseries;
@@ -238,6 +240,7 @@ static void prune(pf_flame_tree *t)
     n->total = t->total;
     n->generation = t->generation + 1;
     n->bytes = t->bytes;
+    n->counted_nodes = t->counted_nodes;
     /* Swap contents so callers' pointers to t stay valid. */
     pf_flame_tree tmp = *t;
     *t = *n;
@@ -271,6 +274,14 @@ void pf_flame_count(pf_flame_tree *t, int64_t samples, int64_t profiles)
 {
     t->samples += samples;
     t->profiles += profiles;
+    /* Keep the store's figures current without walking every tree. */
+    pf_flame_store *s = t->store;
+    if (!s) return;
+    size_t bytes = tree_bytes(t);
+    s->bytes = s->bytes - t->bytes + bytes;
+    s->nodes = s->nodes - t->counted_nodes + t->n;
+    t->bytes = bytes;
+    t->counted_nodes = t->n;
 }
 
 void pf_flame_add_stack(pf_flame_tree *t, const char *const *frames, size_t n, int64_t value)
@@ -286,7 +297,7 @@ void pf_flame_add_stack(pf_flame_tree *t, const char *const *frames, size_t n, i
 
 /* ---- stores ---- */
 
-static void publish(pf_flame_store *s)
+void pf_flame_store_publish(pf_flame_store *s)
 {
     pf_metric_set(s->m_bytes, (double)s->bytes);
     pf_metric_set(s->m_nodes, (double)s->nodes);
@@ -302,13 +313,14 @@ void pf_flame_store_account(pf_flame_store *s)
             pf_flame_tree *t = s->series[i].ring[k];
             if (!t) continue;
             t->bytes = tree_bytes(t);
+            t->counted_nodes = t->n;
             bytes += t->bytes;
             nodes += t->n;
         }
     }
     s->bytes = bytes;
     s->nodes = nodes;
-    publish(s);
+    pf_flame_store_publish(s);
 }
 
 static void series_free(pf_flame_store *s, fseries *se)
@@ -437,7 +449,12 @@ pf_flame_tree *pf_flame_tree_for(pf_flame_store *s, const char *service, const c
     fseries *se = NULL;
     size_t services = 0, types = 0;
     bool known_service = false;
-    for (size_t i = 0; i < s->n_series; i++) {
+    size_t sl = strlen(service);
+    uint64_t h = hash_bytes(service, sl) * 31 + hash_bytes(type, strlen(type));
+    for (size_t i = 0; i < s->n_series; i++)
+        if (s->series[i].hash == h && strcmp(s->series[i].service, service) == 0 && strcmp(s->series[i].type, type) == 0)
+            se = &s->series[i];
+    for (size_t i = 0; i < s->n_series && !se; i++) {
         bool same = strcmp(s->series[i].service, service) == 0;
         if (same && strcmp(s->series[i].type, type) == 0) {
             se = &s->series[i];
@@ -463,12 +480,13 @@ pf_flame_tree *pf_flame_tree_for(pf_flame_store *s, const char *service, const c
         }
         s->series = pf_xrealloc(s->series, (s->n_series + 1) * sizeof(fseries));
         se = &s->series[s->n_series++];
-        *se = (fseries){pf_xstrdup(service), pf_xstrdup(type), pf_xcalloc(s->ring_size, sizeof(pf_flame_tree *)), 0};
+        *se = (fseries){pf_xstrdup(service), pf_xstrdup(type), h, pf_xcalloc(s->ring_size, sizeof(pf_flame_tree *)), 0};
     }
     pf_flame_tree **slot = &se->ring[minute % s->ring_size];
     if (*slot && (*slot)->minute != minute) {
         tree_free(*slot); /* an expired minute the last sweep has not reached yet */
         *slot = NULL;
+        pf_flame_store_account(s);
     }
     if (!*slot) *slot = tree_new(s, minute, (uint32_t)s->lim.max_nodes);
     if (minute * MINUTE_NS > se->last_seen) se->last_seen = minute * MINUTE_NS;

@@ -67,8 +67,11 @@ uint32_t pf_flame_intern(pf_flame_tree *t, const char *name, size_t len);
 /* The child of `parent` with name id `name`, created when new. */
 uint32_t pf_flame_child(pf_flame_tree *t, uint32_t parent, uint32_t name);
 void pf_flame_add_self(pf_flame_tree *t, uint32_t node, int64_t value);
-/* Counts one sample / one profile for the services listing; updates the store's memory figure. */
+/* Counts samples / profiles for the services listing and brings the store's memory and node figures
+ * up to date for this tree (call after each profile). */
 void pf_flame_count(pf_flame_tree *t, int64_t samples, int64_t profiles);
+/* Sets the memory/nodes/series gauges from the figures (cheap); _account recounts every tree first. */
+void pf_flame_store_publish(pf_flame_store *s);
 void pf_flame_store_account(pf_flame_store *s);
 
 /* Adds one stack given as names root first (tests, benchmarks). */

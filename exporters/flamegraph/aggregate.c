@@ -155,6 +155,6 @@ size_t flamegraph_aggregate(pf_flame_store *s, const pf_batch *b, uint64_t now_u
     free(w.fn_stamp);
     free(w.fn_name);
     free(w.frames);
-    pf_flame_store_account(s);
+    pf_flame_store_publish(s);
     return w.added;
 }
