@@ -13,7 +13,10 @@ proflow_scrape_profile_frequency_hz and the boosts counter:
     (ended reason "expired");
   - two overlapping boosts: an API boost at 50 Hz plus the 75 Hz alert: the highest wins; resolving the
     alert leaves the API boost's 2s windows; DELETE of the API boost returns to 1s;
-  - GET /api/v1/sampling/boosts lists the active boosts with their expiry."""
+  - GET /api/v1/sampling/boosts lists the active boosts with their expiry.
+The pipeline has a sampling processor (keeping everything), so the webhook is the sampling control
+API's, which hands its alerts to the scrape configs' rules; the API boost goes through its
+POST .../overrides with a "frequency" field."""
 import json
 import os
 import re
@@ -110,6 +113,8 @@ receivers:
         on_alert:
           - {{trigger: high_cpu, frequency: 75, duration: 10m}}
           - {{trigger: {{severity: warn}}, frequency: 50, duration: 9s, match_labels: {{service: service_name}}}}
+processors:
+  sampling: {{}}
 exporters:
   file:
     path: {out_dir}
@@ -118,6 +123,7 @@ service:
   pipelines:
     profiles:
       receivers: [pprof]
+      processors: [sampling]
       exporters: [file]
   telemetry:
     metrics:
@@ -178,13 +184,15 @@ service:
             assert call(mport, "GET", "/api/v1/sampling/boosts")[1]["boosts"] == []
 
             # Two overlapping boosts: the highest frequency wins, the other one remains.
-            st, api = call(mport, "POST", "/api/v1/sampling/boosts",
+            # (through the sampling API's overrides route: a body with "frequency" is a boost)
+            st, api = call(mport, "POST", "/api/v1/sampling/overrides",
                            {"match": {"service_name": "checkout"}, "frequency": 50, "duration": "10m"})
             assert st == 201 and api["frequency"] == 50, api
             phase_windows(pf, 50, 2, n=1)
             call(mport, "POST", "/api/v1/sampling/alertmanager", alert("firing", alertname="high_cpu"))
             phase_windows(pf, 75, 3, n=1)
             assert len(call(mport, "GET", "/api/v1/sampling/boosts")[1]["boosts"]) == 2
+            assert len(call(mport, "GET", "/api/v1/sampling/overrides")[1]["boosts"]) == 2
             call(mport, "POST", "/api/v1/sampling/alertmanager", alert("resolved", alertname="high_cpu"))
             phase_windows(pf, 50, 2, n=1)
             st, body = call(mport, "DELETE", f"/api/v1/sampling/boosts/{api['id']}")

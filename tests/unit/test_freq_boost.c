@@ -140,6 +140,25 @@ static void test_api(void **state)
     assert_int_equal(call(r, "DELETE", PF_FREQ_API_PATH "/1", NULL, &out), 404);
     assert_int_equal(call(r, "DELETE", PF_FREQ_API_PATH "/abc", NULL, &out), 400);
     assert_int_equal(call(r, "POST", "/api/v1/sampling/alertmanager", "{\"alerts\":7}", &out), 400);
+    /* the webhook the registry serves when no sampling processor does */
+    int owner;
+    pf_freq_rule rule = {{0}, {0}, 49, 600000000000LL};
+    pf_strmap trig = {0};
+    trig.keys = pf_xcalloc(1, sizeof(char *));
+    trig.values = pf_xcalloc(1, sizeof(char *));
+    trig.keys[0] = pf_xstrdup("severity");
+    trig.values[0] = pf_xstrdup("page");
+    trig.n = 1;
+    rule.trigger = trig;
+    pf_freq_rule_add(r, &owner, "checkout", &rule);
+    pf_strmap_free(&trig);
+    const char *firing = "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"a\",\"severity\":\"page\"}}]}";
+    assert_int_equal(call(r, "POST", "/api/v1/sampling/alertmanager", firing, &out), 200);
+    assert_string_equal(out.data, "{\"boosts_started\":1,\"boosts_ended\":0}");
+    assert_int_equal(call(r, "GET", PF_FREQ_API_PATH, NULL, &out), 200);
+    assert_non_null(strstr(out.data, "\"source\":\"alert\""));
+    assert_non_null(strstr(out.data, "\"alertname\":\"a\""));
+    pf_freq_rules_remove(r, &owner);
     pf_buf_free(&out);
     pf_freq_registry_release(r);
 }
