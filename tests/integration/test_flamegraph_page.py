@@ -106,11 +106,22 @@ def page_dom(url):
     raise AssertionError(f"the page never rendered a flame graph: {url}")
 
 
+_parsed = {}
+
+
 def cpu_files(out_dir):
-    """{path: (time in unix ns, cpu nanoseconds)} of the written CPU pprof files, via go tool pprof -raw."""
+    """{path: (time in unix ns, cpu nanoseconds)} of the written CPU pprof files, via go tool pprof -raw.
+    Each file is read once; one still being written does not parse yet (its gzip stream is incomplete)
+    and is read on a later call."""
     result = {}
     for path in sorted(glob.glob(os.path.join(out_dir, "*process_cpu.pb.gz"))):
-        raw = subprocess.run(["go", "tool", "pprof", "-raw", path], check=True, capture_output=True, text=True).stdout
+        if path in _parsed:
+            result[path] = _parsed[path]
+            continue
+        done = subprocess.run(["go", "tool", "pprof", "-raw", path], capture_output=True, text=True)
+        if done.returncode != 0:
+            continue
+        raw = done.stdout
         m = re.search(r"^Time: (\d+-\d+-\d+ \d+:\d+:\d+)(?:\.(\d+))? \+0000 UTC$", raw, re.M)
         whole = calendar.timegm(time.strptime(m.group(1), "%Y-%m-%d %H:%M:%S"))
         ns = int(whole) * 10**9 + int((m.group(2) or "0").ljust(9, "0"))
@@ -125,7 +136,7 @@ def cpu_files(out_dir):
             mm = re.match(r"^\s*([-\d ]+):", line)
             if mm:
                 total += int(mm.group(1).split()[col])
-        result[path] = (ns, total)
+        result[path] = _parsed[path] = (ns, total)
     return result
 
 
@@ -204,7 +215,7 @@ service:
             assert get(f"http://127.0.0.1:{port}/hot?on=1")[0] == 200
             # Every scrape that starts in B has ended (1 s profiles every 2 s) and was delivered.
             wait_until(lambda: any(ns >= (b + 1) * 60 * 10**9 for ns, _ in cpu_files(out_dir).values()),
-                       "a CPU profile after minute B", timeout=100, interval=1)
+                       "a CPU profile after minute B", timeout=150, interval=1)
             get(f"http://127.0.0.1:{port}/hot?on=0")
 
             files = cpu_files(out_dir)
