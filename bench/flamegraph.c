@@ -17,8 +17,8 @@
 #include <time.h>
 
 #include "exporters/flamegraph/aggregate.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "tests/tools/processors_request.h"
 
 static double cpu_seconds(void)

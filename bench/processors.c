@@ -18,9 +18,9 @@
 #include <time.h>
 
 #include "config/loader.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/service/registry.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "tests/tools/processors_request.h"
 
 typedef struct sink {

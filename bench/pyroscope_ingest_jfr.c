@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "pipeline/xalloc.h"
-#include "receivers/pyroscope/ingest.h"
+#include "pipeline/base/xalloc.h"
+#include "receivers/pyroscope/ingest/ingest.h"
 #include "tests/tools/tool_util.h"
 
 static double now_s(void)

@@ -12,7 +12,7 @@
 #include "config/config_map_internal.h"
 #include "config/loader.h"
 #include "config/node_build.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 static bool apply_section(const pf_cfg_entry *map, const pf_node *node, const pf_node *pos, void *cfg,
                           const char *path, pf_cfg_error *err);

@@ -101,7 +101,7 @@ bool pf_cfg_apply(const pf_cfg_entry *map, const pf_node *node, void *cfg, const
 void pf_cfg_release(const pf_cfg_entry *map, void *cfg);
 
 /* Markdown table rows "| key | type | default | description |" (nested keys dotted), for README and
- * `proflow components --config-help TYPE`. */
+ * `proflow components --reference`. */
 void pf_cfg_print_reference(const pf_cfg_entry *map, FILE *out, const char *prefix);
 
 /* Replaces, in a YAML tree the map would apply to, the values of keys flagged PF_CFG_SECRET with

@@ -1,11 +1,11 @@
 /* config_reference.c — pf_cfg_print_reference: a config table as Markdown rows for the README and
- * `proflow components --config-help TYPE` (config_map.h). */
+ * `proflow components --reference` (config_map.h). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "config/config_map.h"
 #include "config/config_map_internal.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 static void put_cell(pf_buf *row, const char *text, bool code)
 {

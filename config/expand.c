@@ -13,7 +13,7 @@
 
 #include "config/loader.h"
 #include "config/node_build.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct expand_ctx {
     const pf_node *node; /* for error positions */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "config/node_build.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 #define SET_SOURCE "<--set>"
 

@@ -4,7 +4,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 /* Interned file names live until exit: nodes from many trees point at them and the set is tiny
  * (one entry per config file plus "<default>"/"<--set>"). */

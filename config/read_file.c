@@ -4,7 +4,7 @@
 #include <sys/stat.h>
 
 #include "config/node_build.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 bool pf_config_read_file(const char *path, pf_buf *out)
 {

@@ -11,7 +11,7 @@
 
 #include "config/loader.h"
 #include "config/node_build.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 #define MAX_NODES 1000000
 #define MERGE_KEY "<<"

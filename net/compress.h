@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 typedef enum pf_decompress_result {
     PF_DECOMPRESS_OK = 0,

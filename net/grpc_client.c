@@ -9,7 +9,7 @@
 #include "net/compress.h"
 #include "net/grpc_frame.h"
 #include "net/http_client.h"
-#include "pipeline/base64.h"
+#include "pipeline/base/base64.h"
 
 /* Replies are decompressed up to this size: an exporter only reads small status replies. */
 #define MAX_REPLY_MESSAGE (64u * 1024 * 1024)

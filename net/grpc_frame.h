@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 enum {
     PF_GRPC_OK = 0,
@@ -19,13 +19,16 @@ enum {
     PF_GRPC_INVALID_ARGUMENT = 3,
     PF_GRPC_DEADLINE_EXCEEDED = 4,
     PF_GRPC_NOT_FOUND = 5,
+    PF_GRPC_ALREADY_EXISTS = 6,
     PF_GRPC_PERMISSION_DENIED = 7,
     PF_GRPC_RESOURCE_EXHAUSTED = 8,
     PF_GRPC_FAILED_PRECONDITION = 9,
     PF_GRPC_ABORTED = 10,
+    PF_GRPC_OUT_OF_RANGE = 11,
     PF_GRPC_UNIMPLEMENTED = 12,
     PF_GRPC_INTERNAL = 13,
     PF_GRPC_UNAVAILABLE = 14,
+    PF_GRPC_DATA_LOSS = 15,
     PF_GRPC_UNAUTHENTICATED = 16,
 };
 

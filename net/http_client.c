@@ -4,7 +4,7 @@
  * we translate that into one uv_poll_t per socket and one uv_timer_t, and feed readiness back with
  * curl_multi_socket_action(). Finished transfers are collected in collect_finished(). */
 #include "net/http_client.h"
-#include "pipeline/base64.h"
+#include "pipeline/base/base64.h"
 
 #include <ctype.h>
 #include <curl/curl.h>

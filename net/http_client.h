@@ -24,7 +24,7 @@
 
 #include "config/config_map.h"
 #include "net/http_server.h" /* pf_http_header */
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 /* configtls client settings. Paths; NULL = unset. */
 typedef struct pf_tls_client_config {

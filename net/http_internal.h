@@ -1,5 +1,5 @@
 /* http_internal.h — private structures shared by the parts of the HTTP server: the listener and
- * connection lifecycle (http_server.c), request routing (http_route.c), HTTP/1.1 (http1.c),
+ * connection lifecycle (http_server.c), request routing (http_request.c), HTTP/1.1 (http1.c),
  * HTTP/2 (http2.c) and TLS (tls.c). Nothing outside net/ includes this.
  *
  * Object lifetimes:
@@ -15,8 +15,8 @@
 #include <openssl/ssl.h>
 
 #include "net/http_server.h"
-#include "pipeline/log.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct pf_http_conn pf_http_conn;
 typedef struct pf_h1 pf_h1;

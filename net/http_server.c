@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "net/http_internal.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 
 /* ---------------------------------------------------------------- config table */
 

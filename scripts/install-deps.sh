@@ -18,6 +18,7 @@ BUILD_PKGS=(
   libcmocka-dev                      # unit tests
 )
 TEST_PKGS=(
+  clang-format                       # scripts/format.sh --check (the house style, .clang-format)
   curl nghttp2-client                # real HTTP/1.1 and HTTP/2 clients (curl, h2load)
   openssl zstd                       # throwaway test certificates; zstd-encoded request bodies
   python3 python3-grpcio python3-protobuf python3-grpc-tools   # real gRPC peers

@@ -3,7 +3,7 @@
  *   normal:   plus one line per profile (service.name, sample type/unit, period type, time range,
  *             sample count);
  *   detailed: plus the top 10 functions by flat and by cumulative value, as `go tool pprof -top`.
- * Everything goes through pipeline/log.h at info level; consume() always accepts. */
+ * Everything goes through pipeline/base/log.h at info level; consume() always accepts. */
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -12,9 +12,9 @@
 #include <time.h>
 
 #include "exporters/debug/top.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 #define TOP_ROWS 10
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "exporters/debug/top.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 int64_t debug_sample_value(const otlp_sample *s)
 {

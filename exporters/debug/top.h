@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/batch.h"
+#include "pipeline/model/batch.h"
 
 typedef struct debug_top_row {
     const char *name;   /* into the batch, or owned_name */

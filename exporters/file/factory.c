@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "exporters/file/file_exporter.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 typedef struct file_exporter {
     pf_component base;

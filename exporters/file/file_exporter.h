@@ -13,9 +13,9 @@
 #include <stdint.h>
 #include <uv.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/component.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct file_rotation_config {
     int64_t max_megabytes; /* appended formats: start a new file beyond this size (0 = never) */

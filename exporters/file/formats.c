@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "exporters/file/file_exporter.h"
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "pipeline/pprof/pprof.h"
 
 file_piece *file_pieces_add(file_pieces *out, size_t samples, const char *name_tag)

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "exporters/file/file_exporter.h"
-#include "pipeline/log.h"
+#include "pipeline/base/log.h"
 
 #define FILE_PREFIX "profiles-"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "pipeline/pprof/pprof.h"
-#include "pipeline/series.h"
+#include "pipeline/model/series.h"
 
 typedef struct walk {
     pf_flame_store *store;

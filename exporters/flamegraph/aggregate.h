@@ -9,8 +9,8 @@
 #ifndef PF_EXPORTER_FLAMEGRAPH_AGGREGATE_H
 #define PF_EXPORTER_FLAMEGRAPH_AGGREGATE_H
 
-#include "pipeline/batch.h"
-#include "pipeline/flame_store.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/component/flame_store.h"
 
 typedef struct flamegraph_drops {
     size_t max_services, max_types, outside_retention; /* samples */

@@ -9,9 +9,9 @@
 #include <time.h>
 
 #include "exporters/flamegraph/aggregate.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 typedef struct flamegraph_config {
     int64_t max_services;

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "net/grpc_frame.h"
-#include "pipeline/client_exporter.h"
-#include "pipeline/otlp_reply.h"
+#include "exporters/helper/client_exporter.h"
+#include "receivers/helper/otlp_reply.h"
 
 #define EXPORT_METHOD "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
 
@@ -50,9 +50,9 @@ static bool retryable_code(int code)
     case PF_GRPC_CANCELLED:
     case PF_GRPC_DEADLINE_EXCEEDED:
     case PF_GRPC_ABORTED:
-    case 11: /* OUT_OF_RANGE */
+    case PF_GRPC_OUT_OF_RANGE:
     case PF_GRPC_UNAVAILABLE:
-    case 15: /* DATA_LOSS */
+    case PF_GRPC_DATA_LOSS:
         return true;
     default:
         return false;

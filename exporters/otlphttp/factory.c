@@ -7,9 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pipeline/client_exporter.h"
-#include "pipeline/otlp_reply.h"
-#include "pipeline/pbjson.h"
+#include "exporters/helper/client_exporter.h"
+#include "receivers/helper/otlp_reply.h"
+#include "pipeline/otlpjson/pbjson.h"
 
 #define PROFILES_PATH "/v1development/profiles"
 

@@ -14,7 +14,7 @@
 
 #include "exporters/parca/write_raw.h"
 #include "net/grpc_frame.h"
-#include "pipeline/client_exporter.h"
+#include "exporters/helper/client_exporter.h"
 
 #define PARCA_DEFAULT_ENDPOINT "localhost:7070"
 

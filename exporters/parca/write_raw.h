@@ -9,7 +9,7 @@
 #ifndef PF_PARCA_WRITE_RAW_H
 #define PF_PARCA_WRITE_RAW_H
 
-#include "pipeline/pprof/series_pprof.h"
+#include "exporters/helper/series_pprof.h"
 
 #define PF_PARCA_WRITE_RAW_METHOD "/parca.profilestore.v1alpha1.ProfileStoreService/WriteRaw"
 

@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "exporters/pyroscope/pyroscope_exporter.h"
-#include "pipeline/client_exporter.h"
+#include "exporters/helper/client_exporter.h"
 
 typedef struct basic_auth_config {
     char *username;

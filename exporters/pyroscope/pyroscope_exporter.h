@@ -14,7 +14,7 @@
 #ifndef PF_PYROSCOPE_EXPORTER_H
 #define PF_PYROSCOPE_EXPORTER_H
 
-#include "pipeline/pprof/series_pprof.h"
+#include "exporters/helper/series_pprof.h"
 
 #define PF_PYROSCOPE_PUSH_PATH "/push.v1.PusherService/Push"
 #define PF_PYROSCOPE_INGEST_PATH "/ingest"

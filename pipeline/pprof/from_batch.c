@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pipeline/pprof/encode.h"
-#include "pipeline/series.h"
+#include "pipeline/model/series.h"
 
 /* Members are chained through next[] while grouping, then copied out contiguously. */
 typedef struct group {

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/arena.h"
+#include "pipeline/base/arena.h"
 
 typedef struct pf_idmap {
     pf_arena *arena;

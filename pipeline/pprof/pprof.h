@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/batch.h"
+#include "pipeline/model/batch.h"
 #include "pipeline/pprof/idmap.h"
 #include "profile.pb-c.h"
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pipeline/arena.h"
+#include "pipeline/base/arena.h"
 
 typedef struct pf_strtab {
     pf_arena *arena;

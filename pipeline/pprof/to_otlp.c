@@ -5,7 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 #include "pipeline/pprof/pprof.h"
 
 typedef struct import_ctx {

@@ -6,8 +6,8 @@
 
 #include <string.h>
 
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "processors/batch/merge.h"
 
 typedef struct batch_processor batch_processor;

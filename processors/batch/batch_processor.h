@@ -4,7 +4,7 @@
 #ifndef PF_BATCH_PROCESSOR_H
 #define PF_BATCH_PROCESSOR_H
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 
 typedef struct batch_processor_config {
     int64_t send_batch_size;     /* samples; 0 = only the timeout sends */

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 
 /* Translated index of each source table entry; -1 = not translated yet. */
 typedef struct memo {

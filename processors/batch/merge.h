@@ -12,8 +12,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct pf_merge pf_merge;
 

@@ -11,10 +11,10 @@
 
 #include <string.h>
 
-#include "pipeline/log.h"
-#include "pipeline/series.h"
-#include "pipeline/telemetry.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/log.h"
+#include "pipeline/model/series.h"
+#include "pipeline/base/telemetry.h"
+#include "pipeline/base/xalloc.h"
 #include "processors/relabel/sample_cache.h"
 
 typedef struct relabel_processor {

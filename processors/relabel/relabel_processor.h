@@ -4,8 +4,8 @@
 #ifndef PF_RELABEL_PROCESSOR_H
 #define PF_RELABEL_PROCESSOR_H
 
-#include "pipeline/component.h"
-#include "pipeline/relabel.h"
+#include "pipeline/component/component.h"
+#include "pipeline/relabel/relabel.h"
 
 typedef struct relabel_processor_config {
     pf_relabel_rules relabel_configs;        /* series labels of each profile */

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 struct sample_cache_slot {
     uint64_t hash;

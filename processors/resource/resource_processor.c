@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 
 typedef struct resource_processor {
     pf_component base;

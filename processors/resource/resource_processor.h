@@ -7,7 +7,7 @@
 #ifndef PF_RESOURCE_PROCESSOR_H
 #define PF_RESOURCE_PROCESSOR_H
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 
 typedef struct attr_action_config {
     char *key;

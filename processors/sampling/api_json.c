@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "config/config_map.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 static void strmap_add(pf_strmap *m, const char *key, const char *value)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "pipeline/alertmanager.h"
+#include "pipeline/component/alertmanager.h"
 #include "processors/sampling/overrides.h"
 
 /* POST /api/v1/sampling/overrides:

@@ -1,5 +1,5 @@
 /* control.c — the shared state behind the sampling control API and its HTTP handlers (see control.h).
- * One sampling_control per service (a short list keyed by the service pointer), one sampling_target
+ * One sampling_control per service (a short list keyed by the host pointer), one sampling_target
  * per sampling processor id, each with its override store and one expiry timer armed for the
  * earliest expiry. */
 #include "processors/sampling/control.h"
@@ -7,10 +7,10 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "pipeline/freq_boost.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
+#include "pipeline/base/xalloc.h"
+#include "pipeline/component/freq_boost.h"
 #include "processors/sampling/api_json.h"
 
 #define API_PREFIX "/api/v1/sampling"
@@ -31,7 +31,7 @@ struct sampling_target {
 };
 
 struct sampling_control {
-    pf_service *service;
+    pf_host *host;
     sampling_target *targets;
     uint64_t next_override_id;
     pf_freq_registry *freq; /* profiling-frequency boosts: "frequency" requests and alerts go there too */
@@ -50,22 +50,22 @@ static void http_handler(pf_http_request *req, void *data)
     pf_buf_free(&out);
 }
 
-static sampling_control *control_for(pf_service *service)
+static sampling_control *control_for(pf_host *host)
 {
     for (sampling_control *c = controls; c; c = c->next)
-        if (c->service == service) return c;
+        if (c->host == host) return c;
     sampling_control *c = pf_xcalloc(1, sizeof(*c));
-    c->service = service;
+    c->host = host;
     c->next_override_id = 1;
     c->next = controls;
     controls = c;
-    if (service) {
-        pf_service_telemetry_route(service, "GET", API_PREFIX "/overrides", false, http_handler, c);
-        pf_service_telemetry_route(service, "POST", API_PREFIX "/overrides", false, http_handler, c);
-        pf_service_telemetry_route(service, "DELETE", API_PREFIX "/overrides/", true, http_handler, c);
-        pf_service_telemetry_route(service, "POST", API_PREFIX "/alertmanager", false, http_handler, c);
+    if (host) {
+        pf_host_telemetry_route(host, "GET", API_PREFIX "/overrides", false, http_handler, c);
+        pf_host_telemetry_route(host, "POST", API_PREFIX "/overrides", false, http_handler, c);
+        pf_host_telemetry_route(host, "DELETE", API_PREFIX "/overrides/", true, http_handler, c);
+        pf_host_telemetry_route(host, "POST", API_PREFIX "/alertmanager", false, http_handler, c);
     }
-    c->freq = pf_freq_registry_acquire(service); /* after the webhook route: the registry then leaves it to us */
+    c->freq = pf_freq_registry_acquire(host); /* after the webhook route: the registry then leaves it to us */
     return c;
 }
 
@@ -92,10 +92,10 @@ static void rearm(sampling_target *t)
     uv_timer_start(&t->expiry, on_expiry, next > now ? next - now : 0, 0);
 }
 
-sampling_target *sampling_control_attach(pf_service *service, uv_loop_t *loop, const char *id,
+sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id,
                                          const sampling_config *cfg)
 {
-    sampling_control *c = control_for(service);
+    sampling_control *c = control_for(host);
     sampling_target *t = c->targets;
     while (t && strcmp(t->id, id) != 0) t = t->next;
     if (!t) {

@@ -10,7 +10,7 @@
  * its overrides. Override ids are unique within the service, so DELETE needs no processor.
  *
  * Lifecycle: an instance attaches in start() (the first one of a service mounts the routes through
- * pf_service_telemetry_route), detaches in shutdown() (the last of an id closes its expiry timer and
+ * pf_host_telemetry_route), detaches in shutdown() (the last of an id closes its expiry timer and
  * then calls done) and releases in destroy() (the last one frees the shared state, which the routes
  * point at — the service closes the listener before destroying components).
  * Ownership: the shared state is owned by this module; callers hold sampling_target pointers. */
@@ -19,14 +19,14 @@
 
 #include <uv.h>
 
-#include "pipeline/service.h"
+#include "pipeline/component/component.h"
 #include "processors/sampling/overrides.h"
 
 typedef struct sampling_target sampling_target;
 typedef struct sampling_control sampling_control;
 
-/* service may be NULL (tests): nothing is mounted, sampling_control_call still works. */
-sampling_target *sampling_control_attach(pf_service *service, uv_loop_t *loop, const char *id,
+/* host may be NULL (tests): nothing is mounted, sampling_control_call still works. */
+sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id,
                                          const sampling_config *cfg);
 override_store *sampling_target_overrides(sampling_target *t);
 sampling_control *sampling_target_control(sampling_target *t);

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 bool sampling_match(const pf_strmap *match, const pf_labels *ls)
 {

@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "pipeline/relabel.h"
+#include "pipeline/relabel/relabel.h"
 #include "processors/sampling/sampling_processor.h"
 
 typedef struct sampling_override {

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/series.h"
-#include "pipeline/telemetry.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/model/series.h"
+#include "pipeline/base/telemetry.h"
+#include "pipeline/base/xalloc.h"
 #include "processors/sampling/hash.h"
 #include "processors/sampling/token_table.h"
 

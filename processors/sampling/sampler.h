@@ -16,7 +16,7 @@
 #ifndef PF_SAMPLING_SAMPLER_H
 #define PF_SAMPLING_SAMPLER_H
 
-#include "pipeline/batch.h"
+#include "pipeline/model/batch.h"
 #include "processors/sampling/overrides.h"
 #include "processors/sampling/sampling_processor.h"
 

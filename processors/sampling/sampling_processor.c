@@ -4,9 +4,9 @@
 
 #include <time.h>
 
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
+#include "pipeline/base/xalloc.h"
 #include "processors/sampling/control.h"
 #include "processors/sampling/sampler.h"
 
@@ -55,7 +55,7 @@ static bool sampling_start(pf_component *c, pf_host *host, pf_error *err)
     (void)err;
     sampling_processor *sp = (sampling_processor *)c;
     sp->loop = host->loop;
-    sp->target = sampling_control_attach(host->service, host->loop, c->id, sp->cfg);
+    sp->target = sampling_control_attach(host, host->loop, c->id, sp->cfg);
     return true;
 }
 

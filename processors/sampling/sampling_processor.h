@@ -6,7 +6,7 @@
 #ifndef PF_SAMPLING_PROCESSOR_H
 #define PF_SAMPLING_PROCESSOR_H
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 
 /* What a rule allows. Rates of 0 mean unlimited. */
 typedef struct sampling_limits {

@@ -4,7 +4,7 @@
 
 #include <string.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 #include "processors/sampling/hash.h"
 
 typedef struct bucket {

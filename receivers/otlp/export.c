@@ -16,7 +16,7 @@
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "receivers/otlp/otlp_receiver.h"
 
 typedef enum body_format { FORMAT_PROTOBUF, FORMAT_JSON } body_format;

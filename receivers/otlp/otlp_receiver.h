@@ -7,9 +7,9 @@
 #define PF_OTLP_RECEIVER_H
 
 #include "net/http_server.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/receiver_helper.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/log.h"
+#include "receivers/helper/receiver_helper.h"
 
 #define OTLP_GRPC_EXPORT_PATH "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export"
 #define OTLP_HTTP_EXPORT_PATH "/v1development/profiles"

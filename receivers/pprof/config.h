@@ -11,7 +11,7 @@
 
 #include "config/config_map.h"
 #include "net/http_client.h"
-#include "pipeline/relabel.h"
+#include "pipeline/relabel/relabel.h"
 
 /* One `profile.<name>` block as written; unset keys fall back to the built-in profile's defaults. */
 typedef struct pprof_profile_override {

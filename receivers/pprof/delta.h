@@ -19,7 +19,7 @@
 
 #include <stdint.h>
 
-#include "pipeline/otlp.h"
+#include "pipeline/model/otlp.h"
 #include "pipeline/pprof/pprof.h"
 
 typedef struct pf_pprof_delta pf_pprof_delta;

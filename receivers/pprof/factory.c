@@ -4,7 +4,7 @@
  * the profile type (process_cpu, memory, …) as the scope attribute profile.name. */
 #include <stdlib.h>
 
-#include "pipeline/component.h"
+#include "pipeline/component/component.h"
 #include "receivers/pprof/config.h"
 #include "receivers/pprof/scraper.h"
 
@@ -17,7 +17,7 @@ typedef struct pprof_receiver {
 
 static bool pprof_start(pf_component *c, pf_host *host, pf_error *err)
 {
-    return pprof_scraper_start(((pprof_receiver *)c)->scraper, host ? host->service : NULL, err);
+    return pprof_scraper_start(((pprof_receiver *)c)->scraper, host, err);
 }
 
 static void on_stopped(void *data)

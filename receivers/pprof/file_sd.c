@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "receivers/pprof/file_sd.h"
 
 /* Target files are small; anything bigger is a mistake (a wrong path), not a target list. */

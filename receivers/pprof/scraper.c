@@ -76,9 +76,9 @@ pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_re
     return s;
 }
 
-bool pprof_scraper_start(pprof_scraper *s, struct pf_service *service, pf_error *err)
+bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err)
 {
-    s->freq = pf_freq_registry_acquire(service);
+    s->freq = pf_freq_registry_acquire(host);
     for (size_t i = 0; i < s->n_jobs; i++) {
         const pprof_on_alert_cfg *rules = s->jobs[i].cfg->on_alert.items;
         for (size_t k = 0; k < s->jobs[i].cfg->on_alert.n; k++) {

@@ -14,10 +14,10 @@
 #include <uv.h>
 
 #include "net/http_client.h"
-#include "pipeline/component.h"
-#include "pipeline/freq_boost.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/component/freq_boost.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "receivers/pprof/delta.h"
 #include "receivers/pprof/file_sd.h"
 #include "receivers/pprof/scraper.h"

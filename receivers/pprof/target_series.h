@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 
 /* How a scrape ended. */
 typedef enum pprof_outcome {

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/freq_boost.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
+#include "pipeline/component/freq_boost.h"
 #include "receivers/pprof/targets.h"
 
 static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, double hz,

@@ -1,9 +1,9 @@
 /* deliver.c — the half of the pyroscope receiver both APIs share: decoded pprofs with their series
- * labels → one OTLP batch → the pipeline (pipeline/receiver_helper.h), refusals worded as Pyroscope's. */
+ * labels → one OTLP batch → the pipeline (receivers/helper/receiver_helper.h), refusals worded as Pyroscope's. */
 #include <string.h>
 
 #include "pipeline/pprof/pprof.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/name.h"
 #include "receivers/pyroscope/pyroscope_receiver.h"
 
 /* Pyroscope's service_name label is OTel's service.name resource attribute; every other label

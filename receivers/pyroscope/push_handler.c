@@ -14,7 +14,7 @@
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "push/v1/push.pb-c.h"
 #include "receivers/pyroscope/pyroscope_receiver.h"
 

@@ -10,10 +10,10 @@
 #define PF_PYRO_RECEIVER_H
 
 #include "net/http_server.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/receiver_helper.h"
-#include "receivers/pyroscope/ingest.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/log.h"
+#include "receivers/helper/receiver_helper.h"
+#include "receivers/pyroscope/ingest/ingest.h"
 
 #define PYRO_DEFAULT_ENDPOINT "localhost:4040"
 #define PYRO_PUSH_PATH "/push.v1.PusherService/Push"
@@ -47,7 +47,7 @@ bool pyro_batch_add_pprof(pf_batch *b, pf_arena *scratch, const pf_pyro_labels *
 bool pyro_batch_add_profile(pf_batch *b, pf_arena *scratch, const pf_pyro_labels *labels,
                             Perftools__Profiles__Profile *profile, size_t max_bytes, char *err, size_t errlen);
 
-/* Hands the batch to the pipeline with pf_receiver_deliver (pipeline/receiver_helper.h), taking over
+/* Hands the batch to the pipeline with pf_receiver_deliver (receivers/helper/receiver_helper.h), taking over
  * the caller's reference. An empty batch is dropped and answered 200 (Pyroscope does so). Fills res:
  * 200, or 503 + Retry-After for PF_RETRYABLE, 400 for PF_PERMANENT. Requests are counted with
  * pf_receiver_count_request(&api->rt, ...). */

@@ -21,7 +21,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
-from harness import SOURCE_DIR, Proflow, free_port, metric  # noqa: E402
+from harness import SOURCE_DIR, Proflow, free_port, metric, run_cases  # noqa: E402
 from e2e_lib import record_details, totals  # noqa: E402
 from profile_backends import PyroscopeServer  # noqa: E402
 import pyroscope_receiver_lib as L  # noqa: E402
@@ -123,4 +123,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("e2e pyroscope", main)])

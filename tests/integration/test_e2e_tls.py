@@ -21,7 +21,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_client import make_request, sample_count, self_signed_cert, svc  # noqa: E402
 
 RETRY = "retry_on_failure: {initial_interval: 100ms, max_interval: 300ms, max_elapsed_time: 2s}"
@@ -186,4 +186,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("e2e tls", main)])

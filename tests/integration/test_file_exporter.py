@@ -19,7 +19,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_export_peers import post_otlp_http, small_request, svc  # noqa: E402  (generates the Python stubs)
 from google.protobuf import json_format  # noqa: E402
 
@@ -120,4 +120,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("file exporter", main)])

@@ -19,7 +19,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Proflow, free_port, metric, wait_until  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases, wait_until  # noqa: E402
 from otlp_client import self_signed_cert  # noqa: E402
 
 TOKEN = "fl4me"
@@ -146,8 +146,7 @@ service:
         m = pf.metrics(mport)
         assert metric(m, "proflow_exporter_flamegraph_memory_bytes", exporter="flamegraph") > 0, m
         assert metric(m, "proflow_exporter_flamegraph_series", exporter="flamegraph") == 1, m
-    print("ok")
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("the flamegraph JSON API over TLS + auth with exact pushed stacks", main)])

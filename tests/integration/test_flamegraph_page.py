@@ -30,7 +30,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, run_cases, wait_until  # noqa: E402
 
 SOURCE_DIR = os.environ.get("PROFLOW_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD_DIR = os.environ.get("PROFLOW_BUILD_DIR", tempfile.gettempdir())
@@ -283,8 +283,7 @@ service:
         if node:
             node.kill()
             node.wait()
-    print("ok")
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("the flame-graph page in headless Chromium against go tool pprof", main)])

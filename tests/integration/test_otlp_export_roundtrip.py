@@ -13,7 +13,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_export_peers import post_otlp_http, sample_count, small_request, svc  # noqa: E402
 
 
@@ -118,4 +118,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("otlp export roundtrip", main)])

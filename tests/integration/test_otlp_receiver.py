@@ -13,7 +13,7 @@ import tempfile
 import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_client import make_request, sample_count, status_pb2, svc, svc_grpc  # noqa: E402
 from google.protobuf import json_format  # noqa: E402
 import grpc  # noqa: E402
@@ -218,4 +218,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("otlp receiver", main)])

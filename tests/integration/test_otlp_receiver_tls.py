@@ -8,7 +8,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_client import make_request, self_signed_cert, svc, svc_grpc  # noqa: E402
 import grpc  # noqa: E402
 
@@ -89,4 +89,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("otlp receiver tls", main)])

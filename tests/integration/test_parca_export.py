@@ -13,7 +13,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from otlp_feed import build_request, config, expected_sums, fixture_samples, post  # noqa: E402
 from profile_backends import ParcaServer  # noqa: E402
 
@@ -109,7 +109,7 @@ def case_refused_then_up():
     assert_profile(rec["series"][0]["profiles"][0], "goroutine.pb.gz")
 
 
-def main():
+def all_cases():
     cases = [
         ("labels, totals, metadata", case_labels_totals_metadata),
         ("UNAVAILABLE and RESOURCE_EXHAUSTED retried", lambda: case_retried(["unavailable", "exhausted"])),
@@ -117,17 +117,8 @@ def main():
         ("INVALID_ARGUMENT is permanent", case_invalid_is_permanent),
         ("connection refused until the server starts", case_refused_then_up),
     ]
-    failed = 0
-    for name, fn in cases:
-        try:
-            fn()
-            print(f"ok   {name}")
-        except AssertionError as e:
-            failed += 1
-            print(f"FAIL {name}: {e}")
-    print(f"{len(cases) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return cases
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cases(all_cases())

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""test_pbjson_python.py — cross-checks proflow's OTLP/JSON mapping (pipeline/pbjson.h) against
+"""test_pbjson_python.py — cross-checks proflow's OTLP/JSON mapping (pipeline/otlpjson/pbjson.h) against
 Python's google.protobuf.json_format, on the realistic request of tests/unit/export_test_batch.h.
 
 Our side is the test tool tests/tools/pbjson_convert.c (--sample-proto, --json-to-proto,
@@ -22,6 +22,9 @@ import os
 import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import run_cases  # noqa: E402
 
 HEX_FIELDS = {"traceId", "spanId", "profileId", "trace_id", "span_id", "profile_id"}
 
@@ -96,4 +99,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pbjson python", main)])

@@ -25,7 +25,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, wait_until, run_cases  # noqa: E402
 
 BIG = 200 << 20
 LIMIT = 1 << 20
@@ -244,4 +244,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pprof faults", main)])

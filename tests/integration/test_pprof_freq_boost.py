@@ -26,7 +26,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, run_cases, wait_until  # noqa: E402
 
 INTERVAL_S = 4
 
@@ -222,8 +222,7 @@ service:
             assert metric(m, "proflow_scrape_profile_frequency_boosts_total", event="ended", reason="deleted") == 1, m
     finally:
         subprocess.run(["kill", str(pid)], check=False)
-    print("ok")
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("a Go target: the CPU window follows frequency, alert and API boosts, expiry and overlap", main)])

@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from harness import run_cases  # noqa: E402
 from pprof_raw import normalize, raw  # noqa: E402
 
 FIX = os.environ["PROFLOW_FIXTURES"]
@@ -73,8 +74,8 @@ def main():
             except AssertionError as e:
                 failures += 1
                 print(f"FAIL {lang}/{name}: {e}")
-    sys.exit(1 if failures else 0)
+    assert failures == 0, f"{failures} fixture(s) failed"
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pprof roundtrip", main)])

@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, wait_until, run_cases  # noqa: E402
 
 WANT_TYPES = {"process_cpu", "memory", "goroutine", "mutex", "block"}
 INTERVAL_S = 2
@@ -213,4 +213,4 @@ service:
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pprof scrape", main)])

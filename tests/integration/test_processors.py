@@ -14,7 +14,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from processors_pipeline import (fixture_request, hashmod, pipeline_config, post, profile_attrs, profiles,  # noqa: E402
                                  resource_attrs, sample_type, svc, written_requests)
 
@@ -118,6 +118,4 @@ def test_batch():
 
 
 if __name__ == "__main__":
-    test_resource()
-    test_relabel()
-    test_batch()
+    run_cases([("resource", test_resource), ("relabel", test_relabel), ("batch", test_batch)])

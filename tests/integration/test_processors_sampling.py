@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import Proflow, free_port, metric  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases  # noqa: E402
 from processors_pipeline import (api, fixture_request, pipeline_config, post, profiles, resource_attrs,  # noqa: E402
                                  sample_type, series_labels, sampling_unit, svc, written_requests)
 
@@ -217,5 +217,5 @@ service:
 
 
 if __name__ == "__main__":
-    run_probability_and_overrides()
-    run_rate_limits_and_two_processors()
+    run_cases([("probability and overrides", run_probability_and_overrides),
+               ("rate limits and two processors", run_rate_limits_and_two_processors)])

@@ -21,7 +21,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
-from harness import Proflow, free_port, metric, run_cli  # noqa: E402
+from harness import Proflow, free_port, metric, run_cli, run_cases  # noqa: E402
 from otlp_feed import build_request, config, expected_sums, fixture_samples, post  # noqa: E402
 from profile_backends import PyroscopeServer  # noqa: E402
 
@@ -302,7 +302,7 @@ def case_config_errors():
         assert r.returncode == 1 and message in r.stderr, (exporter, r.returncode, r.stderr)
 
 
-def main():
+def all_cases():
     cases = [
         ("config errors", case_config_errors),
         ("push: labels, totals, headers", case_push_labels_totals_headers),
@@ -323,17 +323,8 @@ def main():
         ("ingest: one upload of a batch still retrying at shutdown",
          lambda: case_ingest_one_upload_dropped(["500"] * 100, stop_while_retrying=True)),
     ]
-    failed_cases = 0
-    for name, fn in cases:
-        try:
-            fn()
-            print(f"ok   {name}")
-        except AssertionError as e:
-            failed_cases += 1
-            print(f"FAIL {name}: {e}")
-    print(f"{len(cases) - failed_cases} passed, {failed_cases} failed")
-    return 1 if failed_cases else 0
+    return cases
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_cases(all_cases())

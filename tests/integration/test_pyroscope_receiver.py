@@ -24,7 +24,7 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, run_cases  # noqa: E402
 import pyroscope_receiver_lib as L  # noqa: E402
 import grpc  # noqa: E402
 
@@ -210,4 +210,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pyroscope receiver", main)])

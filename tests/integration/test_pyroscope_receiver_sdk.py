@@ -15,7 +15,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import SOURCE_DIR, Proflow, free_port, metric  # noqa: E402
+from harness import SOURCE_DIR, Proflow, free_port, metric, run_cases  # noqa: E402
 import pyroscope_receiver_lib as L  # noqa: E402
 
 NODE_DIR = os.path.join(SOURCE_DIR, "tests", "node")
@@ -69,4 +69,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run_cases([("pyroscope receiver sdk", main)])

@@ -11,9 +11,9 @@
 #include <string.h>
 
 #include "config/loader.h"
-#include "pipeline/component.h"
-#include "pipeline/log.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/service/registry.h"
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 static pf_batch *numbered_batch(long index, long samples)
 {

@@ -1,4 +1,4 @@
-/* pbjson_convert.c — test tool driving pipeline/pbjson.h for the Python cross-check
+/* pbjson_convert.c — test tool driving pipeline/otlpjson/pbjson.h for the Python cross-check
  * (tests/integration/test_pbjson_python.py). Reads stdin, writes stdout:
  *   --json-to-proto   ExportProfilesServiceRequest as OTLP/JSON -> serialized protobuf
  *                     (exit 1 with the decoder's message on stderr when the JSON is rejected)
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "tests/tools/tool_util.h"
 #include "tests/unit/export_test_batch.h"
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 #include "pipeline/pprof/pprof.h"
 #include "tests/tools/tool_util.h"
 

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 /* Appends everything left in `in` to out. */
 static inline void tool_read_stream(FILE *in, pf_buf *out)

@@ -17,8 +17,8 @@
 
 #include <string.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/dict.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/model/dict.h"
 
 #define EXPORT_TEST_SAMPLES 7 /* 4 (checkout cpu) + 3 (cart alloc) */
 #define EXPORT_TEST_PROFILES 2

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 #include "tests/tools/tool_util.h"
 
 /* `rel` under the directory named by environment variable `dir_env` (e.g. PROFLOW_SOURCE_DIR). */

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pipeline/batch.h"
-#include "pipeline/dict.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/model/dict.h"
 
 static pf_batch *build_sample_batch(void)
 {

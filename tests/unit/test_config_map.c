@@ -13,7 +13,7 @@
 
 #include "config/config_map.h"
 #include "config/loader.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct tls_cfg {
     char *ca_file;

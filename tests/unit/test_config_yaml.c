@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 
 static pf_node *parse(const char *text, pf_cfg_error *err)
 {

@@ -13,8 +13,8 @@
 
 #include <cmocka.h>
 
-#include "pipeline/component.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/base/telemetry.h"
 #include "export_test_batch.h"
 
 extern const pf_factory pf_exporter_debug_factory;

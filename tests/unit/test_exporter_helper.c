@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "config/loader.h"
-#include "pipeline/exporter_helper.h"
-#include "pipeline/telemetry.h"
+#include "exporters/helper/exporter_helper.h"
+#include "pipeline/base/telemetry.h"
 
 #define MAX_CALLS 256
 #define BYTES_PER_SEND 100

@@ -18,9 +18,9 @@
 #include <cmocka.h>
 
 #include "exporters/file/file_exporter.h"
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "pipeline/pprof/pprof.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 #include "export_test_batch.h"
 #include "tests/tools/tool_util.h"
 #include "tests/unit/fixture.h"

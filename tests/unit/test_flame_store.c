@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pipeline/flame_store.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/flame_store.h"
+#include "pipeline/base/telemetry.h"
 
 #define MIN 60000000000ull
 #define NOW (29000000ull * MIN + 30000000000ull) /* some minute, plus 30 s */

@@ -8,8 +8,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "pipeline/freq_boost.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/freq_boost.h"
+#include "pipeline/base/telemetry.h"
 
 static void test_seconds_for(void **state)
 {

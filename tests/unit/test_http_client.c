@@ -17,7 +17,7 @@
 
 #include "net/compress.h"
 #include "net/http_client.h"
-#include "pipeline/base64.h"
+#include "pipeline/base/base64.h"
 
 typedef struct canned_server {
     uv_tcp_t listener;

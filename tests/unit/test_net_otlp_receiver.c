@@ -17,9 +17,9 @@
 #include <unistd.h>
 
 #include "config/loader.h"
-#include "pipeline/component.h"
-#include "pipeline/dict.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/component/component.h"
+#include "pipeline/model/dict.h"
+#include "pipeline/base/telemetry.h"
 
 extern const pf_factory pf_receiver_otlp_factory;
 

@@ -26,7 +26,7 @@
 
 #include "net/grpc_frame.h"
 #include "net/http_server.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 
 typedef void (*harness_client_fn)(int port, void *arg);
 

@@ -1,4 +1,4 @@
-/* test_pbjson.c — OTLP/JSON mapping (pipeline/pbjson.h): round trip of a realistic request, the
+/* test_pbjson.c — OTLP/JSON mapping (pipeline/otlpjson/pbjson.h): round trip of a realistic request, the
  * individual mapping rules, and error messages that name the JSON path. The cross-check against
  * Python's json_format is tests/integration/test_pbjson_python.py. */
 #include <setjmp.h>
@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "export_test_batch.h"
 
 static const ProtobufCMessageDescriptor *request_desc = &otlp_request_descriptor;

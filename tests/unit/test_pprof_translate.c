@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "net/compress.h"
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 #include "pipeline/pprof/pprof.h"
 #include "tests/unit/fixture.h"
 

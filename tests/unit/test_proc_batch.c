@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 #include "pipeline/pprof/pprof.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 #include "processors/batch/batch_processor.h"
 #include "processors/batch/merge.h"
 #include "tests/unit/fixture.h"

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
-#include "pipeline/dict.h"
-#include "pipeline/series.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/model/dict.h"
+#include "pipeline/model/series.h"
+#include "pipeline/base/telemetry.h"
 #include "processors/relabel/relabel_processor.h"
 
 static void add_attr(pf_batch *b, otlp_profile *p, const char *k, const char *v)

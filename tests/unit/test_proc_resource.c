@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
-#include "pipeline/dict.h"
+#include "pipeline/model/dict.h"
 #include "processors/resource/resource_processor.h"
 
 extern const pf_factory pf_processor_resource_factory;

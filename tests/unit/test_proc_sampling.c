@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 #include "processors/sampling/api_json.h"
 #include "processors/sampling/control.h"
 #include "processors/sampling/sampler.h"

@@ -10,8 +10,8 @@
 #ifndef TEST_PYROSCOPE_EXPORTER_BATCH_H
 #define TEST_PYROSCOPE_EXPORTER_BATCH_H
 
-#include "pipeline/batch.h"
-#include "pipeline/dict.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/model/dict.h"
 
 #define TEST_T 1700000000000000000ull
 

@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "net/compress.h"
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/ingest/name.h"
 
 static const char *str(const Perftools__Profiles__Profile *p, int64_t i) { return p->string_table[i]; }
 

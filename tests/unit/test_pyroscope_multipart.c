@@ -10,9 +10,9 @@
 #include <cmocka.h>
 
 #include "net/compress.h"
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/multipart.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/ingest/multipart.h"
+#include "receivers/pyroscope/ingest/name.h"
 #include "tests/unit/fixture.h"
 
 static void test_boundary(void **state)

@@ -15,8 +15,8 @@
 #include <jansson.h>
 
 #include "net/compress.h"
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/ingest/name.h"
 #include "tests/unit/fixture.h"
 
 static const char *str(const Perftools__Profiles__Profile *p, int64_t i) { return p->string_table[i]; }

@@ -9,9 +9,9 @@
 
 #include <cmocka.h>
 
-#include "receivers/pyroscope/attime.h"
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/name.h"
+#include "receivers/pyroscope/ingest/attime.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/ingest/name.h"
 
 #define S 1000000000LL
 

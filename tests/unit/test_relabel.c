@@ -11,8 +11,8 @@
 
 #include <stdlib.h>
 
-#include "pipeline/relabel.h"
-#include "pipeline/xalloc.h"
+#include "pipeline/relabel/relabel.h"
+#include "pipeline/base/xalloc.h"
 
 typedef struct rule_spec {
     const char *action;

@@ -4,7 +4,7 @@
  * → pf_service_config_parse. A document either fails with a message, or yields a service config
  * that frees cleanly (LeakSanitizer checks every refusal path frees what it built). */
 #include "config/loader.h"
-#include "pipeline/service.h"
+#include "pipeline/service/service.h"
 #include "tests/unit/test_robustness_mutate.h"
 
 static const char *const examples[] = {"examples/gateway.yaml", "examples/scraper.yaml", "examples/sidecar.yaml"};

@@ -6,8 +6,8 @@
  * refusal carries a message. JFR bodies have their own such test in test_pyroscope_jfr.c. */
 #include <jansson.h>
 
-#include "receivers/pyroscope/ingest.h"
-#include "receivers/pyroscope/multipart.h"
+#include "receivers/pyroscope/ingest/ingest.h"
+#include "receivers/pyroscope/ingest/multipart.h"
 #include "receivers/pyroscope/pyroscope_receiver.h"
 #include "tests/unit/test_robustness_seeds.h"
 

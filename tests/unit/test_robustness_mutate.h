@@ -28,7 +28,7 @@
 
 #include <cmocka.h>
 
-#include "pipeline/xalloc.h"
+#include "pipeline/base/xalloc.h"
 #include "tests/unit/fixture.h"
 
 /* ---- deterministic PRNG (splitmix64) ---- */

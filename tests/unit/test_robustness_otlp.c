@@ -3,8 +3,8 @@
  * pf_batch_validate (strict, and partial on a copy) → pf_pprof_from_batch → pf_batch_pack. Every
  * mutant is either rejected with a message or comes out as a batch every later stage accepts. Also
  * AnyValues nested past protobuf-c's stack depth. */
-#include "pipeline/batch.h"
-#include "pipeline/pb_nesting.h"
+#include "pipeline/model/batch.h"
+#include "pipeline/model/pb_nesting.h"
 #include "tests/unit/test_robustness_seeds.h"
 
 /* Validates b in one mode; an accepted batch must pass the later stages. */

@@ -3,7 +3,7 @@
  * free everything it allocated: LeakSanitizer checks) and with an arena, as the receivers use it.
  * An accepted document must re-encode to JSON that decodes to the same JSON again, and pack into
  * protobuf bytes that pf_batch_decode reads and whose batch validates or is rejected with a message. */
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "tests/unit/test_robustness_seeds.h"
 
 typedef struct json_ctx {

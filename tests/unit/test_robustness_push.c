@@ -4,7 +4,7 @@
  * pyro_batch_add_pprof into one batch. The seeds carry the pprof bodies the Node.js SDK sent
  * (gzipped, as SDKs send them, and gunzipped so mutations reach inside the pprof). A decoded request
  * must give a batch that validates strictly and exports again; refusals carry a message. */
-#include "pipeline/pbjson.h"
+#include "pipeline/otlpjson/pbjson.h"
 #include "push/v1/push.pb-c.h"
 #include "receivers/pyroscope/pyroscope_receiver.h"
 #include "tests/unit/test_robustness_seeds.h"

@@ -10,8 +10,9 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
-#include "pipeline/service.h"
-#include "pipeline/telemetry.h"
+#include "pipeline/service/registry.h"
+#include "pipeline/service/service.h"
+#include "pipeline/base/telemetry.h"
 
 /* ---- event log shared by the fakes ---- */
 static char events[4096];

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "pipeline/telemetry.h"
+#include "pipeline/base/telemetry.h"
 
 static void test_same_series_same_object_and_render(void **state)
 {

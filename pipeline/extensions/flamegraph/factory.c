@@ -15,9 +15,9 @@
 #include <time.h>
 
 #include "net/http_server.h"
-#include "pipeline/component.h"
-#include "pipeline/flame_store.h"
-#include "pipeline/log.h"
+#include "pipeline/component/component.h"
+#include "pipeline/component/flame_store.h"
+#include "pipeline/base/log.h"
 
 extern const unsigned char pf_flamegraph_page[];
 extern const size_t pf_flamegraph_page_len;

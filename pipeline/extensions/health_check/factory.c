@@ -3,8 +3,7 @@
 #include <string.h>
 
 #include "net/http_server.h"
-#include "pipeline/component.h"
-#include "pipeline/service.h"
+#include "pipeline/component/component.h"
 
 typedef struct health_config {
     pf_http_server_config server;
@@ -17,7 +16,7 @@ typedef struct health_check {
     pf_component base;
     const health_config *cfg;
     pf_http_server *server;
-    pf_service *service;
+    pf_host *host;
     pf_done_cb done;
     void *done_data;
 } health_check;
@@ -38,7 +37,7 @@ static const pf_cfg_entry health_map[] = {
 static void handle(pf_http_request *req, void *data)
 {
     health_check *h = data;
-    bool ok = h->service && pf_service_healthy(h->service);
+    bool ok = pf_host_healthy(h->host);
     const char *body = ok ? h->cfg->healthy_body : h->cfg->unhealthy_body;
     pf_http_header ct = {"content-type", "application/json"};
     pf_http_respond(req, ok ? 200 : 503, &ct, 1, body, strlen(body));
@@ -47,7 +46,7 @@ static void handle(pf_http_request *req, void *data)
 static bool health_start(pf_component *c, pf_host *host, pf_error *err)
 {
     health_check *h = (health_check *)c;
-    h->service = host->service;
+    h->host = host;
     pf_http_server_config sc = {0};
     pf_cfg_error cerr;
     pf_cfg_defaults(pf_http_server_cfg_map, &sc, &cerr);

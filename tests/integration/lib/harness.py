@@ -10,7 +10,9 @@ import signal
 import socket
 import subprocess
 import tempfile
+import sys
 import time
+import unittest
 import urllib.request
 
 PROFLOW = os.environ.get("PROFLOW_BIN", "build/proflow")
@@ -162,3 +164,20 @@ def run_cli(*args, cwd=None, env=None):
     e = dict(os.environ)
     e.update(env or {})
     return subprocess.run([PROFLOW, *args], capture_output=True, text=True, cwd=cwd, env=e, timeout=60)
+
+
+def run_cases(cases):
+    """The one runner of the integration tests: runs [(description, fn)] as unittest test methods, one
+    per case (a case fails by raising AssertionError), and exits non-zero when any failed. Tests that
+    are unittest.TestCase classes already call unittest.main() themselves."""
+    class Cases(unittest.TestCase):
+        pass
+
+    for i, (description, fn) in enumerate(cases):
+        def method(self, fn=fn):
+            fn()
+        method.__doc__ = description
+        setattr(Cases, f"test_{i:02d}_" + re.sub(r"\W+", "_", description).strip("_").lower(), method)
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Cases)
+    result = unittest.TextTestRunner(verbosity=2, stream=sys.stdout).run(suite)
+    sys.exit(0 if result.wasSuccessful() else 1)

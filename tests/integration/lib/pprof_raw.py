@@ -48,4 +48,7 @@ def normalize(text):
 
     normalized = sorted(" ".join(v) + " @ " + " ; ".join(loc_text(l) for l in ids) + " # " + lab.strip()
                         for v, ids, lab in samples)
-    return header, normalized, sorted(set(mappings.values()))
+    # Only mappings that some location uses: go tool pprof before 1.2x dropped unused ones on load, newer
+    # versions print them, and a round trip through OTLP keeps only what locations reference.
+    used = {m for body in locations.values() for m in re.findall(r"M=(\d+)", " ".join(body))}
+    return header, normalized, sorted({v for k, v in mappings.items() if k in used})

@@ -1,0 +1,103 @@
+/* client_exporter.h — what every exporter that talks to a backend over HTTP or gRPC shares (otlp,
+ * otlphttp, pyroscope, parca): the component lifecycle around an exporter helper (queue, retries,
+ * timeout; exporters/helper/exporter_helper.h) in front of a client (net/http_client.h), and the reply
+ * handling every such exporter needs (status classification, body excerpts for messages).
+ *
+ * Lifecycle: the client is created at start; shutdown drains the helper, then closes the client;
+ * when the shutdown deadline passes with sends in progress, the client is closed at once, which
+ * completes them as transport errors (the helper counts them as dropped).
+ *
+ * Each exporter embeds pf_client_exporter as the first member of its own struct, calls
+ * pf_client_exporter_init() from its create(), and supplies a send function whose ctx is that
+ * struct. It keeps only what belongs to its wire format.
+ *
+ * Ownership: the client config is borrowed (it must outlive the component: the service's config, or
+ * a copy inside the exporter's struct); the helper config is copied by the helper. The exporter
+ * allocates its struct (pf_xcalloc) and malloc's `url` and `authorization`; the component's destroy
+ * frees those two and then the struct with free(), so whatever else the struct holds is borrowed. A pf_client_send is malloc'd by
+ * pf_client_send_new() and freed by pf_client_send_take() in the reply callback. */
+#ifndef PF_CLIENT_EXPORTER_H
+#define PF_CLIENT_EXPORTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config_map.h"
+#include "net/http_client.h"
+#include "pipeline/component/component.h"
+#include "exporters/helper/exporter_helper.h"
+#include "pipeline/base/log.h"
+
+typedef struct pf_client_exporter pf_client_exporter;
+
+struct pf_client_exporter {
+    pf_component base;
+    uv_loop_t *loop;
+    const pf_http_client_config *client_cfg;
+    pf_http_client *client; /* created by start, closed by shutdown */
+    pf_exporter_helper *helper;
+    char *url;               /* where sends go (malloc'd; NULL when each send makes its own) */
+    char *authorization;     /* Authorization value the exporter sends (malloc'd; NULL when none) */
+    const char *compression; /* the configured body compression; NULL when none */
+    pf_log_limiter error_log;
+    pf_done_cb shutdown_done;
+    void *shutdown_data;
+};
+
+/* One send in progress: what a send function hands its reply callback. */
+typedef struct pf_client_send {
+    pf_client_exporter *exporter;
+    pf_export_attempt *attempt;
+} pf_client_send;
+
+/* Takes ownership of `url`. */
+void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
+                             const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
+                             char *url, pf_export_send_fn send);
+
+/* Finishes `attempt` as retryable when the exporter is not started; returns whether it did. */
+bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt);
+
+pf_client_send *pf_client_send_new(pf_client_exporter *e, pf_export_attempt *attempt);
+/* The send a reply callback was given as data; frees it. */
+pf_client_send pf_client_send_take(void *data);
+
+/* POSTs body to e->url (compressed as configured) with the given headers; on_reply gets a
+ * pf_client_send as data. Frees the body. */
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
+                    size_t n_headers, pf_buf *body, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Sends msg as a unary gRPC call to e->url (compressed as configured; authorization as metadata
+ * when set); on_reply gets a pf_client_send as data. Frees the message. */
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
+                         pf_http_done_cb on_reply);
+
+/* base with its trailing '/'s removed, then path. Malloc'd. */
+char *pf_client_url_join(const char *base, const char *path);
+/* The URL of a gRPC method ("/package.Service/Method") on the configured endpoint (pf_grpc_base_url).
+ * Malloc'd. */
+char *pf_client_grpc_url(const pf_http_client_config *cfg, const char *method);
+
+/* Writes at most out_len-1 printable characters of a reply body (others become '.'), for error
+ * messages and logs. */
+void pf_client_body_excerpt(const uint8_t *body, size_t len, char *out, size_t out_len);
+
+/* An HTTP reply as an export result: 2xx → PF_OK; a transport error → PF_RETRYABLE ("POST <url>:
+ * <error>"); another status → PF_RETRYABLE (with Retry-After) when retryable_status(status) says so,
+ * else PF_PERMANENT, with "POST <url>: HTTP <status>: <body excerpt>". err is set unless PF_OK. */
+pf_status pf_client_http_status(const pf_http_response *resp, const char *url, bool (*retryable_status)(int status),
+                                pf_error *err);
+
+/* A gRPC reply as an export result: OK → PF_OK; another status → PF_RETRYABLE when
+ * retryable_code(code) says so or when it is RESOURCE_EXHAUSTED with a google.rpc.RetryInfo (the
+ * server says it will recover), else PF_PERMANENT, with "<url>: <STATUS_NAME>: <message>". A
+ * retryable result carries the reply's delay (Retry-After, or RetryInfo's retry_delay). */
+pf_status pf_client_grpc_status(const pf_http_response *resp, const char *url, bool (*retryable_code)(int code),
+                                pf_error *err);
+
+/* Config checks: an http:// or https:// URL with something after the scheme. */
+bool pf_client_is_http_url(const char *s);
+/* A gRPC endpoint: host:port, optionally behind an http:// or https:// scheme. False with err set. */
+bool pf_client_grpc_endpoint_valid(const char *endpoint, const pf_node *node, const char *path, pf_cfg_error *err);
+
+#endif

@@ -1,0 +1,146 @@
+/* component.h — the component model, after the OpenTelemetry Collector's factory/config/lifecycle.
+ *
+ * A factory (one per component type, one per folder under receivers/, processors/, exporters/,
+ * pipeline/extensions/) gives the type name, its config table (config_map.h), optional cross-key
+ * validation, and create(). The service (service.c) creates one component per id used in the
+ * pipelines ("otlp", "otlp/secondary"), wires them, starts them exporters-first and shuts them down
+ * receivers-first.
+ *
+ * Data flows through pf_consumer: consume() takes over the caller's reference to the batch (whatever
+ * it returns) and answers
+ *   PF_OK         accepted (queued or delivered) — the receiver may acknowledge
+ *   PF_RETRYABLE  refused for now (queue full, backend down) — receivers answer 429/503 +
+ *                 Retry-After or RESOURCE_EXHAUSTED/UNAVAILABLE
+ *   PF_PERMANENT  refused for good (invalid data) — receivers answer 400 / INVALID_ARGUMENT
+ * consume() runs on the loop thread and must not block.
+ *
+ * Lifecycle (libuv handle style): create → start → … → shutdown(done) → destroy.
+ * shutdown stops intake, flushes, and calls done exactly once when drained (possibly synchronously).
+ * The component frees everything in destroy(); its config struct is owned and freed by the service. */
+#ifndef PF_COMPONENT_H
+#define PF_COMPONENT_H
+
+#include <stdbool.h>
+#include <uv.h>
+
+#include "config/config_map.h"
+#include "net/http_server.h"
+#include "pipeline/model/batch.h"
+
+typedef enum pf_kind {
+    PF_KIND_RECEIVER,
+    PF_KIND_PROCESSOR,
+    PF_KIND_EXPORTER,
+    PF_KIND_EXTENSION,
+} pf_kind;
+
+typedef enum pf_status {
+    PF_OK = 0,
+    PF_RETRYABLE,
+    PF_PERMANENT,
+} pf_status;
+
+typedef struct pf_error {
+    char msg[512];
+    uint32_t retry_after_s; /* PF_RETRYABLE: suggested delay, 0 = unknown */
+} pf_error;
+
+void pf_error_set(pf_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+typedef struct pf_consumer {
+    pf_status (*consume)(struct pf_consumer *self, pf_batch *b, pf_error *err);
+    void *data;
+    /* Readiness probe: a cheap hint that consume() would take a batch now (e.g. an exporter's queue
+     * has room). Receivers ask before decoding a request, so an overloaded pipeline refuses in
+     * microseconds instead of after the decode. Either a function, or `ready_via`: "ready when that
+     * consumer is" (what pass-through processors set to their next); neither = always ready.
+     * consume() may still refuse: readiness is advice, not a reservation. */
+    bool (*ready)(struct pf_consumer *self);
+    struct pf_consumer *ready_via;
+} pf_consumer;
+
+static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
+{
+    return c->consume(c, b, err);
+}
+
+static inline bool pf_consumer_ready(pf_consumer *c)
+{
+    while (c && !c->ready && c->ready_via) c = c->ready_via;
+    return !c || !c->ready || c->ready(c);
+}
+
+typedef struct pf_component pf_component;
+typedef void (*pf_done_cb)(pf_component *c, void *data);
+
+/* What a component may ask of the service that runs it (the Collector's component.Host). The service
+ * fills it; components use it only through the functions below, never through service.h. */
+typedef struct pf_host pf_host;
+struct pf_host {
+    uv_loop_t *loop;
+    void *data; /* the service */
+    bool (*healthy)(const pf_host *host);
+    void (*telemetry_route)(pf_host *host, const char *method, const char *path, bool prefix,
+                            pf_http_handler fn, void *data);
+    bool (*telemetry_has_route)(const pf_host *host, const char *method, const char *path);
+};
+
+/* True when every component started and none reported a fatal error. */
+static inline bool pf_host_healthy(const pf_host *host) { return host && host->healthy && host->healthy(host); }
+
+/* Mounts a handler on the telemetry listener (service.telemetry.metrics address); call from start().
+ * A NULL host (unit tests) mounts nothing. */
+static inline void pf_host_telemetry_route(pf_host *host, const char *method, const char *path, bool prefix,
+                                           pf_http_handler fn, void *data)
+{
+    if (host && host->telemetry_route) host->telemetry_route(host, method, path, prefix, fn, data);
+}
+
+/* True when a route with this method and path is mounted already (components that share a path
+ * mount it once). */
+static inline bool pf_host_telemetry_has_route(const pf_host *host, const char *method, const char *path)
+{
+    return host && host->telemetry_has_route && host->telemetry_has_route(host, method, path);
+}
+
+typedef struct pf_component_ops {
+    /* Opens listeners, timers, connections. Returns false with err set on failure. */
+    bool (*start)(pf_component *c, pf_host *host, pf_error *err);
+    /* Stops intake, flushes, drains; calls done(c, data) once finished. `deadline_ms` is the time
+     * left before the service gives up waiting (exporters should stop retrying by then). */
+    void (*shutdown)(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data);
+    /* Frees the component. Called after shutdown completed (or after a failed start). */
+    void (*destroy)(pf_component *c);
+} pf_component_ops;
+
+/* Embedded as the first member of every component's own struct. */
+struct pf_component {
+    const pf_component_ops *ops;
+    const struct pf_factory *factory;
+    const char *id;         /* "type" or "type/name"; owned by the service */
+    pf_consumer consumer;   /* processors, exporters: their input (set by create) */
+};
+
+typedef struct pf_create_args {
+    const char *id;
+    const void *config;     /* the parsed config struct; owned by the service, lives until destroy */
+    pf_consumer *next;      /* receivers, processors: where to send (a fan-out when several) */
+    uv_loop_t *loop;
+} pf_create_args;
+
+typedef struct pf_factory {
+    const char *type;
+    pf_kind kind;
+    const char *stability;   /* "development" | "alpha" | "beta" | "stable" */
+    const char *description;
+    const pf_cfg_entry *config_map;
+    size_t config_size;
+    /* Cross-key validation after the map is applied (optional). `node` is the component's node. */
+    bool (*validate)(const void *config, const pf_node *node, const char *path, pf_cfg_error *err);
+    /* Returns NULL with err set on failure. */
+    pf_component *(*create)(const pf_create_args *args, pf_error *err);
+} pf_factory;
+
+const char *pf_kind_name(pf_kind kind); /* "receiver", ... */
+
+#endif

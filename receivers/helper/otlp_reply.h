@@ -1,0 +1,29 @@
+/* otlp_reply.h — what the OTLP exporters (otlp = gRPC, otlphttp = HTTP) do with a successful reply:
+ * read its ExportProfilesServiceResponse and count and log the profiles the backend reported as
+ * rejected in partial_success (proflow_exporter_partial_success_rejected_profiles_total).
+ *
+ * Ownership: pf_otlp_reply_init() fills a caller-owned struct; the metric belongs to the telemetry
+ * registry and exporter_id must outlive the struct (it is the component's id). Nothing to free. */
+#ifndef PF_OTLP_REPLY_H
+#define PF_OTLP_REPLY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
+
+typedef struct pf_otlp_reply {
+    const char *exporter_id;
+    pf_metric *rejected_profiles; /* partial_success.rejected_profiles reported by the backend */
+    pf_log_limiter partial_log;
+} pf_otlp_reply;
+
+void pf_otlp_reply_init(pf_otlp_reply *r, const char *exporter_id);
+
+/* Reads partial_success from an ExportProfilesServiceResponse, protobuf or (json) OTLP/JSON; an empty
+ * reply is a full success. False when the bytes do not decode. */
+bool pf_otlp_reply_read(pf_otlp_reply *r, const uint8_t *body, size_t len, bool json);
+
+#endif

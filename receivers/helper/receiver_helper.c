@@ -1,0 +1,94 @@
+/* receiver_helper.c — delivery, counting and answers shared by the receivers (see receiver_helper.h). */
+#include "receivers/helper/receiver_helper.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "net/grpc_frame.h"
+
+void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_id, const char *name,
+                                bool include_metadata, pf_log_limiter *log_limit)
+{
+    t->receiver_id = receiver_id;
+    t->name = name;
+    t->include_metadata = include_metadata;
+    t->log_limit = log_limit;
+    char labels[256];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", receiver_id, name);
+    t->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
+                             "Profile samples successfully pushed into the pipeline.", labels);
+    t->refused = pf_counter("otelcol_receiver_refused_profile_samples",
+                            "Profile samples that could not be pushed into the pipeline.", labels);
+    t->bytes = pf_counter("proflow_receiver_bytes_total", "Request bytes received, as sent on the wire.", labels);
+}
+
+void pf_receiver_answer_set(pf_receiver_answer *a, int http_status, int grpc_status, const char *fmt, ...)
+{
+    a->http_status = http_status;
+    a->grpc_status = grpc_status;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->message, sizeof(a->message), fmt, ap);
+    va_end(ap);
+}
+
+static void attach_metadata(const pf_receiver_transport *t, const pf_http_request *req, pf_batch *b)
+{
+    pf_batch_set_receiver(b, t->receiver_id);
+    pf_batch_set_client(b, req->peer_addr);
+    const char *tenant = pf_http_header_get(req, "x-scope-orgid");
+    if (tenant && *tenant) pf_batch_set_tenant(b, tenant);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    b->meta.received_unix_nano = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
+    if (!t->include_metadata) return;
+    for (size_t i = 0; i < req->n_headers; i++) pf_batch_add_header(b, req->headers[i].name, req->headers[i].value);
+}
+
+bool pf_receiver_admit(const pf_receiver_transport *t, pf_consumer *next, pf_receiver_answer *a)
+{
+    if (pf_consumer_ready(next)) return true;
+    char labels[300];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", t->receiver_id, t->name);
+    pf_metric_add(pf_counter("proflow_receiver_early_refusals_total",
+                             "Requests refused before decoding because the pipeline was not ready.", labels),
+                  1);
+    pf_receiver_answer_set(a, 503, PF_GRPC_UNAVAILABLE, "pipeline is busy (exporter queues full), retry later");
+    a->retry_after_s = 1;
+    return false;
+}
+
+pf_status pf_receiver_deliver(const pf_receiver_transport *t, pf_consumer *next, const pf_http_request *req,
+                              pf_batch *b, pf_receiver_answer *a)
+{
+    attach_metadata(t, req, b);
+    size_t samples = pf_batch_sample_count(b); /* before consume: the pipeline may change or free b */
+    pf_error perr = {{0}, 0};
+    pf_status st = pf_consumer_consume(next, b, &perr);
+    if (st == PF_OK) {
+        pf_metric_add(t->accepted, (double)samples);
+        return st;
+    }
+    pf_metric_add(t->refused, (double)samples);
+    const char *why = perr.msg[0] ? perr.msg : "refused by the pipeline";
+    if (st == PF_RETRYABLE) {
+        pf_receiver_answer_set(a, 503, PF_GRPC_UNAVAILABLE, "%s", why);
+        a->retry_after_s = perr.retry_after_s ? perr.retry_after_s : 1;
+    } else {
+        pf_receiver_answer_set(a, 400, PF_GRPC_INVALID_ARGUMENT, "%s", why);
+    }
+    return st;
+}
+
+void pf_receiver_count_request(const pf_receiver_transport *t, const pf_http_request *req, const char *status,
+                               const pf_receiver_answer *a)
+{
+    char labels[300];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",status=\"%s\"", t->receiver_id, t->name,
+             status);
+    pf_metric_add(pf_counter("proflow_receiver_requests_total", "Requests received, by answer.", labels), 1);
+    if (a && a->http_status != 200)
+        pf_log_limited(t->log_limit, 10, PF_LOG_WARN, t->receiver_id, "%s request from %s refused (%s): %s", t->name,
+                       req->peer_addr, status, a->message);
+}
