@@ -24,10 +24,7 @@ pf_req *pf_req_new(pf_http_conn *c, int http_major)
 
 void pf_req_add_header(pf_req *r, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-    if (r->n_headers == r->cap_headers) {
-        r->cap_headers = r->cap_headers ? r->cap_headers * 2 : 16;
-        r->headers = pf_xrealloc(r->headers, r->cap_headers * sizeof(*r->headers));
-    }
+    PF_GROW(r->headers, r->cap_headers, r->n_headers + 1, 16);
     char *n = pf_xstrndup(name, name_len);
     for (char *p = n; *p; p++)
         if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');

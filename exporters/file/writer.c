@@ -81,10 +81,7 @@ static void log_fs_error(file_writer *w, const char *what, const char *path, int
 
 static void keep_file(file_writer *w, char *path)
 {
-    if (w->n_kept == w->cap_kept) {
-        w->cap_kept = w->cap_kept ? w->cap_kept * 2 : 16;
-        w->kept = pf_xrealloc(w->kept, w->cap_kept * sizeof(*w->kept));
-    }
+    PF_GROW(w->kept, w->cap_kept, w->n_kept + 1, 16);
     w->kept[w->n_kept++] = path;
 }
 

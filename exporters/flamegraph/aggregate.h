@@ -1,4 +1,4 @@
-/* aggregate.h — folds a batch's samples into a flame store (pipeline/flame_store.h): for every
+/* aggregate.h — folds a batch's samples into a flame store (pipeline/component/flame_store.h): for every
  * profile, the tree of (service.name, "<type>:<sample type>:<unit>", minute of the profile's time),
  * each sample's stack walked root first (locations from the outermost, inlined lines from the
  * outermost), functions named by name (system name when empty), locations without lines by address.

@@ -1,5 +1,5 @@
 /* flamegraph exporter — a tap that aggregates what reaches it into call trees per (service, profile
- * type, minute) for the flamegraph extension's page and JSON API (pipeline/flame_store.h is where the
+ * type, minute) for the flamegraph extension's page and JSON API (pipeline/component/flame_store.h is where the
  * two meet: the store is named by this exporter's id). Memory is bounded by max_services, retention
  * and max_nodes and reported in proflow_exporter_flamegraph_memory_bytes; samples it cannot keep are
  * counted in proflow_exporter_flamegraph_dropped_samples_total{reason} and logged once per reason. */

@@ -22,22 +22,16 @@ static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void on_client_closed(void *data)
-{
-    pf_client_exporter *e = data;
-    e->shutdown_done(&e->base, e->shutdown_data);
-}
-
 static void on_helper_drained(void *data)
 {
     pf_client_exporter *e = data;
     if (!e->client) {
-        e->shutdown_done(&e->base, e->shutdown_data);
+        pf_component_shutdown_end(e);
         return;
     }
     pf_http_client *client = e->client;
     e->client = NULL;
-    pf_http_client_close(client, on_client_closed, e);
+    pf_http_client_close(client, pf_component_shutdown_end, e);
 }
 
 /* The shutdown deadline passed with sends in progress: closing the client completes them at once
@@ -54,8 +48,7 @@ static void abort_sends(void *ctx)
 static void exporter_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     pf_client_exporter *e = (pf_client_exporter *)c;
-    e->shutdown_done = done;
-    e->shutdown_data = data;
+    pf_component_shutdown_begin(c, done, data);
     pf_exporter_helper_shutdown(e->helper, deadline_ms, on_helper_drained, e);
 }
 
@@ -66,6 +59,7 @@ static void exporter_destroy(pf_component *c)
     pf_exporter_helper_free(e->helper);
     free(e->url);
     free(e->authorization);
+    pf_strlist_free(&e->metadata_headers);
     free(e);
 }
 
@@ -79,8 +73,7 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
                              char *url, pf_export_send_fn send)
 {
-    e->base.ops = &exporter_ops;
-    e->base.id = args->id;
+    pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
     e->client_cfg = client_cfg;
     e->url = url;
@@ -133,11 +126,21 @@ void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_
 void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
                          pf_http_done_cb on_reply)
 {
-    pf_http_header auth = {"authorization", e->authorization};
+    pf_client_grpc_send_md(e, attempt, NULL, 0, msg, timeout_ns, on_reply);
+}
+
+void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
+                            pf_buf *msg, int64_t timeout_ns, pf_http_done_cb on_reply)
+{
+    pf_http_header stack_md[9];
+    pf_http_header *all = n_md < 8 ? stack_md : pf_xmalloc((n_md + 1) * sizeof(*all));
+    size_t n = 0;
+    if (e->authorization) all[n++] = (pf_http_header){"authorization", e->authorization};
+    for (size_t i = 0; i < n_md; i++) all[n++] = md[i];
     pf_grpc_call call = {
         .url = e->url,
-        .metadata = &auth,
-        .n_metadata = e->authorization ? 1 : 0,
+        .metadata = all,
+        .n_metadata = n,
         .msg = msg->data,
         .msg_len = msg->len,
         .compression = e->compression,
@@ -145,6 +148,7 @@ void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_b
     };
     pf_grpc_unary(e->client, &call, on_reply, pf_client_send_new(e, attempt));
     pf_buf_free(msg);
+    if (all != stack_md) free(all);
 }
 
 char *pf_client_url_join(const char *base, const char *path)

@@ -40,9 +40,8 @@ struct pf_client_exporter {
     char *url;               /* where sends go (malloc'd; NULL when each send makes its own) */
     char *authorization;     /* Authorization value the exporter sends (malloc'd; NULL when none) */
     const char *compression; /* the configured body compression; NULL when none */
+    pf_strlist metadata_headers; /* headers_from_metadata, names lower-cased (owned) */
     pf_log_limiter error_log;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
 };
 
 /* One send in progress: what a send function hands its reply callback. */
@@ -71,6 +70,23 @@ void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_
  * when set); on_reply gets a pf_client_send as data. Frees the message. */
 void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
                          pf_http_done_cb on_reply);
+
+/* ---- headers_from_metadata (metadata_headers.c): request metadata forwarded as headers, like the
+ * Collector's headers_setter extension with from_context. A receiver keeps the tenant
+ * (X-Scope-OrgID) always and other request headers with include_metadata: true. */
+#define PF_HEADERS_FROM_METADATA_ENTRY(off)                                                                 \
+    {.type = PF_CFG_STRING_LIST, .name = "headers_from_metadata", .offset = (off),                       \
+     .desc = "Request metadata keys (header names such as X-Scope-OrgID or OTLP-Profiles-Development-Version) " \
+             "whose value, when a batch has one, is sent as a header of the same name."}
+/* Keeps lower-cased copies of keys for pf_client_metadata_headers (freed by the component's destroy). */
+void pf_client_exporter_set_metadata_headers(pf_client_exporter *e, const pf_strlist *keys);
+/* Writes a header for each configured key the batch has a metadata value for, after the n headers
+ * already in h (capacity max); returns the new count. Values point into the batch. */
+size_t pf_client_metadata_headers(const pf_client_exporter *e, const pf_batch *b, pf_http_header *h, size_t n,
+                                  size_t max);
+/* pf_client_grpc_send with extra metadata (sent after authorization). */
+void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
+                            pf_buf *msg, int64_t timeout_ns, pf_http_done_cb on_reply);
 
 /* base with its trailing '/'s removed, then path. Malloc'd. */
 char *pf_client_url_join(const char *base, const char *path);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "exporters/helper/exporter_metrics.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 
@@ -377,16 +378,15 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     h->open_handles = 2;
 
     char *labels = pf_xasprintf("exporter=\"%s\"", exporter_id);
-    h->sent_samples = pf_counter("otelcol_exporter_sent_profile_samples",
-                                 "Profile samples successfully sent to the destination.", labels);
-    h->failed_samples = pf_counter("otelcol_exporter_send_failed_profile_samples",
-                                   "Profile samples that failed to be sent (dropped).", labels);
-    h->enqueue_failed_samples = pf_counter("otelcol_exporter_enqueue_failed_profile_samples",
-                                           "Profile samples refused by the sending queue.", labels);
+    pf_exporter_metrics m =
+        pf_exporter_metrics_new(exporter_id, PF_EXPORTER_SENT | PF_EXPORTER_SEND_FAILED | PF_EXPORTER_ENQUEUE_FAILED);
+    h->sent_samples = m.sent_samples;
+    h->failed_samples = m.failed_samples;
+    h->enqueue_failed_samples = m.enqueue_failed_samples;
     h->queue_size_gauge = pf_gauge("otelcol_exporter_queue_size", "Current size of the sending queue.", labels);
     h->queue_capacity_gauge = pf_gauge("otelcol_exporter_queue_capacity", "Capacity of the sending queue.", labels);
     h->retries_total = pf_counter("proflow_exporter_retries_total", "Send attempts that were retries.", labels);
-    h->sent_bytes = pf_counter("proflow_exporter_sent_bytes_total", "Bytes of successfully sent requests.", labels);
+    h->sent_bytes = pf_exporter_metrics_new(exporter_id, PF_EXPORTER_SENT_BYTES).sent_bytes;
     free(labels);
     pf_metric_set(h->queue_capacity_gauge, (double)h->capacity);
     update_queue_gauge(h);

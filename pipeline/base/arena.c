@@ -72,6 +72,14 @@ void *pf_arena_grow(pf_arena *a, void *old, size_t old_size, size_t new_size)
     return p;
 }
 
+void *pf_arena_grow_array(pf_arena *a, void *items, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap) return items;
+    size_t old = *cap;
+    *cap = pf_grow_cap(old, need, first);
+    return pf_arena_grow(a, items, old * size, *cap * size);
+}
+
 char *pf_arena_strndup(pf_arena *a, const char *s, size_t n)
 {
     char *p = pf_arena_alloc(a, n + 1);

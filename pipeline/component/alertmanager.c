@@ -8,31 +8,8 @@
 #include <string.h>
 
 #include "pipeline/relabel/relabel.h"
+#include "pipeline/base/hash.h"
 #include "pipeline/base/xalloc.h"
-
-#define FNV_OFFSET 0xcbf29ce484222325ULL
-
-/* FNV-1a continued over n bytes, then the splitmix64 finalizer: the same hash the sampling
- * processor keys its decisions with, so fingerprints made up for alerts without one stay the same. */
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
-static uint64_t mix64(uint64_t z)
-{
-    z ^= z >> 30;
-    z *= 0xbf58476d1ce4e5b9ULL;
-    z ^= z >> 27;
-    z *= 0x94d049bb133111ebULL;
-    z ^= z >> 31;
-    return z;
-}
 
 static void strmap_add(pf_strmap *m, const char *key, const char *value)
 {
@@ -83,13 +60,13 @@ static char *labels_fingerprint(const pf_strmap *labels)
 {
     pf_labels sorted = {0};
     for (size_t i = 0; i < labels->n; i++) pf_labels_set(&sorted, labels->keys[i], labels->values[i]);
-    uint64_t h = FNV_OFFSET;
+    uint64_t h = PF_HASH_SEED;
     for (size_t i = 0; i < sorted.n; i++) {
-        h = fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
-        h = fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
+        h = pf_hash_fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
+        h = pf_hash_fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
     }
     pf_labels_free(&sorted);
-    return pf_xasprintf("%016" PRIx64, mix64(h));
+    return pf_xasprintf("%016" PRIx64, pf_hash_mix64(h));
 }
 
 static bool parse_status(json_t *v, const char *what, bool *firing, char *err, size_t err_len)

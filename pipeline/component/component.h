@@ -111,6 +111,10 @@ typedef struct pf_component_ops {
     void (*shutdown)(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data);
     /* Frees the component. Called after shutdown completed (or after a failed start). */
     void (*destroy)(pf_component *c);
+    /* Processors and exporters: their input, which pf_component_init() makes c->consumer (its data is
+     * the component). `ready` as in pf_consumer; a processor without one is ready when its next is. */
+    pf_status (*consume)(pf_consumer *self, pf_batch *b, pf_error *err);
+    bool (*ready)(pf_consumer *self);
 } pf_component_ops;
 
 /* Embedded as the first member of every component's own struct. */
@@ -119,6 +123,9 @@ struct pf_component {
     const struct pf_factory *factory;
     const char *id;         /* "type" or "type/name"; owned by the service */
     pf_consumer consumer;   /* processors, exporters: their input (set by create) */
+    pf_component_ops own_ops; /* what ops points to after pf_component_init(): the defaults filled in */
+    pf_done_cb shutdown_done; /* pf_component_shutdown_begin() until pf_component_shutdown_end() */
+    void *shutdown_data;
 };
 
 typedef struct pf_create_args {
@@ -126,7 +133,26 @@ typedef struct pf_create_args {
     const void *config;     /* the parsed config struct; owned by the service, lives until destroy */
     pf_consumer *next;      /* receivers, processors: where to send (a fan-out when several) */
     uv_loop_t *loop;
+    const struct pf_factory *factory; /* the factory whose create() this is (NULL in some unit tests) */
 } pf_create_args;
+
+/* Fills what every component has, from create()'s arguments: ops (NULL entries get the defaults
+ * below, so a component writes only what it needs), id, factory and, when ops->consume is set, its
+ * input consumer {consume, ready, data = c, ready_via = args->next}. `c` is the component's embedded
+ * base (first member of its zeroed struct); `ops` must outlive it. */
+void pf_component_init(pf_component *c, const pf_component_ops *ops, const pf_create_args *args);
+
+/* For a shutdown that finishes later: remembers done(c, data) for pf_component_shutdown_end(). */
+void pf_component_shutdown_begin(pf_component *c, pf_done_cb done, void *data);
+/* Calls the remembered done once (later calls, or calls without a begin, do nothing). Takes the
+ * component as void * so that it can itself be the callback of what shutdown waits for (a server's or
+ * client's close, a writer's flush). */
+void pf_component_shutdown_end(void *component);
+
+/* The defaults: start does nothing; shutdown calls done at once; destroy frees the struct (free(c)). */
+bool pf_component_start_nothing(pf_component *c, pf_host *host, pf_error *err);
+void pf_component_shutdown_now(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data);
+void pf_component_free(pf_component *c);
 
 typedef struct pf_factory {
     const char *type;

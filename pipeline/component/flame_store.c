@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pipeline/base/hash.h"
 #include "pipeline/base/telemetry.h"
 
 #define NONE UINT32_MAX
@@ -61,19 +62,10 @@ struct pf_flame_store {
 
 static pf_flame_store *stores;
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h ^ (h >> 29);
-}
-
+/* The child index key: (parent, name) through the shared finalizer. */
 static uint64_t hash_pair(uint32_t parent, uint32_t name)
 {
-    uint64_t z = ((uint64_t)parent << 32 | name) + 0x9e3779b97f4a7c15ull;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return pf_hash_mix64((uint64_t)parent << 32 | name);
 }
 
 /* ---- trees ---- */
@@ -90,7 +82,7 @@ static void name_rehash(pf_flame_tree *t, uint32_t slots)
     t->name_slots = pf_xcalloc(slots, sizeof(uint32_t));
     t->n_name_slots = slots;
     for (uint32_t i = 0; i < t->n_names; i++) {
-        size_t h = hash_bytes(t->names[i], t->name_len[i]) & (slots - 1);
+        size_t h = pf_hash_bytes(t->names[i], t->name_len[i]) & (slots - 1);
         while (t->name_slots[h]) h = (h + 1) & (slots - 1);
         t->name_slots[h] = i + 1;
     }
@@ -100,7 +92,7 @@ uint32_t pf_flame_intern(pf_flame_tree *t, const char *name, size_t len)
 {
     if (len > PF_FLAME_MAX_NAME) len = PF_FLAME_MAX_NAME;
     if ((t->n_names + 1) * 2 > t->n_name_slots) name_rehash(t, t->n_name_slots ? t->n_name_slots * 2 : 64);
-    size_t h = hash_bytes(name, len) & (t->n_name_slots - 1);
+    size_t h = pf_hash_bytes(name, len) & (t->n_name_slots - 1);
     for (; t->name_slots[h]; h = (h + 1) & (t->n_name_slots - 1)) {
         uint32_t id = t->name_slots[h] - 1;
         if (t->name_len[id] == len && memcmp(t->names[id], name, len) == 0) return id;
@@ -450,7 +442,7 @@ pf_flame_tree *pf_flame_tree_for(pf_flame_store *s, const char *service, const c
     size_t services = 0, types = 0;
     bool known_service = false;
     size_t sl = strlen(service);
-    uint64_t h = hash_bytes(service, sl) * 31 + hash_bytes(type, strlen(type));
+    uint64_t h = pf_hash_bytes(service, sl) * 31 + pf_hash_bytes(type, strlen(type));
     for (size_t i = 0; i < s->n_series; i++)
         if (s->series[i].hash == h && strcmp(s->series[i].service, service) == 0 && strcmp(s->series[i].type, type) == 0)
             se = &s->series[i];

@@ -358,7 +358,7 @@ struct pf_service {
 
 static pf_component *create_component(pf_service *s, component_cfg *cc, pf_consumer *next, pf_error *err)
 {
-    pf_create_args args = {.id = cc->id, .config = cc->config, .next = next, .loop = s->loop};
+    pf_create_args args = {.id = cc->id, .config = cc->config, .next = next, .loop = s->loop, .factory = cc->factory};
     pf_component *c = cc->factory->create(&args, err);
     if (!c) return NULL;
     c->factory = cc->factory;

@@ -29,8 +29,6 @@ struct batch_processor {
     size_t n_shards;
     bool stopping;
     size_t closing;
-    pf_done_cb done;
-    void *done_data;
     pf_metric *sent_size, *sent_timeout, *sent_shutdown, *refused_cardinality, *downstream_failed;
     pf_log_limiter failure_log;
 };
@@ -142,19 +140,13 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return PF_OK;
 }
 
-static bool batch_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
 static void on_shard_closed(uv_handle_t *h)
 {
     shard *s = h->data;
     batch_processor *bp = s->owner;
     free(s->key);
     free(s);
-    if (--bp->closing == 0 && bp->done) bp->done(&bp->base, bp->done_data);
+    if (--bp->closing == 0) pf_component_shutdown_end(bp);
 }
 
 static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
@@ -162,14 +154,13 @@ static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb don
     (void)deadline_ms;
     batch_processor *bp = (batch_processor *)c;
     bp->stopping = true;
-    bp->done = done;
-    bp->done_data = data;
+    pf_component_shutdown_begin(c, done, data);
     shard *list = bp->shards;
     bp->shards = NULL;
     bp->closing = bp->n_shards;
     bp->n_shards = 0;
     if (!list) {
-        done(c, data);
+        pf_component_shutdown_end(c);
         return;
     }
     while (list) {
@@ -185,15 +176,13 @@ static void batch_destroy(pf_component *c)
     free(c);
 }
 
-static const pf_component_ops batch_ops = {batch_start, batch_shutdown, batch_destroy};
+static const pf_component_ops batch_ops = {.shutdown = batch_shutdown, .destroy = batch_destroy, .consume = batch_consume};
 
 pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
-    bp->base.ops = &batch_ops;
-    bp->base.id = args->id;
-    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next};
+    pf_component_init(&bp->base, &batch_ops, args);
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -32,7 +32,7 @@ void override_request_free(override_request *r);
  *  ..., "max_bytes_per_second": ..., "expires_in_seconds": ..., "kept": ..., "dropped": ...} */
 json_t *override_to_json(const sampling_override *o, const char *processor, uint64_t now_ms);
 
-/* The Alertmanager webhook's alerts (pipeline/alertmanager.h, shared with the frequency boosts). */
+/* The Alertmanager webhook's alerts (pipeline/component/alertmanager.h, shared with the frequency boosts). */
 typedef pf_alert alert;
 typedef pf_alert_list alert_list;
 

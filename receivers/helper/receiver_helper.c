@@ -1,6 +1,7 @@
 /* receiver_helper.c — delivery, counting and answers shared by the receivers (see receiver_helper.h). */
 #include "receivers/helper/receiver_helper.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
@@ -16,10 +17,9 @@ void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_i
     t->log_limit = log_limit;
     char labels[256];
     snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\"", receiver_id, name);
-    t->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
-                             "Profile samples successfully pushed into the pipeline.", labels);
-    t->refused = pf_counter("otelcol_receiver_refused_profile_samples",
-                            "Profile samples that could not be pushed into the pipeline.", labels);
+    pf_receiver_metrics m = pf_receiver_metrics_new(receiver_id, name);
+    t->accepted = m.accepted;
+    t->refused = m.refused;
     t->bytes = pf_counter("proflow_receiver_bytes_total", "Request bytes received, as sent on the wire.", labels);
 }
 
@@ -91,4 +91,13 @@ void pf_receiver_count_request(const pf_receiver_transport *t, const pf_http_req
     if (a && a->http_status != 200)
         pf_log_limited(t->log_limit, 10, PF_LOG_WARN, t->receiver_id, "%s request from %s refused (%s): %s", t->name,
                        req->peer_addr, status, a->message);
+}
+
+void pf_receiver_media_type(const char *value, char *out, size_t out_len)
+{
+    size_t n = 0;
+    const char *p = value ? value : "";
+    while (*p == ' ') p++;
+    for (; *p && *p != ';' && *p != ' ' && n + 1 < out_len; p++) out[n++] = (char)tolower((unsigned char)*p);
+    out[n] = '\0';
 }

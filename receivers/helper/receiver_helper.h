@@ -27,6 +27,7 @@
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "receivers/helper/receiver_metrics.h"
 
 typedef struct pf_receiver_transport {
     const char *receiver_id;   /* the component's id */
@@ -40,6 +41,10 @@ typedef struct pf_receiver_transport {
 
 void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_id, const char *name,
                                 bool include_metadata, pf_log_limiter *log_limit);
+
+/* A header value's media type (or encoding), lowercased, without parameters or spaces:
+ * "Application/JSON; charset=utf-8" → "application/json". NULL gives "". */
+void pf_receiver_media_type(const char *value, char *out, size_t out_len);
 
 /* The answer a request gets, in the terms of each protocol. */
 typedef struct pf_receiver_answer {

@@ -46,7 +46,7 @@ typedef struct pprof_basic_auth {
 } pprof_basic_auth;
 
 /* One `on_alert` entry: while an alert whose labels contain every trigger label fires, the job's
- * CPU-like profiles are scraped at `frequency` for at most `duration` (pipeline/freq_boost.h). */
+ * CPU-like profiles are scraped at `frequency` for at most `duration` (pipeline/component/freq_boost.h). */
 typedef struct pprof_on_alert_cfg {
     pf_strmap trigger;      /* `trigger: high_cpu` means {alertname: high_cpu} */
     double frequency;

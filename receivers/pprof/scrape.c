@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "pipeline/pprof/pprof.h"
+#include "pipeline/base/hash.h"
 #include "receivers/pprof/scraper_internal.h"
 
 static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -222,9 +223,8 @@ static void on_tick(uv_timer_t *timer)
 /* Spreads targets over the interval so they do not all fire at once; stable per URL. */
 static uint64_t first_delay_ms(const char *url, uint64_t interval_ms)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = url; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h % interval_ms;
+    /* FNV-1a without the finalizer, from the seed it always had: targets keep their scrape phase */
+    return pf_hash_fnv1a(1469598103934665603ull, url, strlen(url)) % interval_ms;
 }
 
 void pprof_target_schedule(pprof_target *t)

@@ -1,4 +1,4 @@
-/* test_flame_store.c — the flame-graph aggregation (pipeline/flame_store.h): exact totals and
+/* test_flame_store.c — the flame-graph aggregation (pipeline/component/flame_store.h): exact totals and
  * collapsed stacks, windows by minute, the diff view's baseline, pruning into "other" under
  * max_nodes with the total kept exact, max_services and retention drops, memory accounting. */
 #include <setjmp.h>

@@ -1,4 +1,4 @@
-/* test_freq_boost.c — the profiling-frequency registry (pipeline/freq_boost.h): the window a
+/* test_freq_boost.c — the profiling-frequency registry (pipeline/component/freq_boost.h): the window a
  * frequency asks for, boosts matched by target labels with the highest winning, on_alert rules
  * started and ended by Alertmanager notifications, the boosts API's answers and errors, expiry. */
 #include <setjmp.h>

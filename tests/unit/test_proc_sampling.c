@@ -424,7 +424,7 @@ static void test_control_api(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
-/* A "frequency" request becomes a profiling-frequency boost (pipeline/freq_boost.h), listed with the
+/* A "frequency" request becomes a profiling-frequency boost (pipeline/component/freq_boost.h), listed with the
  * overrides; without match_labels and on_alert rules the webhook has nothing to do. */
 static void test_control_api_frequency(void **state)
 {

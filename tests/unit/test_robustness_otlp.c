@@ -1,10 +1,12 @@
 /* test_robustness_otlp.c — mutated OTLP ExportProfilesServiceRequest bytes (built from the pprof
  * fixtures) through what the otlp receiver and the exporters do with them: pf_batch_decode →
- * pf_batch_validate (strict, and partial on a copy) → pf_pprof_from_batch → pf_batch_pack. Every
+ * pf_batch_validate (strict, and partial on a copy) → pf_pprof_from_batch → pf_batch_pack, and the
+ * receiver's v1.9-layout scan of the raw bytes (which must read any input safely). Every
  * mutant is either rejected with a message or comes out as a batch every later stage accepts. Also
  * AnyValues nested past protobuf-c's stack depth. */
 #include "pipeline/model/batch.h"
 #include "pipeline/model/pb_nesting.h"
+#include "receivers/otlp/otlp_receiver.h"
 #include "tests/unit/test_robustness_seeds.h"
 
 /* Validates b in one mode; an accepted batch must pass the later stages. */
@@ -21,6 +23,7 @@ static bool validate(pf_batch *b, bool partial)
 static bool check_request(const uint8_t *data, size_t len, void *ctx)
 {
     (void)ctx;
+    (void)otlp_request_is_v1_9_layout(data, len);
     pf_batch *strict = pf_batch_decode(data, len);
     if (!strict) return false;
     assert_non_null(strict->req);

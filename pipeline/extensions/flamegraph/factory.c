@@ -1,6 +1,6 @@
 /* flamegraph extension — a live flame-graph page of what flows through proflow, on its own listener
  * (default localhost:13180, with the `tls` and `auth` options of every listener). It reads the trees
- * a `flamegraph` exporter aggregates (pipeline/flame_store.h; the store is found by the exporter's id
+ * a `flamegraph` exporter aggregates (pipeline/component/flame_store.h; the store is found by the exporter's id
  * at request time, so the extension starting before the exporter is fine).
  *
  *   GET /                      the page: one static HTML+JS file embedded at build time
