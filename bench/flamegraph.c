@@ -51,8 +51,8 @@ static bool restamp(pf_batch *b, const pf_profile_ref *ref, void *data)
 
 static requests load(const char *fixtures)
 {
-    static const char *const names[] = {"cpu.pb.gz", "heap.pb.gz", "allocs.pb.gz", "mutex.pb.gz", "block.pb.gz",
-                                        "goroutine.pb.gz"};
+    static const char *const names[] = {"cpu.pb.gz",   "heap.pb.gz",  "allocs.pb.gz",
+                                        "mutex.pb.gz", "block.pb.gz", "goroutine.pb.gz"};
     requests r = {0};
     r.wire = pf_xcalloc(6 * 20, sizeof(pf_buf));
     r.decoded = pf_xcalloc(6 * 20, sizeof(pf_batch *));

@@ -68,7 +68,8 @@ static uint32_t resolve(walk *w, pf_flame_tree *t, int32_t stack_index)
                 int len = snprintf(addr, sizeof(addr), "0x%" PRIx64, loc->address);
                 push_frame(w, &n, pf_flame_intern(t, addr, (size_t)len));
             }
-            for (size_t l = loc->n_lines; l-- > 0;) push_frame(w, &n, function_name(w, t, loc->lines[l]->function_index));
+            for (size_t l = loc->n_lines; l-- > 0;)
+                push_frame(w, &n, function_name(w, t, loc->lines[l]->function_index));
         }
     }
     size_t max = pf_flame_max_depth(t);
@@ -96,7 +97,8 @@ static bool profile_fn(pf_batch *b, const pf_profile_ref *ref, void *data)
     /* The profile type as the receiver named it (pprof: the scraped type; Pyroscope: __name__), else
      * inferred from the sample type like the exporters do. */
     const otlp_scope *scope = ref->sp->scope;
-    const char *name = scope ? pf_kv_list_get(w->b, scope->attributes, scope->n_attributes, PF_ATTR_PROFILE_NAME) : NULL;
+    const char *name =
+        scope ? pf_kv_list_get(w->b, scope->attributes, scope->n_attributes, PF_ATTR_PROFILE_NAME) : NULL;
     if (!name || !*name) name = pf_profile_type_name(w->b, p);
     char type[512];
     snprintf(type, sizeof(type), "%s:%s:%s", name,
@@ -106,9 +108,12 @@ static bool profile_fn(pf_batch *b, const pf_profile_ref *ref, void *data)
     pf_flame_tree *t = pf_flame_tree_for(w->store, service, type, p->time_unix_nano, w->now, &reason);
     if (!t) {
         size_t n = pf_profile_sample_count(p);
-        if (strcmp(reason, "max_services") == 0) w->drops->max_services += n;
-        else if (strcmp(reason, "max_types") == 0) w->drops->max_types += n;
-        else w->drops->outside_retention += n;
+        if (strcmp(reason, "max_services") == 0)
+            w->drops->max_services += n;
+        else if (strcmp(reason, "max_types") == 0)
+            w->drops->max_types += n;
+        else
+            w->drops->outside_retention += n;
         return true;
     }
     w->stamp++;

@@ -45,7 +45,8 @@ static bool parse_string_map(json_t *obj, const char *what, pf_strmap *out, char
     }
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         if (!json_is_string(value)) {
             snprintf(err, err_len, "%s.%s must be a string", what, key);
             return false;
@@ -72,8 +73,10 @@ static char *labels_fingerprint(const pf_strmap *labels)
 static bool parse_status(json_t *v, const char *what, bool *firing, char *err, size_t err_len)
 {
     const char *s = json_string_value(v);
-    if (s && strcmp(s, "firing") == 0) *firing = true;
-    else if (s && strcmp(s, "resolved") == 0) *firing = false;
+    if (s && strcmp(s, "firing") == 0)
+        *firing = true;
+    else if (s && strcmp(s, "resolved") == 0)
+        *firing = false;
     else {
         snprintf(err, err_len, "%s must be \"firing\" or \"resolved\"", what);
         return false;
@@ -108,7 +111,8 @@ static bool parse_alert(json_t *a, size_t i, bool group_firing, bool have_group_
         snprintf(err, err_len, "alerts[%zu].fingerprint must be a string", i);
         return false;
     }
-    out->fingerprint = fp && json_string_length(fp) ? pf_xstrdup(json_string_value(fp)) : labels_fingerprint(&out->labels);
+    out->fingerprint =
+        fp && json_string_length(fp) ? pf_xstrdup(json_string_value(fp)) : labels_fingerprint(&out->labels);
     return true;
 }
 

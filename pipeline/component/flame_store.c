@@ -13,7 +13,7 @@
 #include "pipeline/base/hash.h"
 #include "pipeline/base/telemetry.h"
 
-#define NONE UINT32_MAX
+#define NONE      UINT32_MAX
 #define MINUTE_NS 60000000000ull
 
 typedef struct fnode {
@@ -63,10 +63,7 @@ struct pf_flame_store {
 static pf_flame_store *stores;
 
 /* The child index key: (parent, name) through the shared finalizer. */
-static uint64_t hash_pair(uint32_t parent, uint32_t name)
-{
-    return pf_hash_mix64((uint64_t)parent << 32 | name);
-}
+static uint64_t hash_pair(uint32_t parent, uint32_t name) { return pf_hash_mix64((uint64_t)parent << 32 | name); }
 
 /* ---- trees ---- */
 
@@ -251,10 +248,7 @@ size_t pf_flame_max_depth(const pf_flame_tree *t)
     return d < PF_FLAME_MAX_DEPTH ? d : PF_FLAME_MAX_DEPTH;
 }
 
-uint32_t pf_flame_tree_generation(const pf_flame_tree *t)
-{
-    return t->generation;
-}
+uint32_t pf_flame_tree_generation(const pf_flame_tree *t) { return t->generation; }
 
 void pf_flame_add_self(pf_flame_tree *t, uint32_t node, int64_t value)
 {
@@ -347,7 +341,8 @@ pf_flame_store *pf_flame_store_acquire(const char *name, const pf_flame_limits *
         char *labels = pf_xasprintf("exporter=\"%s\"", name);
         s->m_bytes = pf_gauge("proflow_exporter_flamegraph_memory_bytes",
                               "Memory held by the flame-graph aggregation (trees, names, indexes).", labels);
-        s->m_nodes = pf_gauge("proflow_exporter_flamegraph_nodes", "Call-tree nodes held over all minute trees.", labels);
+        s->m_nodes =
+            pf_gauge("proflow_exporter_flamegraph_nodes", "Call-tree nodes held over all minute trees.", labels);
         s->m_series = pf_gauge("proflow_exporter_flamegraph_series", "(service, profile type) pairs held.", labels);
         free(labels);
         s->next = stores;
@@ -388,20 +383,11 @@ pf_flame_store *pf_flame_store_find(const char *name)
     return stores && !stores->next ? stores : NULL;
 }
 
-const char *pf_flame_store_name(const pf_flame_store *s)
-{
-    return s->name;
-}
+const char *pf_flame_store_name(const pf_flame_store *s) { return s->name; }
 
-size_t pf_flame_store_memory(const pf_flame_store *s)
-{
-    return s->bytes;
-}
+size_t pf_flame_store_memory(const pf_flame_store *s) { return s->bytes; }
 
-size_t pf_flame_store_nodes(const pf_flame_store *s)
-{
-    return s->nodes;
-}
+size_t pf_flame_store_nodes(const pf_flame_store *s) { return s->nodes; }
 
 /* Frees minute trees older than the retention and series left without any. */
 static void expire(pf_flame_store *s, uint64_t now_minute)
@@ -420,8 +406,10 @@ static void expire(pf_flame_store *s, uint64_t now_minute)
             }
             any |= se->ring[k] != NULL;
         }
-        if (any) s->series[kept++] = *se;
-        else series_free(s, se);
+        if (any)
+            s->series[kept++] = *se;
+        else
+            series_free(s, se);
     }
     s->n_series = kept;
     pf_flame_store_account(s);
@@ -444,7 +432,8 @@ pf_flame_tree *pf_flame_tree_for(pf_flame_store *s, const char *service, const c
     size_t sl = strlen(service);
     uint64_t h = pf_hash_bytes(service, sl) * 31 + pf_hash_bytes(type, strlen(type));
     for (size_t i = 0; i < s->n_series; i++)
-        if (s->series[i].hash == h && strcmp(s->series[i].service, service) == 0 && strcmp(s->series[i].type, type) == 0)
+        if (s->series[i].hash == h && strcmp(s->series[i].service, service) == 0 &&
+            strcmp(s->series[i].type, type) == 0)
             se = &s->series[i];
     for (size_t i = 0; i < s->n_series && !se; i++) {
         bool same = strcmp(s->series[i].service, service) == 0;
@@ -489,7 +478,7 @@ pf_flame_tree *pf_flame_tree_for(pf_flame_store *s, const char *service, const c
 
 struct pf_flame_view {
     pf_flame_tree *t;
-    int64_t *base;          /* baseline self per node (NULL without one) */
+    int64_t *base;           /* baseline self per node (NULL without one) */
     int64_t *tot, *base_tot; /* computed once merged */
 };
 
@@ -604,15 +593,9 @@ static json_t *node_json(const pf_flame_view *v, uint32_t node, bool with_base)
     return j;
 }
 
-json_t *pf_flame_view_json(const pf_flame_view *v, bool with_base)
-{
-    return node_json(v, 0, with_base);
-}
+json_t *pf_flame_view_json(const pf_flame_view *v, bool with_base) { return node_json(v, 0, with_base); }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 void pf_flame_view_collapsed(const pf_flame_view *v, bool with_base, pf_buf *out)
 {

@@ -30,7 +30,7 @@
 
 #define PF_FLAME_MAX_TYPES 32
 #define PF_FLAME_MAX_DEPTH 1024
-#define PF_FLAME_MAX_NAME 512
+#define PF_FLAME_MAX_NAME  512
 
 typedef struct pf_flame_limits {
     int64_t max_services;

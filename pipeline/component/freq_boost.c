@@ -14,11 +14,11 @@
 #include "pipeline/component/component.h"
 #include "pipeline/base/telemetry.h"
 
-#define MAX_BOOSTS 1000
+#define MAX_BOOSTS          1000
 #define DEFAULT_DURATION_NS (10 * 60 * 1000000000LL)
-#define MAX_DURATION_NS (24 * 3600 * 1000000000LL)
-#define ALERTMANAGER_PATH "/api/v1/sampling/alertmanager"
-#define BOOSTS_METRIC "proflow_scrape_profile_frequency_boosts_total"
+#define MAX_DURATION_NS     (24 * 3600 * 1000000000LL)
+#define ALERTMANAGER_PATH   "/api/v1/sampling/alertmanager"
+#define BOOSTS_METRIC       "proflow_scrape_profile_frequency_boosts_total"
 
 typedef struct boost {
     uint64_t id;
@@ -51,10 +51,7 @@ struct pf_freq_registry {
 
 static pf_freq_registry *registries;
 
-static uint64_t now_ms(void)
-{
-    return uv_hrtime() / 1000000u;
-}
+static uint64_t now_ms(void) { return uv_hrtime() / 1000000u; }
 
 static void strmap_add(pf_strmap *m, const char *key, const char *value)
 {
@@ -74,8 +71,9 @@ static void count(const char *event, const char *reason)
 {
     char labels[128];
     snprintf(labels, sizeof(labels), "event=\"%s\",reason=\"%s\"", event, reason);
-    pf_metric_add(pf_counter(BOOSTS_METRIC, "Profiling-frequency boosts started (reason api|alert) and ended (reason "
-                                            "resolved|expired|deleted).",
+    pf_metric_add(pf_counter(BOOSTS_METRIC,
+                             "Profiling-frequency boosts started (reason api|alert) and ended (reason "
+                             "resolved|expired|deleted).",
                              labels),
                   1);
 }
@@ -103,8 +101,10 @@ static void expire(pf_freq_registry *r)
 {
     uint64_t now = now_ms();
     for (size_t i = 0; i < r->n_boosts;)
-        if (r->boosts[i].expires_ms <= now) remove_at(r, i, "expired");
-        else i++;
+        if (r->boosts[i].expires_ms <= now)
+            remove_at(r, i, "expired");
+        else
+            i++;
 }
 
 static boost *add_boost(pf_freq_registry *r, pf_strmap *match_owned, double hz, int64_t duration_ns, const char *source,
@@ -114,8 +114,12 @@ static boost *add_boost(pf_freq_registry *r, pf_strmap *match_owned, double hz, 
     r->boosts = pf_xrealloc(r->boosts, (r->n_boosts + 1) * sizeof(*r->boosts));
     boost *b = &r->boosts[r->n_boosts++];
     uint64_t now = now_ms();
-    *b = (boost){.id = r->next_id++, .match = *match_owned, .hz = hz, .started_ms = now,
-                 .expires_ms = now + (uint64_t)(duration_ns / 1000000), .source = pf_xstrdup(source),
+    *b = (boost){.id = r->next_id++,
+                 .match = *match_owned,
+                 .hz = hz,
+                 .started_ms = now,
+                 .expires_ms = now + (uint64_t)(duration_ns / 1000000),
+                 .source = pf_xstrdup(source),
                  .key = key ? pf_xstrdup(key) : NULL};
     *match_owned = (pf_strmap){0};
     count("started", source);
@@ -219,10 +223,7 @@ void pf_freq_rules_remove(pf_freq_registry *r, const void *owner)
     r->n_rules = kept;
 }
 
-size_t pf_freq_rule_count(const pf_freq_registry *r)
-{
-    return r->n_rules;
-}
+size_t pf_freq_rule_count(const pf_freq_registry *r) { return r->n_rules; }
 
 /* ---- boosts ---- */
 
@@ -351,7 +352,8 @@ static int error_reply(pf_buf *out, int status, const char *msg)
 static json_t *boost_json(const boost *b, uint64_t now)
 {
     json_t *match = json_object();
-    for (size_t i = 0; i < b->match.n; i++) json_object_set_new(match, b->match.keys[i], json_string(b->match.values[i]));
+    for (size_t i = 0; i < b->match.n; i++)
+        json_object_set_new(match, b->match.keys[i], json_string(b->match.values[i]));
     double left = b->expires_ms > now ? (double)(b->expires_ms - now) / 1000.0 : 0.0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -386,44 +388,51 @@ static int create(pf_freq_registry *r, const void *body, size_t len, pf_buf *out
     double hz = 0;
     int64_t duration = DEFAULT_DURATION_NS;
     bool have_hz = false;
-    if (!root) snprintf(err, sizeof(err), "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-    else if (!json_is_object(root)) snprintf(err, sizeof(err), "the body must be a JSON object");
+    if (!root)
+        snprintf(err, sizeof(err), "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
+    else if (!json_is_object(root))
+        snprintf(err, sizeof(err), "the body must be a JSON object");
     const char *key;
     json_t *v;
-    if (!err[0]) json_object_foreach(root, key, v) {
-        if (strcmp(key, "match") == 0) {
-            const char *k2;
-            json_t *v2;
-            if (!json_is_object(v)) {
-                snprintf(err, sizeof(err), "match must be an object of target label names to strings");
-                break;
-            }
-            json_object_foreach(v, k2, v2) {
-                if (!json_is_string(v2)) {
-                    snprintf(err, sizeof(err), "match.%s must be a string", k2);
+    if (!err[0]) json_object_foreach(root, key, v)
+        {
+            if (strcmp(key, "match") == 0) {
+                const char *k2;
+                json_t *v2;
+                if (!json_is_object(v)) {
+                    snprintf(err, sizeof(err), "match must be an object of target label names to strings");
                     break;
                 }
-                strmap_add(&match, k2, json_string_value(v2));
-            }
-            if (err[0]) break;
-        } else if (strcmp(key, "frequency") == 0) {
-            hz = json_is_number(v) ? json_number_value(v) : -1;
-            if (!(hz > 0 && hz <= PF_FREQ_MAX_HZ)) {
-                snprintf(err, sizeof(err), "frequency must be a number of Hz above 0 and at most %g", PF_FREQ_MAX_HZ);
+                json_object_foreach(v, k2, v2)
+                {
+                    if (!json_is_string(v2)) {
+                        snprintf(err, sizeof(err), "match.%s must be a string", k2);
+                        break;
+                    }
+                    strmap_add(&match, k2, json_string_value(v2));
+                }
+                if (err[0]) break;
+            } else if (strcmp(key, "frequency") == 0) {
+                hz = json_is_number(v) ? json_number_value(v) : -1;
+                if (!(hz > 0 && hz <= PF_FREQ_MAX_HZ)) {
+                    snprintf(err, sizeof(err), "frequency must be a number of Hz above 0 and at most %g",
+                             PF_FREQ_MAX_HZ);
+                    break;
+                }
+                have_hz = true;
+            } else if (strcmp(key, "duration") == 0) {
+                if (!json_is_string(v) || !pf_parse_duration(json_string_value(v), &duration) || duration <= 0 ||
+                    duration > MAX_DURATION_NS) {
+                    snprintf(err, sizeof(err),
+                             "duration must be a duration string like \"10m\", above 0 and at most 24h");
+                    break;
+                }
+            } else {
+                snprintf(err, sizeof(err), "unknown field \"%s\" (a frequency boost takes match, frequency, duration)",
+                         key);
                 break;
             }
-            have_hz = true;
-        } else if (strcmp(key, "duration") == 0) {
-            if (!json_is_string(v) || !pf_parse_duration(json_string_value(v), &duration) || duration <= 0 ||
-                duration > MAX_DURATION_NS) {
-                snprintf(err, sizeof(err), "duration must be a duration string like \"10m\", above 0 and at most 24h");
-                break;
-            }
-        } else {
-            snprintf(err, sizeof(err), "unknown field \"%s\" (a frequency boost takes match, frequency, duration)", key);
-            break;
         }
-    }
     if (!err[0] && !have_hz) snprintf(err, sizeof(err), "frequency is required (Hz, e.g. 100)");
     if (!err[0] && match.n == 0)
         snprintf(err, sizeof(err), "match is required: an object of target labels, e.g. {\"job\": \"checkout\"}");
@@ -463,7 +472,8 @@ int pf_freq_http(pf_freq_registry *r, const char *method, const char *path, cons
     if (strncmp(path, api, sizeof(api) - 1) == 0 && path[sizeof(api) - 1] == '/' && strcmp(method, "DELETE") == 0) {
         int64_t id;
         const char *text = path + sizeof(api);
-        if (!pf_parse_int(text, &id) || id <= 0) return error_reply(out, 400, "the boost id must be a positive integer");
+        if (!pf_parse_int(text, &id) || id <= 0)
+            return error_reply(out, 400, "the boost id must be a positive integer");
         if (!pf_freq_boost_end(r, (uint64_t)id, "deleted")) {
             char *msg = pf_xasprintf("no active boost with id %s", text);
             int st = error_reply(out, 404, msg);

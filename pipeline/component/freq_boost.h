@@ -39,7 +39,7 @@
 struct pf_host;
 typedef struct pf_freq_registry pf_freq_registry;
 
-#define PF_FREQ_MAX_HZ 10000.0
+#define PF_FREQ_MAX_HZ   10000.0
 #define PF_FREQ_API_PATH "/api/v1/sampling/boosts"
 
 /* One per host (the service); host may be NULL (tests): a private registry, nothing mounted. */

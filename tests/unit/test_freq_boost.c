@@ -16,10 +16,10 @@ static void test_seconds_for(void **state)
     (void)state;
     assert_int_equal(pf_freq_seconds_for(16.7, 100, 60), 10); /* the example: 10 s of 60 s */
     assert_int_equal(pf_freq_seconds_for(19, 100, 60), 11);
-    assert_int_equal(pf_freq_seconds_for(100, 100, 60), 59);  /* clamped to interval - 1s */
+    assert_int_equal(pf_freq_seconds_for(100, 100, 60), 59); /* clamped to interval - 1s */
     assert_int_equal(pf_freq_seconds_for(1000, 100, 60), 59);
-    assert_int_equal(pf_freq_seconds_for(0.5, 100, 15), 1);   /* at least 1 s */
-    assert_int_equal(pf_freq_seconds_for(50, 200, 60), 15);   /* another native rate */
+    assert_int_equal(pf_freq_seconds_for(0.5, 100, 15), 1); /* at least 1 s */
+    assert_int_equal(pf_freq_seconds_for(50, 200, 60), 15); /* another native rate */
     assert_true(pf_freq_effective_hz(10, 100, 60) > 16.66 && pf_freq_effective_hz(10, 100, 60) < 16.67);
 }
 
@@ -79,8 +79,9 @@ static void test_alert_rules(void **state)
 
     pf_alert_list alerts;
     char err[256];
-    const char *firing = "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"high_cpu\",\"instance\":\"a:6060\"},"
-                         "\"fingerprint\":\"f1\"},{\"labels\":{\"alertname\":\"other\"}}]}";
+    const char *firing =
+        "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"high_cpu\",\"instance\":\"a:6060\"},"
+        "\"fingerprint\":\"f1\"},{\"labels\":{\"alertname\":\"other\"}}]}";
     assert_true(pf_alertmanager_parse(firing, strlen(firing), &alerts, err, sizeof err));
     size_t started = 0, ended = 0;
     pf_freq_alerts(r, &alerts, &started, &ended);
@@ -121,20 +122,22 @@ static void test_api(void **state)
     (void)state;
     pf_freq_registry *r = pf_freq_registry_acquire(NULL);
     pf_buf out = {0};
-    assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":100,\"duration\":\"10m\"}",
-                          &out), 201);
+    assert_int_equal(
+        call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":100,\"duration\":\"10m\"}", &out),
+        201);
     assert_non_null(strstr(out.data, "\"frequency\":100"));
     assert_non_null(strstr(out.data, "\"expires_in_seconds\":"));
     assert_int_equal(call(r, "GET", PF_FREQ_API_PATH, NULL, &out), 200);
     assert_non_null(strstr(out.data, "\"boosts\":[{"));
     assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":0}", &out), 400);
     assert_non_null(strstr(out.data, "frequency"));
-    assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":5,\"probability\":1}",
-                          &out), 400);
+    assert_int_equal(
+        call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":5,\"probability\":1}", &out), 400);
     assert_non_null(strstr(out.data, "probability"));
     assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "{\"frequency\":5}", &out), 400);
-    assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":5,\"duration\":\"48h\"}",
-                          &out), 400);
+    assert_int_equal(
+        call(r, "POST", PF_FREQ_API_PATH, "{\"match\":{\"job\":\"x\"},\"frequency\":5,\"duration\":\"48h\"}", &out),
+        400);
     assert_int_equal(call(r, "POST", PF_FREQ_API_PATH, "not json", &out), 400);
     assert_int_equal(call(r, "DELETE", PF_FREQ_API_PATH "/1", NULL, &out), 200);
     assert_int_equal(call(r, "DELETE", PF_FREQ_API_PATH "/1", NULL, &out), 404);
@@ -152,7 +155,8 @@ static void test_api(void **state)
     rule.trigger = trig;
     pf_freq_rule_add(r, &owner, "checkout", &rule);
     pf_strmap_free(&trig);
-    const char *firing = "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"a\",\"severity\":\"page\"}}]}";
+    const char *firing =
+        "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"a\",\"severity\":\"page\"}}]}";
     assert_int_equal(call(r, "POST", "/api/v1/sampling/alertmanager", firing, &out), 200);
     assert_string_equal(out.data, "{\"boosts_started\":1,\"boosts_ended\":0}");
     assert_int_equal(call(r, "GET", PF_FREQ_API_PATH, NULL, &out), 200);
