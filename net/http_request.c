@@ -1,5 +1,6 @@
 /* http_request.c — request objects, routing (auth, 404/405, gRPC unframing, deadlines) and the
  * public answer functions, common to HTTP/1.1 and HTTP/2 (see http_internal.h for lifetimes). */
+#include <ctype.h>
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,6 +107,39 @@ const char *pf_http_header_get(const pf_http_request *req, const char *name)
 {
     for (size_t i = 0; i < req->n_headers; i++)
         if (strcasecmp(req->headers[i].name, name) == 0) return req->headers[i].value;
+    return NULL;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = (char)tolower((unsigned char)c);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+char *pf_http_query_param(const char *query, const char *name)
+{
+    size_t name_len = strlen(name);
+    const char *p = query;
+    while (p && *p) {
+        size_t n = strcspn(p, "&");
+        if (n > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
+            const char *v = p + name_len + 1;
+            size_t vn = n - name_len - 1;
+            char *out = pf_xmalloc(vn + 1), *w = out;
+            for (size_t i = 0; i < vn; i++) {
+                if (v[i] == '%' && i + 2 < vn && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
+                    *w++ = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
+                    i += 2;
+                } else {
+                    *w++ = v[i] == '+' ? ' ' : v[i];
+                }
+            }
+            *w = 0;
+            return out;
+        }
+        p = p[n] ? p + n + 1 : NULL;
+    }
     return NULL;
 }
 

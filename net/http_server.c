@@ -15,7 +15,7 @@
 
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 
-static bool tls_section_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+bool pf_http_server_tls_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
 {
     const pf_tls_server_config *tls = section;
     bool has_cert = tls->cert_file && *tls->cert_file, has_key = tls->key_file && *tls->key_file;
@@ -26,7 +26,7 @@ static bool tls_section_check(void *section, const pf_node *node, const char *pa
     return true;
 }
 
-static const pf_cfg_entry tls_map[] = {
+const pf_cfg_entry pf_http_server_tls_cfg_map[] = {
     {.type = PF_CFG_STRING, .name = "cert_file", .offset = offsetof(pf_tls_server_config, cert_file),
      .desc = "Server certificate chain (PEM)."},
     {.type = PF_CFG_STRING, .name = "key_file", .offset = offsetof(pf_tls_server_config, key_file),
@@ -42,7 +42,7 @@ static const pf_cfg_entry tls_map[] = {
 
 /* The auth keys live directly in pf_http_server_config; the section only groups them in YAML, so its
  * offset is 0 and the entries use offsets of the outer struct. */
-static const pf_cfg_entry auth_map[] = {
+const pf_cfg_entry pf_http_server_auth_cfg_map[] = {
     {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pf_http_server_config, bearer_token),
      .desc = "Require `Authorization: Bearer <token>` with this token.", .flags = PF_CFG_SECRET},
     {.type = PF_CFG_STRING, .name = "bearer_token_file", .offset = offsetof(pf_http_server_config, bearer_token_file),
@@ -75,10 +75,10 @@ const pf_cfg_entry pf_http_server_cfg_map[] = {
     {.type = PF_CFG_BOOL, .name = "include_metadata", .def = "false",
      .offset = offsetof(pf_http_server_config, include_metadata),
      .desc = "Keep request headers as batch metadata (for routing / headers_setter)."},
-    {.type = PF_CFG_SECTION, .name = "auth", .offset = 0, .desc = "Bearer-token authentication.", .sub = auth_map},
+    {.type = PF_CFG_SECTION, .name = "auth", .offset = 0, .desc = "Bearer-token authentication.", .sub = pf_http_server_auth_cfg_map},
     {.type = PF_CFG_SECTION, .name = "tls", .offset = offsetof(pf_http_server_config, tls),
      .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,
-     .sub = tls_map, .check = tls_section_check, .presence_offset = offsetof(pf_http_server_config, tls.present)},
+     .sub = pf_http_server_tls_cfg_map, .check = pf_http_server_tls_check, .presence_offset = offsetof(pf_http_server_config, tls.present)},
     PF_CFG_END,
 };
 

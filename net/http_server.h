@@ -44,6 +44,9 @@ typedef struct pf_http_request {
 
 /* Case-insensitive header lookup; NULL when absent. */
 const char *pf_http_header_get(const pf_http_request *req, const char *name);
+/* The percent-decoded value ('+' is a space) of `name` in a raw query string, malloc'd; NULL when
+ * absent. */
+char *pf_http_query_param(const char *query, const char *name);
 
 /* Answers an HTTP request. headers may be NULL. Content-Length is added by the server. */
 void pf_http_respond(pf_http_request *req, int status, const pf_http_header *headers, size_t n_headers,
@@ -99,6 +102,12 @@ typedef struct pf_http_server_config {
  * `pf_http_server_cfg_map` has the Collector's confighttp defaults; the gRPC table differs only in
  * documented defaults of the endpoint, which the component sets itself. */
 extern const pf_cfg_entry pf_http_server_cfg_map[];
+/* Its `tls` and `auth` sections, for components that have more keys than a listener's: auth's
+ * entries use offsets of pf_http_server_config (a section at offset 0 of it), tls's of
+ * pf_tls_server_config, checked with pf_http_server_tls_check. */
+extern const pf_cfg_entry pf_http_server_tls_cfg_map[];
+extern const pf_cfg_entry pf_http_server_auth_cfg_map[];
+bool pf_http_server_tls_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err);
 
 pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id);
 /* Routes match method + exact path; path_prefix=true matches by prefix. Register before start. */

@@ -91,6 +91,7 @@ struct pf_host {
                             pf_http_handler fn, void *data);
     /* The started extension with this id ("type" or "type/name"), or NULL. */
     pf_component *(*extension)(pf_host *host, const char *id);
+    bool (*telemetry_has_route)(const pf_host *host, const char *method, const char *path);
 };
 
 /* True when every component started and none reported a fatal error. */
@@ -102,6 +103,13 @@ static inline void pf_host_telemetry_route(pf_host *host, const char *method, co
                                            pf_http_handler fn, void *data)
 {
     if (host && host->telemetry_route) host->telemetry_route(host, method, path, prefix, fn, data);
+}
+
+/* True when a route with this method and path is mounted already (components that share a path
+ * mount it once). */
+static inline bool pf_host_telemetry_has_route(const pf_host *host, const char *method, const char *path)
+{
+    return host && host->telemetry_has_route && host->telemetry_has_route(host, method, path);
 }
 
 typedef struct pf_component_ops {

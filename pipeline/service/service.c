@@ -445,6 +445,11 @@ static bool build_graph(pf_service *s, pf_error *err)
 
 static bool host_healthy(const pf_host *host) { return pf_service_healthy(host->data); }
 
+static bool host_telemetry_has_route(const pf_host *host, const char *method, const char *path)
+{
+    return pf_service_telemetry_has_route(host->data, method, path);
+}
+
 static void host_telemetry_route(pf_host *host, const char *method, const char *path, bool prefix, pf_http_handler fn,
                                  void *data)
 {
@@ -463,6 +468,7 @@ pf_service *pf_service_new(uv_loop_t *loop, pf_service_config *cfg)
     s->host.healthy = host_healthy;
     s->host.telemetry_route = host_telemetry_route;
     s->host.extension = host_extension;
+    s->host.telemetry_has_route = host_telemetry_has_route;
     return s;
 }
 
@@ -470,6 +476,13 @@ void pf_service_telemetry_route(pf_service *s, const char *method, const char *p
 {
     s->routes = pf_xrealloc(s->routes, (s->n_routes + 1) * sizeof(route));
     s->routes[s->n_routes++] = (route){pf_xstrdup(method), pf_xstrdup(path), prefix, fn, data};
+}
+
+bool pf_service_telemetry_has_route(const pf_service *s, const char *method, const char *path)
+{
+    for (size_t i = 0; i < s->n_routes; i++)
+        if (strcmp(s->routes[i].method, method) == 0 && strcmp(s->routes[i].path, path) == 0) return true;
+    return false;
 }
 
 static uint64_t now_ns(void)

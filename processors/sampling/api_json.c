@@ -9,7 +9,6 @@
 
 #include "config/config_map.h"
 #include "pipeline/base/xalloc.h"
-#include "pipeline/base/hash.h"
 
 static void strmap_add(pf_strmap *m, const char *key, const char *value)
 {
@@ -148,95 +147,4 @@ json_t *override_to_json(const sampling_override *o, const char *processor, uint
                           (json_int_t)o->kept, "dropped", (json_int_t)o->dropped);
     if (o->fingerprint) json_object_set_new(j, "fingerprint", json_string(o->fingerprint));
     return j;
-}
-
-/* Stable stand-in for a missing fingerprint: a hash of the sorted label pairs. */
-static char *labels_fingerprint(const pf_strmap *labels)
-{
-    pf_labels sorted = {0};
-    for (size_t i = 0; i < labels->n; i++) pf_labels_set(&sorted, labels->keys[i], labels->values[i]);
-    uint64_t h = PF_HASH_SEED;
-    for (size_t i = 0; i < sorted.n; i++) {
-        h = pf_hash_fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
-        h = pf_hash_fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
-    }
-    pf_labels_free(&sorted);
-    return pf_xasprintf("%016" PRIx64, pf_hash_mix64(h));
-}
-
-static bool parse_status(json_t *v, const char *what, bool *firing, char *err, size_t err_len)
-{
-    const char *s = json_string_value(v);
-    if (s && strcmp(s, "firing") == 0) *firing = true;
-    else if (s && strcmp(s, "resolved") == 0) *firing = false;
-    else {
-        snprintf(err, err_len, "%s must be \"firing\" or \"resolved\"", what);
-        return false;
-    }
-    return true;
-}
-
-static bool parse_alert(json_t *a, size_t i, bool group_firing, bool have_group_status, alert *out, char *err,
-                        size_t err_len)
-{
-    char what[64];
-    if (!json_is_object(a)) {
-        snprintf(err, err_len, "alerts[%zu] must be an object", i);
-        return false;
-    }
-    json_t *status = json_object_get(a, "status");
-    out->firing = group_firing;
-    snprintf(what, sizeof(what), "alerts[%zu].status", i);
-    if (status && !parse_status(status, what, &out->firing, err, err_len)) return false;
-    if (!status && !have_group_status) {
-        snprintf(err, err_len, "alerts[%zu] has no status and the notification has none either", i);
-        return false;
-    }
-    snprintf(what, sizeof(what), "alerts[%zu].labels", i);
-    json_t *labels = json_object_get(a, "labels");
-    if (!labels || !parse_string_map(labels, what, &out->labels, err, err_len)) {
-        if (!labels) snprintf(err, err_len, "%s is required", what);
-        return false;
-    }
-    json_t *fp = json_object_get(a, "fingerprint");
-    if (fp && !json_is_string(fp)) {
-        snprintf(err, err_len, "alerts[%zu].fingerprint must be a string", i);
-        return false;
-    }
-    out->fingerprint = fp && json_string_length(fp) ? pf_xstrdup(json_string_value(fp)) : labels_fingerprint(&out->labels);
-    return true;
-}
-
-bool alertmanager_parse(const void *body, size_t len, alert_list *out, char *err, size_t err_len)
-{
-    *out = (alert_list){0};
-    json_t *root = load_object(body, len, err, err_len);
-    if (!root) return false;
-    bool ok = true, group_firing = false;
-    json_t *status = json_object_get(root, "status");
-    if (status) ok = parse_status(status, "status", &group_firing, err, err_len);
-    json_t *alerts = json_object_get(root, "alerts");
-    if (ok && !json_is_array(alerts)) {
-        snprintf(err, err_len, "alerts must be an array (is this an Alertmanager webhook notification?)");
-        ok = false;
-    }
-    if (ok) {
-        out->items = pf_xcalloc(json_array_size(alerts) + 1, sizeof(alert));
-        for (size_t i = 0; ok && i < json_array_size(alerts); i++) {
-            out->n++;
-            ok = parse_alert(json_array_get(alerts, i), i, group_firing, status != NULL, &out->items[i], err, err_len);
-        }
-    }
-    json_decref(root);
-    return ok;
-}
-
-void alert_list_free(alert_list *l)
-{
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->items[i].fingerprint);
-        pf_strmap_free(&l->items[i].labels);
-    }
-    free(l->items);
-    *l = (alert_list){0};
 }

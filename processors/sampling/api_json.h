@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "pipeline/component/alertmanager.h"
 #include "processors/sampling/overrides.h"
 
 /* POST /api/v1/sampling/overrides:
@@ -31,21 +32,18 @@ void override_request_free(override_request *r);
  *  ..., "max_bytes_per_second": ..., "expires_in_seconds": ..., "kept": ..., "dropped": ...} */
 json_t *override_to_json(const sampling_override *o, const char *processor, uint64_t now_ms);
 
-/* Alertmanager webhook (version 4): {"status": "firing", "alerts": [{"status": "firing"|"resolved",
- * "labels": {...}, "fingerprint": "..."}, ...], ...}. An alert without a status takes the top-level
- * one; one without a fingerprint gets one made from its labels. */
-typedef struct alert {
-    bool firing;
-    char *fingerprint;
-    pf_strmap labels;
-} alert;
+/* The Alertmanager webhook's alerts (pipeline/component/alertmanager.h, shared with the frequency boosts). */
+typedef pf_alert alert;
+typedef pf_alert_list alert_list;
 
-typedef struct alert_list {
-    alert *items;
-    size_t n;
-} alert_list;
+static inline bool alertmanager_parse(const void *body, size_t len, alert_list *out, char *err, size_t err_len)
+{
+    return pf_alertmanager_parse(body, len, out, err, err_len);
+}
 
-bool alertmanager_parse(const void *body, size_t len, alert_list *out, char *err, size_t err_len);
-void alert_list_free(alert_list *l);
+static inline void alert_list_free(alert_list *l)
+{
+    pf_alert_list_free(l);
+}
 
 #endif

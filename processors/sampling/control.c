@@ -4,13 +4,13 @@
  * earliest expiry. */
 #include "processors/sampling/control.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <string.h>
 
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 #include "pipeline/base/xalloc.h"
+#include "pipeline/component/freq_boost.h"
 #include "processors/sampling/api_json.h"
 
 #define API_PREFIX "/api/v1/sampling"
@@ -34,6 +34,7 @@ struct sampling_control {
     pf_host *host;
     sampling_target *targets;
     uint64_t next_override_id;
+    pf_freq_registry *freq; /* profiling-frequency boosts: "frequency" requests and alerts go there too */
     int refs;
     sampling_control *next;
 };
@@ -64,6 +65,7 @@ static sampling_control *control_for(pf_host *host)
         pf_host_telemetry_route(host, "DELETE", API_PREFIX "/overrides/", true, http_handler, c);
         pf_host_telemetry_route(host, "POST", API_PREFIX "/alertmanager", false, http_handler, c);
     }
+    c->freq = pf_freq_registry_acquire(host); /* after the webhook route: the registry then leaves it to us */
     return c;
 }
 
@@ -152,6 +154,7 @@ void sampling_control_release(sampling_target *t)
     sampling_control **pc = &controls;
     while (*pc != c) pc = &(*pc)->next;
     *pc = c->next;
+    pf_freq_registry_release(c->freq);
     free(c);
 }
 
@@ -176,44 +179,10 @@ static int json_reply(pf_buf *out, int status, json_t *j)
     return status;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9') return c - '0';
-    c = (char)tolower((unsigned char)c);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* The percent-decoded value of `name` in a query string, malloc'd; NULL when absent. */
-static char *query_param(const char *query, const char *name)
-{
-    size_t name_len = strlen(name);
-    const char *p = query;
-    while (p && *p) {
-        size_t n = strcspn(p, "&");
-        if (n > name_len && strncmp(p, name, name_len) == 0 && p[name_len] == '=') {
-            const char *v = p + name_len + 1;
-            size_t vn = n - name_len - 1;
-            char *out = pf_xmalloc(vn + 1), *w = out;
-            for (size_t i = 0; i < vn; i++) {
-                if (v[i] == '%' && i + 2 < vn && hexval(v[i + 1]) >= 0 && hexval(v[i + 2]) >= 0) {
-                    *w++ = (char)(hexval(v[i + 1]) * 16 + hexval(v[i + 2]));
-                    i += 2;
-                } else {
-                    *w++ = v[i] == '+' ? ' ' : v[i];
-                }
-            }
-            *w = 0;
-            return out;
-        }
-        p = p[n] ? p + n + 1 : NULL;
-    }
-    return NULL;
-}
-
 /* The target named by ?processor=, or the only one; NULL with an error reply otherwise. */
 static sampling_target *select_target(sampling_control *c, const char *query, pf_buf *out, int *status)
 {
-    char *want = query_param(query, "processor");
+    char *want = pf_http_query_param(query, "processor");
     sampling_target *found = NULL;
     size_t n = 0;
     pf_buf ids = {0};
@@ -257,8 +226,18 @@ static bool room_for_one_more(const sampling_target *t, pf_buf *out, int *status
     return false;
 }
 
+/* True when an override request asks for a profiling frequency (it then becomes a frequency boost). */
+static bool wants_frequency(const void *body, size_t len)
+{
+    json_t *root = json_loadb(body, len, 0, NULL);
+    bool yes = root && json_is_object(root) && json_object_get(root, "frequency");
+    json_decref(root);
+    return yes;
+}
+
 static int add_override(sampling_control *c, const char *query, const void *body, size_t len, pf_buf *out)
 {
+    if (wants_frequency(body, len)) return pf_freq_http(c->freq, "POST", PF_FREQ_API_PATH, body, len, out);
     int status;
     sampling_target *t = select_target(c, query, out, &status);
     if (!t) return status;
@@ -287,7 +266,7 @@ static int add_override(sampling_control *c, const char *query, const void *body
 
 static int list_overrides(sampling_control *c, const char *query, pf_buf *out)
 {
-    char *want = query_param(query, "processor");
+    char *want = pf_http_query_param(query, "processor");
     json_t *list = json_array();
     for (sampling_target *t = c->targets; t; t = t->next) {
         if (want && strcmp(want, t->id) != 0) continue;
@@ -296,7 +275,14 @@ static int list_overrides(sampling_control *c, const char *query, pf_buf *out)
             json_array_append_new(list, override_to_json(&t->overrides.items[i], t->id, now));
     }
     free(want);
-    return json_reply(out, 200, json_pack("{s:o}", "overrides", list));
+    pf_buf boosts = {0};
+    pf_freq_http(c->freq, "GET", PF_FREQ_API_PATH, NULL, 0, &boosts);
+    json_t *b = json_loads(boosts.data, 0, NULL);
+    pf_buf_free(&boosts);
+    json_t *j = json_pack("{s:o}", "overrides", list);
+    json_object_set(j, "boosts", json_object_get(b, "boosts"));
+    json_decref(b);
+    return json_reply(out, 200, j);
 }
 
 static int delete_override(sampling_control *c, const char *id_text, pf_buf *out)
@@ -379,7 +365,7 @@ static int alertmanager_webhook(sampling_control *c, const char *query, const vo
     int status;
     sampling_target *t = select_target(c, query, out, &status);
     if (!t) return status;
-    if (t->cfg->alertmanager.match_labels.n == 0) {
+    if (t->cfg->alertmanager.match_labels.n == 0 && pf_freq_rule_count(c->freq) == 0) {
         char *msg = pf_xasprintf("sampling processor %s has no alertmanager.match_labels configured", t->id);
         status = error_reply(out, 400, msg);
         free(msg);
@@ -393,13 +379,17 @@ static int alertmanager_webhook(sampling_control *c, const char *query, const vo
     }
     alert_tally tally = {0};
     uint64_t now = uv_now(t->loop);
-    for (size_t i = 0; i < alerts.n; i++) apply_alert(c, t, &alerts.items[i], now, &tally);
+    if (t->cfg->alertmanager.match_labels.n)
+        for (size_t i = 0; i < alerts.n; i++) apply_alert(c, t, &alerts.items[i], now, &tally);
+    size_t boosts_started = 0, boosts_ended = 0;
+    pf_freq_alerts(c->freq, &alerts, &boosts_started, &boosts_ended);
     alert_list_free(&alerts);
     rearm(t);
     return json_reply(out, 200,
-                      json_pack("{s:s, s:I, s:I, s:I, s:I}", "processor", t->id, "applied", (json_int_t)tally.applied,
-                                "resolved", (json_int_t)tally.resolved, "ignored", (json_int_t)tally.ignored,
-                                "refused", (json_int_t)tally.refused));
+                      json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "processor", t->id, "applied",
+                                (json_int_t)tally.applied, "resolved", (json_int_t)tally.resolved, "ignored",
+                                (json_int_t)tally.ignored, "refused", (json_int_t)tally.refused, "boosts_started",
+                                (json_int_t)boosts_started, "boosts_ended", (json_int_t)boosts_ended));
 }
 
 int sampling_control_call(sampling_control *c, const char *method, const char *path, const char *query,

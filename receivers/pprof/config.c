@@ -29,6 +29,14 @@ static const pf_cfg_entry override_map[] = {
     {.type = PF_CFG_BOOL, .name = "delta", .offset = offsetof(pprof_profile_override, delta),
      .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(pprof_profile_override, delta_set),
      .desc = "CPU-like: ask for ?seconds=<interval-1s>; cumulative: send the growth since the previous scrape."},
+    {.type = PF_CFG_DOUBLE, .name = "frequency", .offset = offsetof(pprof_profile_override, frequency), .min = 0.001,
+     .max = 10000, .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(pprof_profile_override, frequency_set),
+     .desc = "CPU-like profiles: effective sampling frequency in Hz; each interval is profiled for "
+             "interval x frequency / native_hz seconds (whole seconds, 1 to interval - 1s). Unset: interval - 1s. "
+             "A target's __profile_hz__ label (relabeling) overrides it."},
+    {.type = PF_CFG_DOUBLE, .name = "native_hz", .offset = offsetof(pprof_profile_override, native_hz), .min = 0.001,
+     .max = 100000, .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(pprof_profile_override, native_hz_set),
+     .desc = "The rate the target samples at while profiling (default 100, Go's)."},
     PF_CFG_END,
 };
 
@@ -81,6 +89,11 @@ static bool parse_profiling(const pf_cfg_entry *e, const pf_node *node, void *fi
         pprof_profile_override ov;
         char *sub = pf_xasprintf("%s.%s", path, c->key);
         bool ok = pf_cfg_defaults(override_map, &ov, err) && pf_cfg_apply(override_map, c, &ov, sub, err);
+        const pprof_profile_def *bi = custom ? NULL : find_builtin(name);
+        if (ok && (ov.frequency_set || ov.native_hz_set) && !(bi && bi->server_side_delta)) {
+            pf_cfg_errorf(err, c, sub, "frequency and native_hz apply to CPU-like profiles (process_cpu, fgprof) only");
+            ok = false;
+        }
         if (ok && custom && (!ov.path || !*ov.path)) {
             pf_cfg_errorf(err, c, sub, "a custom profile needs a path");
             ok = false;
@@ -115,7 +128,11 @@ size_t pprof_profile_defs(const pprof_scrape_cfg *cfg, pprof_profile_def *out)
         if (ov->enabled_set) out[i].enabled = ov->enabled;
         if (ov->delta_set) out[i].delta = ov->delta;
         if (ov->path && *ov->path) out[i].path = ov->path;
+        if (ov->frequency_set) out[i].frequency = ov->frequency;
+        if (ov->native_hz_set) out[i].native_hz = ov->native_hz;
     }
+    for (size_t i = 0; i < n; i++)
+        if (out[i].native_hz <= 0) out[i].native_hz = 100;
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)
         if (out[i].enabled) out[kept++] = out[i];
@@ -142,6 +159,68 @@ static bool check_scrape(void *section, const pf_node *node, const char *path, p
 }
 
 static const char *const schemes[] = {"http", "https", NULL};
+
+static void release_trigger(const pf_cfg_entry *e, void *field)
+{
+    (void)e;
+    pf_strmap_free(field);
+}
+
+static void strmap_push(pf_strmap *m, const char *k, const char *v)
+{
+    m->keys = pf_xrealloc(m->keys, (m->n + 1) * sizeof(char *));
+    m->values = pf_xrealloc(m->values, (m->n + 1) * sizeof(char *));
+    m->keys[m->n] = pf_xstrdup(k);
+    m->values[m->n++] = pf_xstrdup(v);
+}
+
+/* `trigger: high_cpu` (an alert name) or `trigger: {severity: page, team: db}` (alert labels). */
+static bool parse_trigger(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path, pf_cfg_error *err)
+{
+    (void)e;
+    pf_strmap *m = field;
+    if (node->type == PF_NODE_SCALAR && !node->is_null && node->value && *node->value) {
+        strmap_push(m, "alertname", node->value);
+        return true;
+    }
+    if (node->type == PF_NODE_MAP && node->n_children) {
+        for (size_t i = 0; i < node->n_children; i++) {
+            const pf_node *c = node->children[i];
+            if (c->type != PF_NODE_SCALAR || c->is_null) {
+                pf_cfg_errorf(err, c, path, "trigger.%s must be a string", c->key);
+                return false;
+            }
+            strmap_push(m, c->key, c->value);
+        }
+        return true;
+    }
+    pf_cfg_errorf(err, node, path, "trigger must be an alert name or a mapping of alert labels");
+    return false;
+}
+
+static bool check_on_alert(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    const pprof_on_alert_cfg *oa = section;
+    if (oa->trigger.n == 0) {
+        pf_cfg_errorf(err, node, path, "trigger is required (an alert name or alert labels)");
+        return false;
+    }
+    return true;
+}
+
+static const pf_cfg_entry on_alert_map[] = {
+    {.type = PF_CFG_CUSTOM, .name = "trigger", .offset = offsetof(pprof_on_alert_cfg, trigger), .parse = parse_trigger,
+     .release = release_trigger, .type_name = "string or string map", .flags = PF_CFG_REQUIRED,
+     .desc = "Alert name (matched against the alertname label) or alert labels that must all be equal."},
+    {.type = PF_CFG_DOUBLE, .name = "frequency", .offset = offsetof(pprof_on_alert_cfg, frequency), .min = 0.001,
+     .max = 10000, .flags = PF_CFG_REQUIRED, .desc = "CPU profiling frequency (Hz) while the alert fires."},
+    {.type = PF_CFG_DURATION, .name = "duration", .def = "10m", .offset = offsetof(pprof_on_alert_cfg, duration),
+     .min = 1e9, .max = 8.64e13, .desc = "Longest time the boost lasts; a resolved alert ends it earlier."},
+    {.type = PF_CFG_STRING_MAP, .name = "match_labels", .offset = offsetof(pprof_on_alert_cfg, match_labels),
+     .desc = "Alert label -> target label: only targets whose labels equal the alert's values are boosted "
+             "(default: every target of the job)."},
+    PF_CFG_END,
+};
 
 static const pf_cfg_entry static_map[] = {
     {.type = PF_CFG_STRING_LIST, .name = "targets", .offset = offsetof(pprof_static_cfg, targets),
@@ -230,7 +309,11 @@ static const pf_cfg_entry scrape_map[] = {
      .desc = "Largest accepted response body (and decompressed pprof)."},
     {.type = PF_CFG_CUSTOM, .name = "profiling_config", .offset = offsetof(pprof_scrape_cfg, profiling_config),
      .parse = parse_profiling, .release = release_profiling, .type_name = "profiling_config",
-     .desc = "path_prefix and profile.<type> {enabled, path, delta} blocks (Alloy/Parca style)."},
+     .desc = "path_prefix and profile.<type> {enabled, path, delta, frequency, native_hz} blocks (Alloy/Parca style)."},
+    {.type = PF_CFG_SECTION_LIST, .name = "on_alert", .offset = offsetof(pprof_scrape_cfg, on_alert), .sub = on_alert_map,
+     .elem_size = sizeof(pprof_on_alert_cfg), .check = check_on_alert,
+     .desc = "Frequency boosts while Alertmanager alerts fire (POST /api/v1/sampling/alertmanager on the telemetry "
+             "listener); the highest active frequency wins."},
     PF_CFG_END,
 };
 

@@ -19,6 +19,8 @@ typedef struct pprof_profile_override {
     bool enabled, enabled_set;
     char *path;
     bool delta, delta_set;
+    double frequency, native_hz; /* CPU-like profiles: wanted Hz (0 = unset) and the runtime's rate */
+    bool frequency_set, native_hz_set;
 } pprof_profile_override;
 
 typedef struct pprof_profiling_cfg {
@@ -43,6 +45,15 @@ typedef struct pprof_basic_auth {
     char *password;
 } pprof_basic_auth;
 
+/* One `on_alert` entry: while an alert whose labels contain every trigger label fires, the job's
+ * CPU-like profiles are scraped at `frequency` for at most `duration` (pipeline/component/freq_boost.h). */
+typedef struct pprof_on_alert_cfg {
+    pf_strmap trigger;      /* `trigger: high_cpu` means {alertname: high_cpu} */
+    double frequency;
+    int64_t duration;
+    pf_strmap match_labels; /* alert label → target label */
+} pprof_on_alert_cfg;
+
 typedef struct pprof_scrape_cfg {
     char *job_name;
     int64_t scrape_interval;
@@ -58,6 +69,7 @@ typedef struct pprof_scrape_cfg {
     pf_strmap http_headers;
     int64_t body_size_limit;
     pprof_profiling_cfg profiling_config;
+    pf_list on_alert; /* pprof_on_alert_cfg */
 } pprof_scrape_cfg;
 
 typedef struct pprof_receiver_cfg {
@@ -74,6 +86,8 @@ typedef struct pprof_profile_def {
     bool enabled;
     bool delta;
     bool server_side_delta; /* delta means `?seconds=` (CPU-like endpoints), else client-side delta */
+    double frequency;       /* CPU-like: wanted effective Hz, 0 = profile interval - 1s of every interval */
+    double native_hz;       /* the rate the runtime samples at while profiling (Go: 100) */
 } pprof_profile_def;
 
 /* Fills out[] (room for pprof_profile_defs_max(cfg)) and returns how many profiles are enabled. The

@@ -12,8 +12,7 @@ typedef struct pprof_receiver {
 
 static bool pprof_start(pf_component *c, pf_host *host, pf_error *err)
 {
-    (void)host;
-    return pprof_scraper_start(((pprof_receiver *)c)->scraper, err);
+    return pprof_scraper_start(((pprof_receiver *)c)->scraper, host, err);
 }
 
 static void pprof_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)

@@ -158,6 +158,24 @@ static void on_response(const pf_http_response *resp, void *data)
     }
 }
 
+/* CPU-like targets: the profiling window of this scrape from the frequency in force (the configured
+ * one, raised by the highest matching boost), recorded in proflow_scrape_profile_frequency_hz. Returns
+ * the URL with its `seconds=` rewritten when that differs from the configured window, else NULL. */
+static char *cpu_url(pprof_target *t)
+{
+    if (!t->seconds_at) return NULL;
+    double interval_s = (double)t->job->cfg->scrape_interval / 1e9, native = t->profile.native_hz;
+    long long base = strtoll(t->url + t->seconds_at, NULL, 10), seconds = base;
+    double boost = t->s->freq ? pf_freq_boosted_hz(t->s->freq, &t->labels, t->profile.name) : 0;
+    if (boost > 0) {
+        long long b = (long long)pf_freq_seconds_for(boost, native, interval_s);
+        if (b > seconds) seconds = b;
+    }
+    pf_metric_set(pprof_series_frequency(t->series), pf_freq_effective_hz(seconds, native, interval_s));
+    if (seconds == base) return NULL;
+    return pf_xasprintf("%.*s%lld", (int)t->seconds_at, t->url, seconds);
+}
+
 static void start_scrape(pprof_target *t)
 {
     pprof_scraper *s = t->s;
@@ -169,11 +187,13 @@ static void start_scrape(pprof_target *t)
     struct timespec wall;
     clock_gettime(CLOCK_REALTIME, &wall);
     t->started_unix_nano = (uint64_t)wall.tv_sec * 1000000000u + (uint64_t)wall.tv_nsec;
+    char *boosted_url = cpu_url(t);
     pf_http_call call = {.method = "GET",
-                         .url = t->url,
+                         .url = boosted_url ? boosted_url : t->url,
                          .timeout_ns = t->job->cfg->scrape_timeout,
                          .max_response_bytes = (size_t)t->job->cfg->body_size_limit};
     pf_http_client_send(t->job->client, &call, on_response, t);
+    free(boosted_url);
 }
 
 static void on_tick(uv_timer_t *timer);

@@ -74,8 +74,16 @@ pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_re
     return s;
 }
 
-bool pprof_scraper_start(pprof_scraper *s, pf_error *err)
+bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err)
 {
+    s->freq = pf_freq_registry_acquire(host);
+    for (size_t i = 0; i < s->n_jobs; i++) {
+        const pprof_on_alert_cfg *rules = s->jobs[i].cfg->on_alert.items;
+        for (size_t k = 0; k < s->jobs[i].cfg->on_alert.n; k++) {
+            pf_freq_rule rule = {rules[k].trigger, rules[k].match_labels, rules[k].frequency, rules[k].duration};
+            pf_freq_rule_add(s->freq, s, s->jobs[i].cfg->job_name, &rule);
+        }
+    }
     for (size_t i = 0; i < s->n_jobs; i++) {
         char why[256] = "";
         s->jobs[i].client = pf_http_client_new(s->loop, &s->jobs[i].client_cfg, why, sizeof(why));
@@ -152,6 +160,10 @@ void pprof_scraper_free(pprof_scraper *s)
     /* Every series of the receiver goes: after a config reload the new one makes its own. */
     pprof_series_set_free(&s->series);
     pprof_lateness_metrics_remove(s);
+    if (s->freq) {
+        pf_freq_rules_remove(s->freq, s);
+        pf_freq_registry_release(s->freq);
+    }
     for (size_t i = 0; i < s->n_targets; i++) pprof_target_free(s->targets[i]);
     for (size_t i = 0; i < s->n_jobs; i++) {
         pf_strmap_free(&s->jobs[i].client_cfg.headers);

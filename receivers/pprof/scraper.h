@@ -20,8 +20,10 @@
 typedef struct pprof_scraper pprof_scraper;
 
 pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_receiver_cfg *cfg, pf_consumer *next);
-/* Creates the HTTP clients and starts the timers. False with err set when a job's client can't be made. */
-bool pprof_scraper_start(pprof_scraper *s, pf_error *err);
+/* Creates the HTTP clients, registers the jobs' on_alert rules with the service's frequency registry
+ * (host may be NULL: a private one) and starts the timers. False with err set when a job's client
+ * can't be made. */
+bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err);
 void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data);
 void pprof_scraper_free(pprof_scraper *s);
 

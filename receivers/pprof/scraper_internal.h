@@ -15,6 +15,7 @@
 
 #include "net/http_client.h"
 #include "pipeline/component/component.h"
+#include "pipeline/component/freq_boost.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 #include "receivers/pprof/delta.h"
@@ -64,6 +65,8 @@ typedef struct pprof_target {
     uint64_t started_unix_nano; /* wall-clock start of the current scrape: ends the delta's window */
     pprof_outcome outcome;      /* of the last scrape */
     pprof_series *series;       /* shared with targets of the same labels; released on retirement */
+    double hz;                  /* CPU-like: configured frequency (job or __profile_hz__), 0 = interval - 1s */
+    size_t seconds_at;          /* CPU-like: offset of the `seconds=` value at the end of url, else 0 */
 } pprof_target;
 
 /* Upper bounds (seconds) of the scrape-start lateness histogram buckets; +Inf is implied. */
@@ -74,6 +77,7 @@ struct pprof_scraper {
     const char *id;
     const pprof_receiver_cfg *cfg;
     pf_consumer *next;
+    pf_freq_registry *freq; /* frequency boosts (acquired in start) */
     pprof_job *jobs;
     size_t n_jobs;
     pprof_target **targets; /* live targets */

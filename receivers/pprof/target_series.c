@@ -21,6 +21,7 @@ static const struct {
 };
 
 #define LAST_ERROR "proflow_receiver_pprof_last_error"
+#define FREQUENCY "proflow_scrape_profile_frequency_hz"
 
 static const char *const outcome_names[PPROF_OUTCOMES] = {
     [PPROF_FAIL_TIMEOUT] = "timeout",
@@ -100,6 +101,16 @@ pf_metric *pprof_series_last_error(pprof_series *ser, pprof_outcome reason)
     return ser->last_error[reason];
 }
 
+pf_metric *pprof_series_frequency(pprof_series *ser)
+{
+    if (!ser->frequency)
+        ser->frequency = pf_gauge(FREQUENCY,
+                                  "Effective CPU profiling frequency in force (Hz): seconds profiled per scrape "
+                                  "interval x the runtime's native rate / interval, boosts included.",
+                                  ser->labels);
+    return ser->frequency;
+}
+
 static void remove_family(const pprof_series *ser, size_t family)
 {
     pf_metric_remove(families[family].name, ser->labels);
@@ -134,6 +145,7 @@ void pprof_series_release(pprof_series_set *set, pprof_series *ser)
     else set->newest = ser->older;
     for (size_t f = 0; f < PPROF_M_COUNT; f++) remove_family(ser, f);
     remove_last_errors(ser);
+    if (ser->frequency) pf_metric_remove(FREQUENCY, ser->labels);
     destroy(ser);
 }
 
@@ -143,7 +155,10 @@ void pprof_series_set_free(pprof_series_set *set)
      * in creation order: removing family by family, oldest first, keeps every walk short. */
     for (size_t f = 0; f < PPROF_M_COUNT; f++)
         for (pprof_series *it = set->oldest; it; it = it->newer) remove_family(it, f);
-    for (pprof_series *it = set->oldest; it; it = it->newer) remove_last_errors(it);
+    for (pprof_series *it = set->oldest; it; it = it->newer) {
+        remove_last_errors(it);
+        if (it->frequency) pf_metric_remove(FREQUENCY, it->labels);
+    }
     for (pprof_series *it = set->oldest, *next; it; it = next) {
         next = it->newer;
         destroy(it);

@@ -45,6 +45,7 @@ typedef struct pprof_series {
     size_t refs;
     pf_metric *m[PPROF_M_COUNT];
     pf_metric *last_error[PPROF_OUTCOMES]; /* a reason's series exists from its first failure on */
+    pf_metric *frequency;                  /* CPU-like profiles: the frequency in force, from the first scrape */
     struct pprof_series *next_in_slot;     /* hash chain */
     struct pprof_series *older, *newer;    /* creation order */
 } pprof_series;
@@ -63,5 +64,7 @@ void pprof_series_release(pprof_series_set *set, pprof_series *ser);
 pf_metric *pprof_series_last_error(pprof_series *ser, pprof_outcome reason);
 
 void pprof_series_set_free(pprof_series_set *set);
+/* proflow_scrape_profile_frequency_hz of the series, created on first use. */
+pf_metric *pprof_series_frequency(pprof_series *ser);
 
 #endif

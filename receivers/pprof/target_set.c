@@ -25,6 +25,12 @@ pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_tar
     t->instance = pf_xstrdup(spec->instance);
     t->profile = *spec->profile;
     pf_labels_copy(&t->labels, spec->labels);
+    t->hz = spec->hz;
+    const char *sec = strstr(t->url, "seconds=");
+    for (const char *more; sec && (more = strstr(sec + 1, "seconds=")); sec = more) {}
+    if (t->profile.delta && t->profile.server_side_delta && sec) t->seconds_at = (size_t)(sec - t->url) + 8;
+    if (spec->hz_error)
+        pf_log(PF_LOG_WARN, s->id, "target %s (%s): %s; using %g Hz", t->url, t->profile.name, spec->hz_error, t->hz);
     t->series = pprof_series_acquire(&s->series, s->id, job->cfg->job_name, spec->instance, spec->profile->name);
     PF_GROW(s->targets, s->cap_targets, s->n_targets + 1, 64);
     t->slot = s->n_targets;
@@ -101,6 +107,8 @@ static void collect(const pprof_target_spec *spec, void *data)
     pf_labels_copy(&w->labels, spec->labels);
     w->spec.url = pf_xstrdup(spec->url);
     w->spec.instance = pf_xstrdup(spec->instance);
+    w->spec.hz = spec->hz;
+    w->spec.hz_error = spec->hz_error;
 }
 
 static int compare_wanted(const void *a, const void *b)

@@ -1,13 +1,16 @@
 /* targets.c — target groups × profile types → relabeled scrape targets (see targets.h).
  * The label conventions follow Alloy's pyroscope.scrape: __address__, __scheme__, __name__ (profile
  * type), __profile_path__, __profile_path_prefix__; `instance` defaults to the address. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/base/xalloc.h"
+#include "pipeline/component/freq_boost.h"
 #include "receivers/pprof/targets.h"
 
-static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, pf_buf *url)
+static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, double hz,
+                      pf_buf *url)
 {
     const char *scheme = pf_labels_get(ls, "__scheme__");
     const char *prefix = pf_labels_get(ls, "__profile_path_prefix__");
@@ -17,8 +20,12 @@ static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def,
     char sep = strchr(url->data, '?') ? '&' : '?';
     for (size_t i = 0; i < cfg->params.n; i++, sep = '&')
         pf_buf_printf(url, "%c%s=%s", sep, cfg->params.keys[i], cfg->params.values[i]);
-    if (def->delta && def->server_side_delta)
-        pf_buf_printf(url, "%cseconds=%lld", sep, (long long)(cfg->scrape_interval / 1000000000LL - 1));
+    if (def->delta && def->server_side_delta) {
+        double interval_s = (double)cfg->scrape_interval / 1e9;
+        long long seconds = hz > 0 ? (long long)pf_freq_seconds_for(hz, def->native_hz, interval_s)
+                                   : (long long)(cfg->scrape_interval / 1000000000LL - 1);
+        pf_buf_printf(url, "%cseconds=%lld", sep, seconds); /* always last: the scraper rewrites it when boosted */
+    }
 }
 
 static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, const char *meta_filepath,
@@ -34,16 +41,30 @@ static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, c
     if (cfg->profiling_config.path_prefix && *cfg->profiling_config.path_prefix)
         pf_labels_set(&ls, "__profile_path_prefix__", cfg->profiling_config.path_prefix);
     pf_labels_set(&ls, "job", cfg->job_name);
+    bool cpu_like = def->delta && def->server_side_delta;
+    if (cpu_like && def->frequency > 0) {
+        char hz[32];
+        snprintf(hz, sizeof(hz), "%g", def->frequency);
+        pf_labels_set(&ls, "__profile_hz__", hz);
+    }
 
     bool kept = pf_relabel_process(&cfg->relabel_configs, &ls) && pf_labels_get(&ls, "__address__");
     if (kept) {
+        double hz = cpu_like ? def->frequency : 0;
+        const char *hz_error = NULL, *hz_text = pf_labels_get(&ls, "__profile_hz__");
+        if (cpu_like && hz_text) {
+            char *end = NULL;
+            double v = strtod(hz_text, &end);
+            if (end != hz_text && !*end && v > 0 && v <= PF_FREQ_MAX_HZ) hz = v;
+            else hz_error = "__profile_hz__ is not a frequency in Hz (above 0, at most 10000)";
+        }
         pf_buf url = {0};
-        build_url(cfg, def, &ls, &url);
+        build_url(cfg, def, &ls, hz, &url);
         char *instance = pf_xstrdup(pf_labels_get(&ls, "instance") ? pf_labels_get(&ls, "instance")
                                                                     : pf_labels_get(&ls, "__address__"));
         pf_labels_drop_reserved(&ls);
         pf_labels_set(&ls, "instance", instance);
-        pprof_target_spec spec = {url.data, instance, def, &ls};
+        pprof_target_spec spec = {url.data, instance, def, &ls, hz, hz_error};
         found(&spec, data);
         free(instance);
         pf_buf_free(&url);

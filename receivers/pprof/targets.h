@@ -14,6 +14,8 @@ typedef struct pprof_target_spec {
     const char *instance;           /* instance label (the address unless relabeled) */
     const pprof_profile_def *profile;
     const pf_labels *labels;        /* final labels, reserved "__" labels removed */
+    double hz;                      /* CPU-like: wanted frequency (job's, or __profile_hz__), 0 = unset */
+    const char *hz_error;           /* non-NULL when __profile_hz__ was not a frequency (hz then the job's) */
 } pprof_target_spec;
 
 typedef void (*pprof_target_found_cb)(const pprof_target_spec *spec, void *data);

@@ -98,6 +98,14 @@ static void config_errors_are_reported(void **state)
          "scrape_timeout must be longer"},
         {"scrape_configs:\n  - job_name: x\n    scrape_interval: 1s\n", "at least 2s"},
         {"scrape_configs:\n  - scrape_interval: 5s\n", "job_name"},
+        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.memory: {frequency: 10}\n",
+         "CPU-like profiles (process_cpu, fgprof) only"},
+        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.process_cpu: {frequency: 0}\n",
+         "frequency"},
+        {"scrape_configs:\n  - job_name: x\n    on_alert:\n      - {frequency: 100}\n", "trigger"},
+        {"scrape_configs:\n  - job_name: x\n    on_alert:\n      - {trigger: [a, b], frequency: 100}\n",
+         "trigger must be an alert name or a mapping"},
+        {"scrape_configs:\n  - job_name: x\n    on_alert:\n      - {trigger: high_cpu}\n", "frequency"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         pprof_receiver_cfg cfg;
@@ -108,11 +116,63 @@ static void config_errors_are_reported(void **state)
     }
 }
 
+typedef struct hz_seen {
+    char text[4][160];
+    size_t n;
+} hz_seen;
+
+static void collect_hz(const pprof_target_spec *spec, void *data)
+{
+    hz_seen *s = data;
+    if (strcmp(spec->profile->name, "process_cpu") != 0) return;
+    assert_true(s->n < 4);
+    snprintf(s->text[s->n++], sizeof(s->text[0]), "%s hz=%g%s", spec->url, spec->hz, spec->hz_error ? " bad" : "");
+}
+
+/* frequency → ?seconds= (interval x hz / native_hz, whole seconds, clamped); __profile_hz__ per target. */
+static void frequency_sets_the_cpu_window(void **state)
+{
+    (void)state;
+    pprof_receiver_cfg cfg;
+    pf_cfg_error err = {{0}};
+    bool ok = load("scrape_configs:\n"
+                   "  - job_name: app\n"
+                   "    scrape_interval: 60s\n"
+                   "    scrape_timeout: 70s\n"
+                   "    static_configs:\n"
+                   "      - targets: ['prod:1', 'dev:1', 'odd:1']\n"
+                   "    relabel_configs:\n"
+                   "      - {source_labels: [__address__], regex: 'dev:1', target_label: __profile_hz__, replacement: '100'}\n"
+                   "      - {source_labels: [__address__], regex: 'odd:1', target_label: __profile_hz__, replacement: 'fast'}\n"
+                   "    profiling_config:\n"
+                   "      profile.process_cpu: {frequency: 16.7}\n"
+                   "    on_alert:\n"
+                   "      - {trigger: high_cpu, frequency: 100, duration: 10m}\n"
+                   "      - {trigger: {severity: page, team: db}, frequency: 49, match_labels: {instance: instance}}\n",
+                   &cfg, &err);
+    if (!ok) fail_msg("%s", err.msg);
+    const pprof_scrape_cfg *job = cfg.scrape_configs.items;
+    hz_seen s = {0};
+    pprof_targets_discover(job, collect_hz, &s);
+    assert_int_equal(s.n, 3);
+    assert_string_equal(s.text[0], "http://prod:1/debug/pprof/profile?seconds=10 hz=16.7");
+    assert_string_equal(s.text[1], "http://dev:1/debug/pprof/profile?seconds=59 hz=100"); /* clamped */
+    assert_string_equal(s.text[2], "http://odd:1/debug/pprof/profile?seconds=10 hz=16.7 bad");
+    assert_int_equal(job->on_alert.n, 2);
+    const pprof_on_alert_cfg *rules = job->on_alert.items;
+    assert_string_equal(pf_strmap_get(&rules[0].trigger, "alertname"), "high_cpu");
+    assert_int_equal(rules[0].duration, 600000000000LL);
+    assert_string_equal(pf_strmap_get(&rules[1].trigger, "team"), "db");
+    assert_int_equal(rules[1].duration, 600000000000LL); /* the default */
+    pf_cfg_release(pprof_receiver_cfg_map, &cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(targets_from_static_configs),
         cmocka_unit_test(config_errors_are_reported),
+        cmocka_unit_test(frequency_sets_the_cpu_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -424,6 +424,41 @@ static void test_control_api(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 }
 
+/* A "frequency" request becomes a profiling-frequency boost (pipeline/component/freq_boost.h), listed with the
+ * overrides; without match_labels and on_alert rules the webhook has nothing to do. */
+static void test_control_api_frequency(void **state)
+{
+    (void)state;
+    pf_metrics_reset();
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    sampling_config *cfg = load_config("probability: 1\n");
+    sampling_target *t = sampling_control_attach(NULL, &loop, "sampling", cfg);
+    sampling_control *c = sampling_target_control(t);
+    pf_buf out = {0};
+    assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "",
+                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"duration\":\"10m\"}", &out), 201);
+    assert_non_null(strstr(out.data, "\"frequency\":100"));
+    assert_int_equal(sampling_target_overrides(t)->n, 0); /* not a sampling override */
+    assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "",
+                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"probability\":1}", &out), 400);
+    assert_non_null(strstr(out.data, "probability"));
+    assert_int_equal(call(c, "GET", "/api/v1/sampling/overrides", "", NULL, &out), 200);
+    assert_non_null(strstr(out.data, "\"overrides\":[]"));
+    assert_non_null(strstr(out.data, "\"boosts\":[{"));
+    assert_non_null(strstr(out.data, "\"job\":\"checkout\""));
+    const char *firing = "{\"status\":\"firing\",\"alerts\":[{\"labels\":{\"alertname\":\"x\"}}]}";
+    assert_int_equal(call(c, "POST", "/api/v1/sampling/alertmanager", "", firing, &out), 400);
+    assert_non_null(strstr(out.data, "match_labels"));
+    int done = 0;
+    sampling_control_detach(t, detached, &done);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    sampling_control_release(t);
+    pf_buf_free(&out);
+    free_config(cfg);
+    assert_int_equal(uv_loop_close(&loop), 0);
+}
+
 /* ---- the component ---- */
 
 typedef struct sink {
@@ -488,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_override_json),
         cmocka_unit_test(test_alertmanager_json),
         cmocka_unit_test(test_control_api),
+        cmocka_unit_test(test_control_api_frequency),
         cmocka_unit_test(test_component),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
