@@ -16,6 +16,7 @@ BUILD_PKGS=(
   libpcre2-dev                       # relabel regexes
   libjansson-dev                     # JSON (OTLP/JSON, sampling API)
   libcmocka-dev                      # unit tests
+  clang libclang-rt-14-dev           # libFuzzer + sanitizer runtimes for the fuzz harnesses (tests/fuzz)
 )
 TEST_PKGS=(
   curl nghttp2-client                # real HTTP/1.1 and HTTP/2 clients (curl, h2load)
