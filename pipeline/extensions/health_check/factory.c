@@ -28,10 +28,17 @@ static const pf_cfg_entry response_body_map[] = {
     PF_CFG_END,
 };
 
+/* The Collector's healthcheckextension embeds confighttp.ServerConfig: endpoint, tls, auth and the
+ * listener limits sit at the top of its config. */
 static const pf_cfg_entry health_map[] = {
     {PF_CFG_STRING, "endpoint", "localhost:13133", offsetof(health_config, server.endpoint), "Address to listen on."},
     {PF_CFG_STRING, "path", "/", offsetof(health_config, path), "Path answered."},
     {PF_CFG_SECTION, "response_body", NULL, 0, "Bodies for the two states.", .sub = response_body_map},
+    {.type = PF_CFG_SIZE, .name = "max_request_body_size", .def = "64KiB",
+     .offset = offsetof(health_config, server) + offsetof(pf_http_server_config, max_request_body_size),
+     .desc = "Largest request body accepted (413 beyond).", .min = 1, .max = 1e9},
+    PF_HTTP_SERVER_LIMIT_ENTRIES(offsetof(health_config, server)),
+    PF_HTTP_SERVER_SECURITY_ENTRIES(offsetof(health_config, server)),
     PF_CFG_END,
 };
 
@@ -48,14 +55,7 @@ static bool health_start(pf_component *c, pf_host *host, pf_error *err)
 {
     health_check *h = (health_check *)c;
     h->service = host->service;
-    pf_http_server_config sc = {0};
-    pf_cfg_error cerr;
-    pf_cfg_defaults(pf_http_server_cfg_map, &sc, &cerr);
-    free(sc.endpoint);
-    sc.endpoint = h->cfg->server.endpoint;
-    h->server = pf_http_server_new(host->loop, &sc, c->id);
-    sc.endpoint = NULL;
-    pf_cfg_release(pf_http_server_cfg_map, &sc);
+    h->server = pf_http_server_new(host->loop, &h->cfg->server, c->id);
     pf_http_server_route(h->server, "GET", h->cfg->path, false, handle, h);
     return pf_http_server_start(h->server, err->msg, sizeof err->msg);
 }
