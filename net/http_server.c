@@ -57,7 +57,7 @@ static const pf_cfg_entry basic_auth_map[] = {
     {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(pf_http_server_config, basic_username),
      .desc = "Accept `Authorization: Basic` with this user name."},
     {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(pf_http_server_config, basic_password),
-     .desc = "... and this password.", .flags = PF_CFG_SECRET},
+     .desc = "Password of that user.", .flags = PF_CFG_SECRET},
     {.type = PF_CFG_STRING, .name = "password_file", .offset = offsetof(pf_http_server_config, basic_password_file),
      .desc = "Read the password from this file (re-read on SIGHUP)."},
     PF_CFG_END,

@@ -305,6 +305,9 @@ void pf_service_config_redact(pf_node *root)
             if (f) pf_cfg_redact(f->config_map, sec->children[i]);
         }
     }
+    /* service.telemetry.metrics has auth and tls keys of its own. */
+    pf_node *service = (pf_node *)pf_node_get(root, "service");
+    if (service && service->type == PF_NODE_MAP) pf_cfg_redact(service_map, service);
 }
 
 const char *pf_service_config_warnings(const pf_service_config *cfg) { return cfg->warnings.data ? cfg->warnings.data : ""; }
