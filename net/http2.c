@@ -248,7 +248,9 @@ static int on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error
     return 0;
 }
 
-/* nghttp2 refuses streams beyond max_concurrent_streams itself, with RST_STREAM(REFUSED_STREAM). */
+/* nghttp2 refuses streams beyond max_concurrent_streams itself: with RST_STREAM(REFUSED_STREAM) while
+ * our SETTINGS is not acknowledged yet, with GOAWAY(PROTOCOL_ERROR) afterwards, whose debug data
+ * names the reason. */
 static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 {
     (void)s;
@@ -256,6 +258,14 @@ static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud)
     if (f->hd.type == NGHTTP2_RST_STREAM && f->rst_stream.error_code == NGHTTP2_REFUSED_STREAM) {
         char msg[160];
         snprintf(msg, sizeof(msg), "stream refused: max_concurrent_streams (%u) open", h->conn->srv->max_streams);
+        pf_http_limit_hit(h->conn->srv, PF_LIMIT_MAX_STREAMS, h->conn->peer, msg);
+    }
+    static const char exceeded[] = "max concurrent streams exceeded";
+    if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.opaque_data &&
+        memmem(f->goaway.opaque_data, f->goaway.opaque_data_len, exceeded, sizeof(exceeded) - 1)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "client opened more than max_concurrent_streams (%u) streams: GOAWAY",
+                 h->conn->srv->max_streams);
         pf_http_limit_hit(h->conn->srv, PF_LIMIT_MAX_STREAMS, h->conn->peer, msg);
     }
     return 0;
