@@ -5,7 +5,9 @@
 #   scripts/fuzz.sh list                 the harness names
 # Environment: FUZZ_BUILD (build dir, default build-fuzz; configured with clang and -DPROFLOW_FUZZ=ON
 # and built here when missing), FUZZ_RUNS (stop after this many executions instead of SECONDS),
-# FUZZ_JOBS (parallel libFuzzer workers per harness, default 1), FUZZ_EXTRA (more libFuzzer flags).
+# FUZZ_JOBS (parallel libFuzzer workers per harness, default 1), FUZZ_EXTRA (more libFuzzer flags),
+# FUZZ_BIN_DIR (run harness binaries copied elsewhere, so a long campaign survives rebuilds),
+# FUZZ_NO_BUILD=1 (use the binaries as they are), FUZZ_ORDER (the harnesses for `all`, in order).
 #
 # Memory and time are bugs too: -rss_limit_mb=2048 and -malloc_limit_mb=1024 (an input that makes a
 # harness allocate more is reported as a crash), and -timeout=10 per input (the largest seed is the
@@ -35,6 +37,7 @@ dict_for() {
 }
 
 ensure_build() {
+    [ "${FUZZ_NO_BUILD:-}" = 1 ] && return 0
     if ! command -v clang >/dev/null 2>&1; then
         echo "fuzz.sh: clang not found (scripts/install-deps.sh installs it)" >&2
         exit 2
@@ -47,7 +50,7 @@ ensure_build() {
 
 run_one() {
     local t=$1 secs=$2
-    local bin=$build/tests/fuzz/fuzz_$t
+    local bin=${FUZZ_BIN_DIR:-$build/tests/fuzz}/fuzz_$t
     [ -x "$bin" ] || { echo "fuzz.sh: no harness $t ($bin)" >&2; return 2; }
     local corpus=$build/corpus/$t artifacts=$build/artifacts/$t log=$build/logs/$t.log
     mkdir -p "$corpus" "$artifacts" "$(dirname "$log")"
@@ -90,7 +93,7 @@ case ${1:-} in
         secs=${2:?usage: scripts/fuzz.sh all SECONDS}
         ensure_build
         failed=0
-        for t in $(targets); do run_one "$t" "$secs" || failed=1; done
+        for t in ${FUZZ_ORDER:-$(targets)}; do run_one "$t" "$secs" || failed=1; done
         exit $failed
         ;;
     "" | -h | --help) sed -n '2,17p' "$0"; exit 2 ;;
