@@ -27,7 +27,7 @@ dict_for() {
     case $1 in
         http1) echo tests/fuzz/dict/http1.dict ;;
         http2) echo tests/fuzz/dict/http2.dict ;;
-        otlp_json | push_json | sampling_api) echo tests/fuzz/dict/json.dict ;;
+        otlp_json | push_json | sampling_api | otlp_reply) echo tests/fuzz/dict/json.dict ;;
         config_yaml | file_sd | relabel) echo tests/fuzz/dict/yaml.dict ;;
         folded) echo tests/fuzz/dict/folded.dict ;;
         ingest_query) echo tests/fuzz/dict/ingest_query.dict ;;

@@ -5,6 +5,7 @@ Usage: /usr/bin/python3 tests/fuzz/make_corpus.py [BUILD_DIR]
 BUILD_DIR (a normal build) provides tests/pprof_to_otlp and tests/pbjson_convert for the OTLP seeds;
 without it those two corpora are left as they are. Seeds are kept small (libFuzzer mutates faster on
 small inputs); the large JFR fixture is given to the fuzzer by scripts/fuzz.sh as an extra seed instead.
+The OTLP seeds carry random profile ids (pprof_to_otlp), so regenerating them changes their bytes.
 """
 import gzip
 import json
@@ -167,6 +168,14 @@ def main():
         put("grpc_frame", "zstd", bytes([4]) + frame(1, zs))
     except (OSError, subprocess.CalledProcessError):
         pass
+
+    # ---- what OTLP backends answer ----
+    partial = field_bytes(1, field_varint(1, 2) + field_bytes(2, "2 profiles had no samples"))
+    put("otlp_reply", "partial.pb", b"\x00" + partial)
+    put("otlp_reply", "empty.pb", b"\x00")
+    put("otlp_reply", "partial.json", b"\x01" + json.dumps(
+        {"partialSuccess": {"rejectedProfiles": "2", "errorMessage": "bad \u00e9 stack"}}).encode())
+    put("otlp_reply", "empty.json", b"\x01{}")
 
     # ---- config, file_sd, relabel, sampling API ----
     for ex in ["gateway", "scraper", "sidecar"]:
