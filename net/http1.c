@@ -177,7 +177,7 @@ static int on_headers_complete(http_parser *p)
         return -1;
     }
     if (r->n_headers > MAX_HEADERS) {
-        reject_current(h, 431, "bad_request", "too many header fields");
+        reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, "more than 256 header fields");
         return -1;
     }
     if (p->content_length != ULLONG_MAX && p->content_length > c->srv->max_body) {
