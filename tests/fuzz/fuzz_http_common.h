@@ -79,6 +79,10 @@ static inline pf_http_server *fuzz_server(bool auth)
     cfg.max_request_body_size = 1 << 16;
     cfg.max_recv_msg_size_mib = 1;
     cfg.max_concurrent_streams = 8;
+    /* Small limits so fuzzer-sized inputs reach the 414/431 and rapid-reset paths. */
+    cfg.max_request_header_size = 2048;
+    cfg.max_request_uri_size = 256;
+    cfg.max_stream_resets_per_second = 1;
     if (auth) cfg.bearer_token = pf_xstrdup("fuzz-token");
     pf_http_server *s = pf_http_server_new(&fuzz_loop, &cfg, auth ? "fuzz-auth" : "fuzz");
     pf_cfg_release(pf_http_server_cfg_map, &cfg);
