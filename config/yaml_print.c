@@ -7,6 +7,7 @@
 
 #include "config/loader.h"
 #include "config/node_build.h"
+#include "pipeline/base/utf8.h"
 
 static bool looks_typed(const char *s)
 {
@@ -21,6 +22,26 @@ static bool looks_typed(const char *s)
     return end != s && *end == '\0';
 }
 
+/* Length of the well-formed UTF-8 sequence at p (1-4), or 0. p is NUL-terminated, and a NUL ends any
+ * sequence, so reading stops there. */
+static size_t utf8_len(const unsigned char *p) { return pf_utf8_seq_len(p, 4); }
+
+static uint32_t utf8_cp(const unsigned char *p, size_t n) { return pf_utf8_decode(p, n); }
+
+/* YAML's printable set (what libyaml accepts in a document), tab and newline aside. */
+static bool yaml_printable(uint32_t cp)
+{
+    return (cp >= 0x20 && cp <= 0x7e) || cp == 0x85 || (cp >= 0xa0 && cp <= 0xd7ff) ||
+           (cp >= 0xe000 && cp <= 0xfffd && cp != 0xfeff) || (cp >= 0x10000 && cp <= 0x10ffff);
+}
+
+/* A character that print_quoted writes as an escape: not UTF-8, or not printable in YAML. */
+static bool needs_escape(const unsigned char *p)
+{
+    size_t n = utf8_len(p);
+    return !n || !yaml_printable(utf8_cp(p, n));
+}
+
 static bool needs_quotes(const char *s, bool quoted)
 {
     if (!*s || (quoted && looks_typed(s))) return true;
@@ -30,7 +51,11 @@ static bool needs_quotes(const char *s, bool quoted)
     if (s[len - 1] == ' ' || s[len - 1] == ':') return true;
     for (const char *p = s; *p; p++) {
         if ((unsigned char)*p < 0x20 || *p == 0x7f) return true;
+        /* Bytes that are not UTF-8 (from --set, ${env:…} or ${file:…}) would make the output unreadable
+         * as YAML; quoted, they are written as escapes. */
+        if (needs_escape((const unsigned char *)p)) return true;
         if ((p[0] == ':' && p[1] == ' ') || (p[0] == ' ' && p[1] == '#')) return true;
+        p += utf8_len((const unsigned char *)p) - 1;
     }
     return false;
 }
@@ -46,10 +71,15 @@ static void print_quoted(const char *s, FILE *out)
         case '\t': fputs("\\t", out); break;
         case '\r': fputs("\\r", out); break;
         default:
-            if (*p < 0x20 || *p == 0x7f)
+            if (!utf8_len(p)) {
                 fprintf(out, "\\x%02x", *p);
-            else
-                fputc(*p, out);
+            } else {
+                size_t n = utf8_len(p);
+                uint32_t cp = utf8_cp(p, n);
+                if (!yaml_printable(cp)) fprintf(out, cp > 0xffff ? "\\U%08lx" : "\\u%04lx", (unsigned long)cp);
+                else fwrite(p, 1, n, out);
+                p += n - 1;
+            }
         }
     }
     fputc('"', out);
@@ -100,7 +130,15 @@ static void print_block(const pf_node *n, int indent, bool first_line_indented, 
         const pf_node *child = n->children[i];
         if (i > 0 || !first_line_indented) indent_to(indent, out);
         if (n->type == PF_NODE_MAP) {
-            print_text(child->key, false, out);
+            /* YAML limits implicit keys to 1024 characters; longer ones take the explicit "? key" form. */
+            if (strlen(child->key) > 100) {
+                fputs("? ", out);
+                print_text(child->key, false, out);
+                fputc('\n', out);
+                indent_to(indent, out);
+            } else {
+                print_text(child->key, false, out);
+            }
             fputc(':', out);
             print_value(child, indent, false, out);
         } else {

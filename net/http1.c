@@ -19,6 +19,7 @@ struct pf_h1 {
     pf_buf in;          /* received, not parsed yet */
     size_t in_off;
     pf_buf url, hname, hvalue;
+    size_t header_bytes; /* request line + header fields so far, against max_request_header_size */
     bool in_value;
     bool in_body;       /* headers done, body still arriving: reads keep the idle timer fresh */
     bool message_ready; /* on_message_complete paused the parser */
@@ -44,6 +45,7 @@ static const char *reason_phrase(int status)
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
     case 415: return "Unsupported Media Type";
     case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
@@ -70,6 +72,29 @@ static void reject_current(pf_h1 *h, int status, const char *reason_metric, cons
     pf_req_reject(r, status, 0, msg);
 }
 
+/* The same for a limit (counted and logged once per state change by pf_http_limit_hit). */
+static void reject_limit(pf_h1 *h, int status, pf_http_limit which, const char *msg)
+{
+    pf_http_conn *c = h->conn;
+    pf_req *r = h->cur ? h->cur : pf_req_new(c, 1);
+    h->cur = r;
+    r->keep_alive = false;
+    pf_http_limit_hit(c->srv, which, c->peer, msg);
+    pf_req_reject(r, status, 0, msg);
+}
+
+/* Request line and header bytes against max_request_header_size; false (after a 431) beyond it. */
+static bool count_header_bytes(pf_h1 *h, size_t len)
+{
+    h->header_bytes += len;
+    if (h->header_bytes <= h->conn->srv->max_header_bytes) return true;
+    char msg[160];
+    snprintf(msg, sizeof(msg), "request line and headers exceed max_request_header_size (%zu bytes)",
+             h->conn->srv->max_header_bytes);
+    reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, msg);
+    return false;
+}
+
 static void commit_header(pf_h1 *h)
 {
     if (h->hname.len || h->hvalue.len) {
@@ -89,6 +114,7 @@ static int on_message_begin(http_parser *p)
     pf_buf_reset(&h->hname);
     pf_buf_reset(&h->hvalue);
     h->in_value = false;
+    h->header_bytes = 0;
     pf_conn_arm_timer(h->conn, true);
     return 0;
 }
@@ -96,6 +122,14 @@ static int on_message_begin(http_parser *p)
 static int on_url(http_parser *p, const char *at, size_t len)
 {
     pf_h1 *h = p->data;
+    if (h->url.len + len > h->conn->srv->max_uri_bytes) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "request target longer than max_request_uri_size (%zu bytes)",
+                 h->conn->srv->max_uri_bytes);
+        reject_limit(h, 414, PF_LIMIT_URI_SIZE, msg);
+        return -1;
+    }
+    if (!count_header_bytes(h, len)) return -1;
     pf_buf_append(&h->url, at, len);
     return 0;
 }
@@ -104,6 +138,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
 {
     pf_h1 *h = p->data;
     if (h->in_value) commit_header(h);
+    if (!count_header_bytes(h, len + 4)) return -1; /* ": " and CRLF */
     pf_buf_append(&h->hname, at, len);
     return 0;
 }
@@ -112,6 +147,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 {
     pf_h1 *h = p->data;
     h->in_value = true;
+    if (!count_header_bytes(h, len)) return -1;
     pf_buf_append(&h->hvalue, at, len);
     return 0;
 }
@@ -141,14 +177,14 @@ static int on_headers_complete(http_parser *p)
         return -1;
     }
     if (r->n_headers > MAX_HEADERS) {
-        reject_current(h, 431, "bad_request", "too many header fields");
+        reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, "more than 256 header fields");
         return -1;
     }
     if (p->content_length != ULLONG_MAX && p->content_length > c->srv->max_body) {
         char msg[160];
         snprintf(msg, sizeof(msg), "request body of %llu bytes exceeds max_request_body_size (%zu)",
                  (unsigned long long)p->content_length, c->srv->max_body);
-        reject_current(h, 413, "body_too_large", msg);
+        reject_limit(h, 413, PF_LIMIT_BODY_SIZE, msg);
         return -1;
     }
     /* Admission before the body is read (pf_http_server_set_admission). A refused request is answered
@@ -179,7 +215,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
     if (h->cur->body.len + len > c->srv->max_body) {
         char msg[160];
         snprintf(msg, sizeof(msg), "request body exceeds max_request_body_size (%zu)", c->srv->max_body);
-        reject_current(h, 413, "body_too_large", msg);
+        reject_limit(h, 413, PF_LIMIT_BODY_SIZE, msg);
         return -1;
     }
     pf_buf_append(&h->cur->body, at, len);
@@ -230,7 +266,8 @@ static void parse_error(pf_h1 *h)
     enum http_errno e = HTTP_PARSER_ERRNO(&h->parser);
     char msg[200];
     snprintf(msg, sizeof(msg), "malformed HTTP/1.x request: %s", http_errno_description(e));
-    reject_current(h, e == HPE_HEADER_OVERFLOW ? 431 : 400, "bad_request", msg);
+    if (e == HPE_HEADER_OVERFLOW) reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, msg);
+    else reject_current(h, 400, "bad_request", msg);
 }
 
 /* Parses buffered input until a request is handed to a handler, the input runs out or the
@@ -312,9 +349,11 @@ void pf_h1_on_timeout(pf_http_conn *c)
 {
     pf_h1 *h = c->h1;
     if (h->cur) {
-        reject_current(h, 408, "header_timeout", "request not received in time");
+        reject_limit(h, 408, h->in_body ? PF_LIMIT_IDLE_TIMEOUT : PF_LIMIT_HEADER_TIMEOUT,
+                     h->in_body ? "request body stalled for idle_timeout" : "request headers not received within read_header_timeout");
         return;
     }
+    pf_http_limit_hit(c->srv, PF_LIMIT_IDLE_TIMEOUT, c->peer, "idle keep-alive connection closed after idle_timeout");
     pf_conn_close_after_write(c);
 }
 

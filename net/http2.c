@@ -17,6 +17,13 @@ struct pf_h2 {
     pf_http_conn *conn;
     nghttp2_session *session;
     bool in_recv; /* inside nghttp2_session_mem_recv: frames are sent after it returns */
+    size_t open_streams;       /* requests begun and not closed */
+    size_t streams_in_headers; /* of those, still receiving their header block */
+    bool header_timer;         /* the connection timer is the header timer of the oldest such stream */
+    /* Rapid-reset guard: a token bucket of client RST_STREAMs (refill resets_per_s, burst 10x). */
+    double reset_tokens;
+    uint64_t reset_refill_ms;
+    bool calmed;               /* GOAWAY ENHANCE_YOUR_CALM sent */
 };
 
 #define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE}
@@ -48,6 +55,23 @@ static pf_req *stream_req(nghttp2_session *s, int32_t stream_id)
     return nghttp2_session_get_stream_user_data(s, stream_id);
 }
 
+/* Header timer while some stream is still receiving its headers (armed when the first such stream
+ * begins, not extended by later bytes: slowloris); otherwise the idle timer, armed when the last open
+ * stream closes (frames without a request, such as PING, do not keep a connection open). */
+static void update_timer(pf_h2 *h, bool stream_closed)
+{
+    pf_http_conn *c = h->conn;
+    if (c->closing || c->goaway_sent) return;
+    if (h->streams_in_headers > 0) {
+        if (!h->header_timer) pf_conn_arm_timer(c, true);
+        h->header_timer = true;
+        return;
+    }
+    if (h->header_timer || (stream_closed && h->open_streams == 0)) pf_conn_arm_timer(c, false);
+    else if (h->open_streams > 0) pf_conn_arm_timer(c, false); /* request activity */
+    h->header_timer = false;
+}
+
 static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 {
     pf_h2 *h = ud;
@@ -55,8 +79,20 @@ static int on_begin_headers(nghttp2_session *s, const nghttp2_frame *f, void *ud
     pf_req *r = pf_req_new(h->conn, 2);
     r->stream_id = f->hd.stream_id;
     r->keep_alive = true;
+    r->in_headers = true;
+    h->open_streams++;
+    h->streams_in_headers++;
     nghttp2_session_set_stream_user_data(s, f->hd.stream_id, r);
+    update_timer(h, false);
     return 0;
+}
+
+static void headers_done(pf_h2 *h, pf_req *r)
+{
+    if (!r->in_headers) return;
+    r->in_headers = false;
+    h->streams_in_headers--;
+    update_timer(h, false);
 }
 
 static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *name, size_t name_len,
@@ -66,6 +102,13 @@ static int on_header(nghttp2_session *s, const nghttp2_frame *f, const uint8_t *
     (void)ud;
     pf_req *r = f->hd.type == NGHTTP2_HEADERS ? stream_req(s, f->hd.stream_id) : NULL;
     if (!r || r->dispatched) return 0;
+    /* RFC 9113 6.5.2 counts 32 bytes of overhead per field. Beyond the limit nothing more is kept; the
+     * request is answered 431 once its header block is complete. */
+    r->header_bytes += name_len + value_len + 32;
+    if (r->header_bytes > r->conn->srv->max_header_bytes) {
+        r->header_overflow = true;
+        return 0;
+    }
     const char *n = (const char *)name, *v = (const char *)value;
     if (name_len == 7 && memcmp(n, ":method", 7) == 0) {
         free(r->method);
@@ -101,14 +144,13 @@ static void reject_too_large(pf_req *r)
     else
         snprintf(msg, sizeof(msg), "request body exceeds max_request_body_size (%zu)", srv->max_body);
     r->body_rejected = true;
-    pf_http_count_reject(srv, "body_too_large");
+    pf_http_limit_hit(srv, PF_LIMIT_BODY_SIZE, r->peer, msg);
     pf_req_reject(r, 413, PF_GRPC_RESOURCE_EXHAUSTED, msg);
 }
 
 static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len, void *ud)
 {
     (void)flags;
-    (void)ud;
     pf_req *r = stream_req(s, stream_id);
     if (!r || r->answered || r->dispatched || !r->conn) return 0;
     if (r->body.len + len > body_limit(r)) {
@@ -117,11 +159,27 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
     }
     pf_buf_append(&r->body, data, len);
     pf_req_account_body(r);
+    if (!((pf_h2 *)ud)->header_timer) pf_conn_arm_timer(r->conn, false); /* an upload in progress is not idle */
     return 0;
 }
 
 static void on_request_headers(pf_req *r)
 {
+    pf_http_server *srv = r->conn->srv;
+    if (r->header_overflow || (r->path && strlen(r->path) + (r->query ? strlen(r->query) + 1 : 0) > srv->max_uri_bytes)) {
+        char msg[160];
+        bool uri = !r->header_overflow;
+        snprintf(msg, sizeof(msg), uri ? "request target longer than max_request_uri_size (%zu bytes)"
+                                       : "header list exceeds max_request_header_size (%zu bytes)",
+                 uri ? srv->max_uri_bytes : srv->max_header_bytes);
+        const char *ct = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
+                                            "content-type");
+        r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
+        r->body_rejected = true;
+        pf_http_limit_hit(srv, uri ? PF_LIMIT_URI_SIZE : PF_LIMIT_HEADER_SIZE, r->peer, msg);
+        pf_req_reject(r, uri ? 414 : 431, PF_GRPC_RESOURCE_EXHAUSTED, msg);
+        return;
+    }
     const char *ct = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
                                         "content-type");
     r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
@@ -138,13 +196,46 @@ static void on_request_headers(pf_req *r)
     pf_req_account_body(r);
 }
 
+/* A client RST_STREAM spends a token; with none left the connection is told to calm down and closed.
+ * Opening and resetting streams in a loop then costs the client a new TCP (and TLS) connection every
+ * burst, while each reset stream costs us at most one dispatch. */
+static void on_client_reset(pf_h2 *h)
+{
+    pf_http_conn *c = h->conn;
+    pf_http_server *srv = c->srv;
+    double burst = srv->resets_per_s * 10;
+    uint64_t now = uv_now(srv->loop);
+    if (h->reset_refill_ms == 0) {
+        h->reset_tokens = burst;
+    } else {
+        h->reset_tokens += (double)(now - h->reset_refill_ms) * srv->resets_per_s / 1000.0;
+        if (h->reset_tokens > burst) h->reset_tokens = burst;
+    }
+    h->reset_refill_ms = now;
+    if (h->reset_tokens >= 1) {
+        h->reset_tokens -= 1;
+        return;
+    }
+    if (h->calmed) return;
+    h->calmed = true;
+    char msg[200];
+    snprintf(msg, sizeof(msg), "client reset streams faster than max_stream_resets_per_second (%.0f/s, burst %.0f): "
+             "GOAWAY ENHANCE_YOUR_CALM", srv->resets_per_s, burst);
+    pf_http_limit_hit(srv, PF_LIMIT_RAPID_RESET, c->peer, msg);
+    nghttp2_session_terminate_session(h->session, NGHTTP2_ENHANCE_YOUR_CALM);
+}
+
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 {
-    (void)ud;
+    pf_h2 *h = ud;
+    if (f->hd.type == NGHTTP2_RST_STREAM) on_client_reset(h);
     if (f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) return 0;
     pf_req *r = stream_req(s, f->hd.stream_id);
     if (!r || !r->conn) return 0;
-    if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST) on_request_headers(r);
+    if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        headers_done(h, r);
+        on_request_headers(r);
+    }
     if ((f->hd.flags & NGHTTP2_FLAG_END_STREAM) && !r->answered && !r->dispatched) pf_req_dispatch(r);
     return 0;
 }
@@ -152,11 +243,37 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
 static int on_stream_close(nghttp2_session *s, int32_t stream_id, uint32_t error_code, void *ud)
 {
     (void)error_code;
-    (void)ud;
+    pf_h2 *h = ud;
     pf_req *r = stream_req(s, stream_id);
     if (!r) return 0;
     nghttp2_session_set_stream_user_data(s, stream_id, NULL);
+    headers_done(h, r);
+    h->open_streams--;
+    update_timer(h, true);
     pf_req_detach(r);
+    return 0;
+}
+
+/* nghttp2 refuses streams beyond max_concurrent_streams itself: with RST_STREAM(REFUSED_STREAM) while
+ * our SETTINGS is not acknowledged yet, with GOAWAY(PROTOCOL_ERROR) afterwards, whose debug data
+ * names the reason. */
+static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *ud)
+{
+    (void)s;
+    pf_h2 *h = ud;
+    if (f->hd.type == NGHTTP2_RST_STREAM && f->rst_stream.error_code == NGHTTP2_REFUSED_STREAM) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "stream refused: max_concurrent_streams (%u) open", h->conn->srv->max_streams);
+        pf_http_limit_hit(h->conn->srv, PF_LIMIT_MAX_STREAMS, h->conn->peer, msg);
+    }
+    static const char exceeded[] = "max concurrent streams exceeded";
+    if (f->hd.type == NGHTTP2_GOAWAY && f->goaway.opaque_data &&
+        memmem(f->goaway.opaque_data, f->goaway.opaque_data_len, exceeded, sizeof(exceeded) - 1)) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "client opened more than max_concurrent_streams (%u) streams: GOAWAY",
+                 h->conn->srv->max_streams);
+        pf_http_limit_hit(h->conn->srv, PF_LIMIT_MAX_STREAMS, h->conn->peer, msg);
+    }
     return 0;
 }
 
@@ -171,14 +288,17 @@ pf_h2 *pf_h2_new(pf_http_conn *c)
     nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
     nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
     nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+    nghttp2_session_callbacks_set_on_frame_send_callback(cbs, on_frame_send);
     if (nghttp2_session_server_new(&h->session, cbs, h) != 0) abort();
     nghttp2_session_callbacks_del(cbs);
     nghttp2_settings_entry settings[] = {
         {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, c->srv->max_streams},
         {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, STREAM_WINDOW},
+        {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, (uint32_t)c->srv->max_header_bytes},
     };
     nghttp2_submit_settings(h->session, NGHTTP2_FLAG_NONE, settings, sizeof(settings) / sizeof(settings[0]));
     nghttp2_session_set_local_window_size(h->session, NGHTTP2_FLAG_NONE, 0, CONN_WINDOW);
+    pf_conn_arm_timer(c, false); /* idle until a request begins */
     return h;
 }
 
@@ -203,7 +323,17 @@ void pf_h2_feed(pf_http_conn *c, const uint8_t *data, size_t len)
         nghttp2_session_terminate_session(h->session, NGHTTP2_PROTOCOL_ERROR);
     }
     flush(c);
-    if (!c->goaway_sent) pf_conn_arm_timer(c, false);
+}
+
+void pf_h2_on_timeout(pf_http_conn *c)
+{
+    pf_h2 *h = c->h2;
+    if (h->streams_in_headers > 0)
+        pf_http_limit_hit(c->srv, PF_LIMIT_HEADER_TIMEOUT, c->peer,
+                          "HTTP/2 request headers not received within read_header_timeout: GOAWAY");
+    else
+        pf_http_limit_hit(c->srv, PF_LIMIT_IDLE_TIMEOUT, c->peer, "idle HTTP/2 connection closed after idle_timeout");
+    pf_h2_goaway(c);
 }
 
 static ssize_t read_response(nghttp2_session *s, int32_t stream_id, uint8_t *buf, size_t len, uint32_t *flags,

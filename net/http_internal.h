@@ -16,11 +16,33 @@
 
 #include "net/http_server.h"
 #include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 #include "pipeline/base/xalloc.h"
 
 typedef struct pf_http_conn pf_http_conn;
 typedef struct pf_h1 pf_h1;
 typedef struct pf_h2 pf_h2;
+
+/* Limits whose action is counted and logged once per state change (see pf_http_limit_hit). */
+typedef enum pf_http_limit {
+    PF_LIMIT_MAX_CONNECTIONS,
+    PF_LIMIT_HEADER_TIMEOUT,
+    PF_LIMIT_IDLE_TIMEOUT,
+    PF_LIMIT_HEADER_SIZE,
+    PF_LIMIT_URI_SIZE,
+    PF_LIMIT_BODY_SIZE,
+    PF_LIMIT_MAX_STREAMS,
+    PF_LIMIT_RAPID_RESET,
+    PF_LIMIT_UNAUTHENTICATED,
+    PF_LIMIT_WRITES_NEED_AUTH,
+    PF_LIMIT_COUNT,
+} pf_http_limit;
+
+typedef struct pf_limit_state {
+    bool active;      /* logged as started, not yet as quiet */
+    uint64_t hits;    /* while active */
+    uint64_t last_ms; /* loop time of the last hit */
+} pf_limit_state;
 
 typedef struct pf_http_route {
     char *method;
@@ -41,6 +63,15 @@ struct pf_http_server {
     uint64_t header_timeout_ms;
     uint64_t idle_timeout_ms;
     size_t max_connections;
+    size_t max_header_bytes;
+    size_t max_uri_bytes;
+    double resets_per_s;      /* HTTP/2 rapid-reset budget: refill rate; burst is 10x */
+    bool protect_writes;
+    bool allow_unauthenticated_writes;
+    char *basic_username;
+    char *basic_password_static;
+    char *basic_password_file;
+    char *basic_password;     /* effective password, NULL = no basic auth */
     char *bearer_token_static;
     char *bearer_token_file;
     char *bearer_token;       /* effective token, NULL = no auth */
@@ -56,6 +87,10 @@ struct pf_http_server {
     void (*close_cb)(void *data);
     void *close_data;
     bool listener_open;       /* listener handle initialized and not yet closed */
+    bool limit_timer_open;    /* limit_timer initialized and not yet closed */
+    uv_timer_t limit_timer;   /* logs limits that went quiet */
+    pf_limit_state limits[PF_LIMIT_COUNT];
+    pf_metric *conn_gauge;    /* proflow_http_server_connections */
     pf_log_limiter log_limit;
     pf_http_admit_fn admit;
     void *admit_data;
@@ -100,6 +135,9 @@ struct pf_req {
     bool dispatched;       /* handed to routing (no more body accepted) */
     bool body_rejected;    /* answered early because the body is too large */
     bool keep_alive;       /* HTTP/1 */
+    bool in_headers;       /* HTTP/2: header block not complete yet */
+    bool header_overflow;  /* HTTP/2: header list above max_request_header_size (431) */
+    size_t header_bytes;   /* HTTP/2: header list size so far (RFC 9113 6.5.2) */
     char peer[64];         /* copy: the request may outlive its connection */
     char *method;
     char *path;
@@ -147,6 +185,9 @@ bool pf_req_admit(pf_req *r, size_t content_length);
 void pf_req_account_body(pf_req *r);
 /* Counts a rejected request/connection in proflow_http_server_rejected_total. */
 void pf_http_count_reject(pf_http_server *s, const char *reason);
+/* A limit acted: counted (rejected_total, reason = the limit's name) and logged when the limit was
+ * quiet until now; `detail` says what happened ("... from <peer>"). */
+void pf_http_limit_hit(pf_http_server *s, pf_http_limit which, const char *peer, const char *detail);
 
 /* ---- connections (http_server.c) ---- */
 /* Sends bytes (through TLS when the connection has it). Data is copied. */
@@ -189,6 +230,8 @@ void pf_h2_grpc_respond(pf_req *r, int grpc_status, const char *grpc_message, co
 void pf_h2_deadline_exceeded(pf_req *r);
 /* Sends GOAWAY and closes once in-flight streams are flushed (idle timeout, server close). */
 void pf_h2_goaway(pf_http_conn *c);
+/* The connection timer fired: header timeout of a stream, or idle; counted, then GOAWAY. */
+void pf_h2_on_timeout(pf_http_conn *c);
 
 /* ---- TLS (tls.c) ---- */
 /* Builds a server context from the config; NULL with err set on failure. */

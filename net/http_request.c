@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "net/grpc_frame.h"
+#include "pipeline/base/base64.h"
 #include "net/http_internal.h"
 #include "pipeline/base/memory_budget.h"
 
@@ -206,6 +207,30 @@ static bool bearer_ok(const pf_req *r, const char *token)
     return strlen(got) == n && CRYPTO_memcmp(got, token, n) == 0;
 }
 
+/* `Authorization: Basic base64(user:password)`, compared in constant time. */
+static bool basic_ok(const pf_req *r, const char *user, const char *password)
+{
+    const char *auth = pf_http_header_get(&r->pub, "authorization");
+    if (!auth || strncasecmp(auth, "Basic ", 6) != 0) return false;
+    const char *b64 = auth + 6;
+    while (*b64 == ' ') b64++;
+    pf_buf want = {0}, want_b64 = {0};
+    pf_buf_printf(&want, "%s:%s", user, password);
+    pf_base64_append(&want_b64, (const uint8_t *)want.data, want.len);
+    size_t n = want_b64.len;
+    bool ok = strlen(b64) == n && CRYPTO_memcmp(b64, want_b64.data, n) == 0;
+    OPENSSL_cleanse(want.data, want.len);
+    pf_buf_free(&want);
+    pf_buf_free(&want_b64);
+    return ok;
+}
+
+static bool is_write(const char *method)
+{
+    return strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0 ||
+           strcmp(method, "DELETE") == 0;
+}
+
 static void on_deadline(uv_timer_t *t)
 {
     pf_req *r = t->data;
@@ -258,9 +283,24 @@ void pf_req_dispatch(pf_req *r)
         pf_req_reject(r, 503, PF_GRPC_UNAVAILABLE, "server is shutting down");
         return;
     }
-    if (s->bearer_token && !bearer_ok(r, s->bearer_token)) {
-        pf_http_count_reject(s, "unauthenticated");
-        pf_req_reject(r, 401, PF_GRPC_UNAUTHENTICATED, "missing or invalid bearer token");
+    bool has_auth = s->bearer_token || s->basic_password;
+    if (has_auth && !(s->bearer_token && bearer_ok(r, s->bearer_token)) &&
+        !(s->basic_password && basic_ok(r, s->basic_username, s->basic_password))) {
+        pf_http_limit_hit(s, PF_LIMIT_UNAUTHENTICATED, r->peer, "request without valid credentials refused (401)");
+        pf_req_reject(r, 401, PF_GRPC_UNAUTHENTICATED,
+                      s->basic_password ? (s->bearer_token ? "missing or invalid bearer token or basic auth"
+                                                           : "missing or invalid basic auth")
+                                        : "missing or invalid bearer token");
+        return;
+    }
+    /* Writes on a listener that protects them: an authenticated client (auth above, or a verified
+     * client certificate under mutual TLS) or an explicit allow_unauthenticated_writes. */
+    if (s->protect_writes && is_write(r->pub.method) && !has_auth && !(r->pub.tls && s->tls_cfg.client_ca_file) &&
+        !s->allow_unauthenticated_writes) {
+        pf_http_limit_hit(s, PF_LIMIT_WRITES_NEED_AUTH, r->peer, "write refused: the listener has no auth or mTLS");
+        pf_req_reject(r, 401, PF_GRPC_UNAUTHENTICATED,
+                      "writes need authentication: configure auth (bearer_token, basic_auth) or tls.client_ca_file "
+                      "on this listener, or set allow_unauthenticated_writes: true");
         return;
     }
     bool path_known;

@@ -15,7 +15,7 @@
 
 static const char *const tls_versions[] = {"1.2", "1.3", NULL};
 
-bool pf_http_server_tls_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+bool pf_tls_section_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
 {
     const pf_tls_server_config *tls = section;
     bool has_cert = tls->cert_file && *tls->cert_file, has_key = tls->key_file && *tls->key_file;
@@ -26,7 +26,7 @@ bool pf_http_server_tls_check(void *section, const pf_node *node, const char *pa
     return true;
 }
 
-const pf_cfg_entry pf_http_server_tls_cfg_map[] = {
+const pf_cfg_entry pf_tls_server_cfg_map[] = {
     {.type = PF_CFG_STRING, .name = "cert_file", .offset = offsetof(pf_tls_server_config, cert_file),
      .desc = "Server certificate chain (PEM)."},
     {.type = PF_CFG_STRING, .name = "key_file", .offset = offsetof(pf_tls_server_config, key_file),
@@ -40,13 +40,38 @@ const pf_cfg_entry pf_http_server_tls_cfg_map[] = {
     PF_CFG_END,
 };
 
+static bool basic_auth_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err)
+{
+    const pf_http_server_config *c = section;
+    bool user = c->basic_username && *c->basic_username;
+    bool pass = (c->basic_password && *c->basic_password) || (c->basic_password_file && *c->basic_password_file);
+    if (user != pass) {
+        pf_cfg_errorf(err, node, path, "username and password (or password_file) must be given together");
+        return false;
+    }
+    return true;
+}
+
+/* Alertmanager's http_config basic_auth names. */
+static const pf_cfg_entry basic_auth_map[] = {
+    {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(pf_http_server_config, basic_username),
+     .desc = "Accept `Authorization: Basic` with this user name."},
+    {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(pf_http_server_config, basic_password),
+     .desc = "Password of that user.", .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING, .name = "password_file", .offset = offsetof(pf_http_server_config, basic_password_file),
+     .desc = "Read the password from this file (re-read on SIGHUP)."},
+    PF_CFG_END,
+};
+
 /* The auth keys live directly in pf_http_server_config; the section only groups them in YAML, so its
  * offset is 0 and the entries use offsets of the outer struct. */
-const pf_cfg_entry pf_http_server_auth_cfg_map[] = {
+const pf_cfg_entry pf_http_auth_cfg_map[] = {
     {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pf_http_server_config, bearer_token),
      .desc = "Require `Authorization: Bearer <token>` with this token.", .flags = PF_CFG_SECRET},
     {.type = PF_CFG_STRING, .name = "bearer_token_file", .offset = offsetof(pf_http_server_config, bearer_token_file),
      .desc = "Read the required bearer token from this file (re-read on SIGHUP)."},
+    {.type = PF_CFG_SECTION, .name = "basic_auth", .offset = 0, .sub = basic_auth_map, .check = basic_auth_check,
+     .desc = "Accept HTTP basic auth (either credential passes when a bearer token is configured too)."},
     PF_CFG_END,
 };
 
@@ -60,25 +85,11 @@ const pf_cfg_entry pf_http_server_cfg_map[] = {
     {.type = PF_CFG_INT, .name = "max_recv_msg_size_mib", .def = "4",
      .offset = offsetof(pf_http_server_config, max_recv_msg_size_mib),
      .desc = "Largest gRPC message in MiB (RESOURCE_EXHAUSTED beyond).", .min = 1, .max = 4095},
-    {.type = PF_CFG_INT, .name = "max_concurrent_streams", .def = "100",
-     .offset = offsetof(pf_http_server_config, max_concurrent_streams),
-     .desc = "HTTP/2 streams a client may have open at once.", .min = 1, .max = 2147483647},
-    {.type = PF_CFG_DURATION, .name = "read_header_timeout", .def = "10s",
-     .offset = offsetof(pf_http_server_config, read_header_timeout),
-     .desc = "Time allowed to receive a request's headers (0 = no limit)."},
-    {.type = PF_CFG_DURATION, .name = "idle_timeout", .def = "60s",
-     .offset = offsetof(pf_http_server_config, idle_timeout),
-     .desc = "Idle keep-alive connections are closed after this long (0 = never)."},
-    {.type = PF_CFG_INT, .name = "max_connections", .def = "0",
-     .offset = offsetof(pf_http_server_config, max_connections),
-     .desc = "Connections served at once; more are closed on accept (0 = unlimited).", .min = 0, .max = 1e9},
+    PF_HTTP_SERVER_LIMIT_ENTRIES(0),
     {.type = PF_CFG_BOOL, .name = "include_metadata", .def = "false",
      .offset = offsetof(pf_http_server_config, include_metadata),
      .desc = "Keep request headers as batch metadata (for routing / headers_setter)."},
-    {.type = PF_CFG_SECTION, .name = "auth", .offset = 0, .desc = "Bearer-token authentication.", .sub = pf_http_server_auth_cfg_map},
-    {.type = PF_CFG_SECTION, .name = "tls", .offset = offsetof(pf_http_server_config, tls),
-     .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,
-     .sub = pf_http_server_tls_cfg_map, .check = pf_http_server_tls_check, .presence_offset = offsetof(pf_http_server_config, tls.present)},
+    PF_HTTP_SERVER_SECURITY_ENTRIES(0),
     PF_CFG_END,
 };
 
@@ -89,8 +100,57 @@ void pf_http_count_reject(pf_http_server *s, const char *reason)
     char labels[256];
     snprintf(labels, sizeof(labels), "server=\"%s\",reason=\"%s\"", s->owner_id, reason);
     pf_metric_add(pf_counter("proflow_http_server_rejected_total",
-                             "Requests and connections the HTTP server refused before any handler ran.", labels),
+                             "Requests and connections the HTTP server refused, or closed because a limit was "
+                             "reached, before any handler ran.",
+                             labels),
                   1);
+}
+
+static const char *const limit_reasons[PF_LIMIT_COUNT] = {
+    [PF_LIMIT_MAX_CONNECTIONS] = "max_connections",   [PF_LIMIT_HEADER_TIMEOUT] = "header_timeout",
+    [PF_LIMIT_IDLE_TIMEOUT] = "idle_timeout",         [PF_LIMIT_HEADER_SIZE] = "header_too_large",
+    [PF_LIMIT_URI_SIZE] = "uri_too_long",             [PF_LIMIT_BODY_SIZE] = "body_too_large",
+    [PF_LIMIT_MAX_STREAMS] = "max_concurrent_streams", [PF_LIMIT_RAPID_RESET] = "rapid_reset",
+    [PF_LIMIT_UNAUTHENTICATED] = "unauthenticated",   [PF_LIMIT_WRITES_NEED_AUTH] = "writes_need_auth",
+};
+
+/* A limit is "quiet" again once it has not acted for this long. */
+enum { LIMIT_QUIET_MS = 10000 };
+
+void pf_http_limit_hit(pf_http_server *s, pf_http_limit which, const char *peer, const char *detail)
+{
+    pf_http_count_reject(s, limit_reasons[which]);
+    pf_limit_state *st = &s->limits[which];
+    st->last_ms = uv_now(s->loop);
+    st->hits++;
+    if (st->active) return;
+    st->active = true;
+    st->hits = 1;
+    /* Idle connections closing is routine: worth a line only at debug level. */
+    pf_log(which == PF_LIMIT_IDLE_TIMEOUT ? PF_LOG_DEBUG : PF_LOG_WARN, s->owner_id,
+           "%s on %s: %s (first from %s; more are counted in proflow_http_server_rejected_total{reason=\"%s\"} and "
+           "logged when they stop)",
+           limit_reasons[which], s->endpoint, detail, peer ? peer : "?", limit_reasons[which]);
+}
+
+static void on_limit_timer(uv_timer_t *t)
+{
+    pf_http_server *s = t->data;
+    uint64_t now = uv_now(s->loop);
+    for (int i = 0; i < PF_LIMIT_COUNT; i++) {
+        pf_limit_state *st = &s->limits[i];
+        if (!st->active || now - st->last_ms < LIMIT_QUIET_MS) continue;
+        st->active = false;
+        pf_log(i == PF_LIMIT_IDLE_TIMEOUT ? PF_LOG_DEBUG : PF_LOG_INFO, s->owner_id,
+               "%s on %s: quiet again after %llu time(s)", limit_reasons[i], s->endpoint,
+               (unsigned long long)st->hits);
+        st->hits = 0;
+    }
+}
+
+static void update_conn_gauge(pf_http_server *s)
+{
+    if (s->conn_gauge) pf_metric_set(s->conn_gauge, (double)s->n_conns);
 }
 
 /* ---------------------------------------------------------------- connection lifecycle */
@@ -104,6 +164,7 @@ static void conn_free(pf_http_conn *c)
     else s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->n_conns--;
+    update_conn_gauge(s);
     if (c->h1) pf_h1_free(c->h1);
     if (c->h2) pf_h2_free(c->h2);
     if (c->ssl) SSL_free(c->ssl);
@@ -198,11 +259,11 @@ static void on_conn_timer(uv_timer_t *t)
     }
     switch (c->proto) {
     case PF_PROTO_DETECT:
-        pf_http_count_reject(c->srv, "header_timeout");
+        pf_http_limit_hit(c->srv, PF_LIMIT_HEADER_TIMEOUT, c->peer, "no request received within read_header_timeout");
         pf_conn_close(c);
         break;
     case PF_PROTO_H1: pf_h1_on_timeout(c); break;
-    case PF_PROTO_H2: pf_h2_goaway(c); break;
+    case PF_PROTO_H2: pf_h2_on_timeout(c); break;
     }
 }
 
@@ -332,19 +393,21 @@ static void on_connection(uv_stream_t *listener, int status)
     if (s->conns) s->conns->prev = c;
     s->conns = c;
     s->n_conns++;
+    update_conn_gauge(s);
     if (uv_accept(listener, (uv_stream_t *)&c->tcp) != 0 || s->closing) {
-        pf_conn_close(c);
-        return;
-    }
-    if (s->max_connections && s->n_conns > s->max_connections) {
-        pf_http_count_reject(s, "max_connections");
-        pf_log_limited(&s->log_limit, 10, PF_LOG_WARN, s->owner_id,
-                       "connection refused: max_connections (%zu) reached on %s", s->max_connections, s->endpoint);
         pf_conn_close(c);
         return;
     }
     uv_tcp_nodelay(&c->tcp, 1);
     format_peer(&c->tcp, c->peer, sizeof(c->peer));
+    if (s->max_connections && s->n_conns > s->max_connections) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "connection closed on accept: max_connections (%zu) reached",
+                 s->max_connections);
+        pf_http_limit_hit(s, PF_LIMIT_MAX_CONNECTIONS, c->peer, detail);
+        pf_conn_close(c);
+        return;
+    }
     if (s->tls_ctx && !pf_tls_conn_init(c)) {
         pf_conn_close(c);
         return;
@@ -387,12 +450,27 @@ pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config 
     s->header_timeout_ms = cfg->read_header_timeout > 0 ? (uint64_t)cfg->read_header_timeout / 1000000u : 0;
     s->idle_timeout_ms = cfg->idle_timeout > 0 ? (uint64_t)cfg->idle_timeout / 1000000u : 0;
     s->max_connections = cfg->max_connections > 0 ? (size_t)cfg->max_connections : 0;
+    s->max_header_bytes = cfg->max_request_header_size > 0 ? (size_t)cfg->max_request_header_size : 64u << 10;
+    s->max_uri_bytes = cfg->max_request_uri_size > 0 ? (size_t)cfg->max_request_uri_size : 8u << 10;
+    s->resets_per_s = cfg->max_stream_resets_per_second > 0 ? (double)cfg->max_stream_resets_per_second : 100;
+    s->protect_writes = cfg->protect_writes;
+    s->allow_unauthenticated_writes = cfg->allow_unauthenticated_writes;
+    if (cfg->basic_username && *cfg->basic_username) s->basic_username = pf_xstrdup(cfg->basic_username);
+    if (cfg->basic_password && *cfg->basic_password) s->basic_password_static = pf_xstrdup(cfg->basic_password);
+    if (cfg->basic_password_file && *cfg->basic_password_file)
+        s->basic_password_file = pf_xstrdup(cfg->basic_password_file);
     if (cfg->bearer_token && *cfg->bearer_token) s->bearer_token_static = pf_xstrdup(cfg->bearer_token);
     if (cfg->bearer_token_file && *cfg->bearer_token_file) s->bearer_token_file = pf_xstrdup(cfg->bearer_token_file);
     copy_tls_config(&s->tls_cfg, &cfg->tls);
     uv_tcp_init(loop, &s->listener);
     s->listener.data = s;
     s->listener_open = true;
+    uv_timer_init(loop, &s->limit_timer);
+    s->limit_timer.data = s;
+    s->limit_timer_open = true;
+    char labels[256];
+    snprintf(labels, sizeof(labels), "server=\"%s\"", s->owner_id);
+    s->conn_gauge = pf_gauge("proflow_http_server_connections", "Connections open on the listener.", labels);
     return s;
 }
 
@@ -404,11 +482,11 @@ void pf_http_server_route(pf_http_server *s, const char *method, const char *pat
 }
 
 /* Reads the token file; trailing whitespace (the usual final newline) is not part of the token. */
-static char *read_token_file(const char *path, char *err, size_t err_len)
+static char *read_token_file(const char *key, const char *path, char *err, size_t err_len)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        snprintf(err, err_len, "auth.bearer_token_file %s: %s", path, strerror(errno));
+        snprintf(err, err_len, "%s %s: %s", key, path, strerror(errno));
         return NULL;
     }
     pf_buf b = {0};
@@ -420,7 +498,7 @@ static char *read_token_file(const char *path, char *err, size_t err_len)
                      b.data[b.len - 1] == '\t'))
         b.data[--b.len] = '\0';
     if (b.len == 0) {
-        snprintf(err, err_len, "auth.bearer_token_file %s is empty", path);
+        snprintf(err, err_len, "%s %s is empty", key, path);
         pf_buf_free(&b);
         return NULL;
     }
@@ -429,15 +507,27 @@ static char *read_token_file(const char *path, char *err, size_t err_len)
 
 static bool load_auth(pf_http_server *s, char *err, size_t err_len)
 {
-    char *token = NULL;
+    char *token = NULL, *password = NULL;
     if (s->bearer_token_file) {
-        token = read_token_file(s->bearer_token_file, err, err_len);
+        token = read_token_file("auth.bearer_token_file", s->bearer_token_file, err, err_len);
         if (!token) return false;
     } else if (s->bearer_token_static) {
         token = pf_xstrdup(s->bearer_token_static);
     }
+    if (s->basic_password_file) {
+        password = read_token_file("auth.basic_auth.password_file", s->basic_password_file, err, err_len);
+        if (!password) {
+            free(token);
+            return false;
+        }
+    } else if (s->basic_password_static) {
+        password = pf_xstrdup(s->basic_password_static);
+    }
     free(s->bearer_token);
     s->bearer_token = token;
+    free(s->basic_password);
+    s->basic_password = s->basic_username ? password : NULL;
+    if (!s->basic_username) free(password);
     return true;
 }
 
@@ -507,7 +597,11 @@ bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len)
         s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
                                                      : ((struct sockaddr_in *)&bound)->sin_port);
     s->listening = true;
-    pf_log(PF_LOG_INFO, s->owner_id, "listening on %s (port %d%s)", s->endpoint, s->port, s->tls_ctx ? ", TLS" : "");
+    uv_timer_start(&s->limit_timer, on_limit_timer, LIMIT_QUIET_MS / 2, LIMIT_QUIET_MS / 2);
+    uv_unref((uv_handle_t *)&s->limit_timer);
+    pf_log(PF_LOG_INFO, s->owner_id, "listening on %s (port %d%s%s)", s->endpoint, s->port,
+           s->tls_ctx ? (s->tls_cfg.client_ca_file ? ", mutual TLS" : ", TLS") : "",
+           s->bearer_token || s->basic_password ? ", auth required" : "");
     return true;
 }
 
@@ -531,7 +625,7 @@ void pf_http_server_reload_tls(pf_http_server *s)
 
 static void maybe_finish_close(pf_http_server *s)
 {
-    if (!s->closing || s->listener_open || s->n_conns > 0) return;
+    if (!s->closing || s->listener_open || s->limit_timer_open || s->n_conns > 0) return;
     for (size_t i = 0; i < s->n_routes; i++) {
         free(s->routes[i].method);
         free(s->routes[i].path);
@@ -542,6 +636,10 @@ static void maybe_finish_close(pf_http_server *s)
     free(s->bearer_token);
     free(s->bearer_token_static);
     free(s->bearer_token_file);
+    free(s->basic_username);
+    free(s->basic_password);
+    free(s->basic_password_static);
+    free(s->basic_password_file);
     free(s->owner_id);
     free(s->endpoint);
     void (*cb)(void *) = s->close_cb;
@@ -557,6 +655,13 @@ static void on_listener_closed(uv_handle_t *h)
     maybe_finish_close(s);
 }
 
+static void on_limit_timer_closed(uv_handle_t *h)
+{
+    pf_http_server *s = h->data;
+    s->limit_timer_open = false;
+    maybe_finish_close(s);
+}
+
 void pf_http_server_close(pf_http_server *s, void (*cb)(void *data), void *data)
 {
     s->closing = true;
@@ -567,5 +672,6 @@ void pf_http_server_close(pf_http_server *s, void (*cb)(void *data), void *data)
         if (c->proto == PF_PROTO_H2) pf_h2_goaway(c);
         else pf_conn_close_after_write(c);
     }
+    uv_close((uv_handle_t *)&s->limit_timer, on_limit_timer_closed);
     uv_close((uv_handle_t *)&s->listener, on_listener_closed);
 }

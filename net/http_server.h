@@ -8,8 +8,15 @@
  * is answered even if the peer goes away (the answer is then dropped).
  *
  * Limits enforced before a handler runs: max_request_body_size (413 / RESOURCE_EXHAUSTED),
- * max_recv_msg_size_mib for gRPC, header read timeout, idle timeout, max connections, and bearer-token
- * auth when configured (401 / UNAUTHENTICATED).
+ * max_recv_msg_size_mib for gRPC, max_request_uri_size (414), max_request_header_size (431; HTTP/2:
+ * the header list), read_header_timeout (slowloris; 408 or GOAWAY), idle_timeout, max_connections,
+ * HTTP/2 max_concurrent_streams and a stream-reset budget against rapid reset (CVE-2023-44487:
+ * GOAWAY ENHANCE_YOUR_CALM), and auth when configured: bearer token and/or basic auth (401 /
+ * UNAUTHENTICATED), mutual TLS at the handshake. A server can also refuse writes (POST, PUT, PATCH,
+ * DELETE) unless the client authenticated (protect_writes, used by the telemetry listener's control
+ * API): 401 when the listener has neither auth nor mTLS, unless allow_unauthenticated_writes.
+ * Every limit that acts is counted in proflow_http_server_rejected_total{server,reason} and logged
+ * once when it starts acting and once when it has been quiet for a while (per server and reason).
  *
  * Ownership: pf_http_server_new() copies what it needs from the config; the caller frees the server
  * with pf_http_server_close() (async; cb runs when every connection is closed). */
@@ -92,9 +99,17 @@ typedef struct pf_http_server_config {
     int64_t read_header_timeout;    /* ns, default 10s */
     int64_t idle_timeout;           /* ns, default 60s */
     int64_t max_connections;        /* 0 = unlimited */
+    int64_t max_request_header_size; /* bytes: HTTP/1 request line + headers, HTTP/2 header list */
+    int64_t max_request_uri_size;   /* bytes of the request target (414 beyond) */
+    int64_t max_stream_resets_per_second; /* HTTP/2 client RST_STREAMs (burst 10x) before GOAWAY */
     bool include_metadata;          /* receivers copy request headers into the batch metadata */
     char *bearer_token;             /* auth: static token */
     char *bearer_token_file;        /* auth: token read from file (re-read on SIGHUP) */
+    char *basic_username;           /* auth.basic_auth: accept these credentials too */
+    char *basic_password;
+    char *basic_password_file;      /* re-read on SIGHUP */
+    bool allow_unauthenticated_writes; /* with protect_writes: accept writes without auth or mTLS */
+    bool protect_writes;            /* not a config key: set by the owner (telemetry listener) */
     pf_tls_server_config tls;
 } pf_http_server_config;
 
@@ -102,12 +117,52 @@ typedef struct pf_http_server_config {
  * `pf_http_server_cfg_map` has the Collector's confighttp defaults; the gRPC table differs only in
  * documented defaults of the endpoint, which the component sets itself. */
 extern const pf_cfg_entry pf_http_server_cfg_map[];
-/* Its `tls` and `auth` sections, for components that have more keys than a listener's: auth's
- * entries use offsets of pf_http_server_config (a section at offset 0 of it), tls's of
- * pf_tls_server_config, checked with pf_http_server_tls_check. */
-extern const pf_cfg_entry pf_http_server_tls_cfg_map[];
-extern const pf_cfg_entry pf_http_server_auth_cfg_map[];
-bool pf_http_server_tls_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err);
+/* Sub-tables, for listeners that are not receivers (telemetry, health_check) and put the
+ * pf_http_server_config inside their own config struct: auth (offsets of pf_http_server_config) and
+ * tls (offsets of pf_tls_server_config). */
+extern const pf_cfg_entry pf_http_auth_cfg_map[];
+extern const pf_cfg_entry pf_tls_server_cfg_map[];
+bool pf_tls_section_check(void *section, const pf_node *node, const char *path, pf_cfg_error *err);
+
+/* The listener limits as config rows for a pf_http_server_config at byte offset `base` of the
+ * config struct (0 when it is the struct). */
+#define PF_HTTP_SERVER_LIMIT_ENTRIES(base)                                                                         \
+    {.type = PF_CFG_INT, .name = "max_concurrent_streams", .def = "100",                                           \
+     .offset = (base) + offsetof(pf_http_server_config, max_concurrent_streams),                                   \
+     .desc = "HTTP/2 streams a client may have open at once (more are refused with REFUSED_STREAM).", .min = 1,     \
+     .max = 2147483647},                                                                                           \
+    {.type = PF_CFG_DURATION, .name = "read_header_timeout", .def = "10s",                                         \
+     .offset = (base) + offsetof(pf_http_server_config, read_header_timeout),                                      \
+     .desc = "Time allowed to receive a request's headers (slowloris guard; 0 = no limit)."},                       \
+    {.type = PF_CFG_DURATION, .name = "idle_timeout", .def = "60s",                                                \
+     .offset = (base) + offsetof(pf_http_server_config, idle_timeout),                                             \
+     .desc = "Connections without a request in progress are closed after this long (0 = never)."},                \
+    {.type = PF_CFG_INT, .name = "max_connections", .def = "0",                                                    \
+     .offset = (base) + offsetof(pf_http_server_config, max_connections),                                          \
+     .desc = "Connections served at once; more are closed on accept (0 = unlimited).", .min = 0, .max = 1e9},       \
+    {.type = PF_CFG_SIZE, .name = "max_request_header_size", .def = "64KiB",                                       \
+     .offset = (base) + offsetof(pf_http_server_config, max_request_header_size),                                  \
+     .desc = "Largest request line + headers (HTTP/1) or header list (HTTP/2); 431 beyond (proflow addition).",    \
+     .min = 1024, .max = 16777216},                                                                                \
+    {.type = PF_CFG_SIZE, .name = "max_request_uri_size", .def = "8KiB",                                           \
+     .offset = (base) + offsetof(pf_http_server_config, max_request_uri_size),                                     \
+     .desc = "Longest request target (path and query); 414 beyond (proflow addition).", .min = 64, .max = 16777216}, \
+    {.type = PF_CFG_INT, .name = "max_stream_resets_per_second", .def = "100",                                     \
+     .offset = (base) + offsetof(pf_http_server_config, max_stream_resets_per_second),                             \
+     .desc = "HTTP/2 streams a client may reset per second (bursts of 10x) before the connection gets GOAWAY "      \
+             "ENHANCE_YOUR_CALM: the rapid-reset guard (CVE-2023-44487; proflow addition).",                       \
+     .min = 1, .max = 1e6}
+
+/* auth and tls rows for a pf_http_server_config at byte offset `base`. */
+#define PF_HTTP_SERVER_SECURITY_ENTRIES(base)                                                                      \
+    {.type = PF_CFG_SECTION, .name = "auth", .offset = (base),                                                     \
+     .desc = "Client authentication: bearer token and/or basic auth.", .sub = pf_http_auth_cfg_map},               \
+    {.type = PF_CFG_SECTION, .name = "tls", .offset = (base) + offsetof(pf_http_server_config, tls),               \
+     .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,           \
+     .sub = pf_tls_server_cfg_map, .check = pf_tls_section_check,                                                  \
+     .presence_offset = (base) + offsetof(pf_http_server_config, tls.present)}
+
+typedef struct pf_http_server pf_http_server;
 
 pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id);
 /* Routes match method + exact path; path_prefix=true matches by prefix. Register before start. */

@@ -16,6 +16,7 @@ BUILD_PKGS=(
   libpcre2-dev                       # relabel regexes
   libjansson-dev                     # JSON (OTLP/JSON, sampling API)
   libcmocka-dev                      # unit tests
+  clang libclang-rt-14-dev           # libFuzzer + sanitizer runtimes for the fuzz harnesses (tests/fuzz)
 )
 TEST_PKGS=(
   clang-format                       # scripts/format.sh --check (the house style, .clang-format)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start 2: install build and test dependencies (Debian packages, npm packages for real SDK
 # peers), build proflow twice (optimised, and with AddressSanitizer + UndefinedBehaviorSanitizer)
-# and run every unit and integration test in both builds.
+# and run every unit and integration test in both builds; then every libFuzzer harness (tests/fuzz)
+# for a short smoke run (PROFLOW_FUZZ_SMOKE_SECONDS each, default 20) so harnesses never rot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,3 +16,6 @@ scripts/build.sh build-asan -DPROFLOW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir build-asan --output-on-failure -j"$jobs" --timeout 900
+
+# Fuzz smoke: a clang build with libFuzzer (build-fuzz), each harness for a few seconds.
+scripts/fuzz.sh all "${PROFLOW_FUZZ_SMOKE_SECONDS:-20}"

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "net/http_server.h"
 #include "pipeline/component/fanout.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
@@ -27,15 +28,27 @@ typedef struct telemetry_cfg {
     char *metrics_level;
     char *logs_level;
     char *logs_encoding;
+    pf_http_server_config server; /* limits, auth, tls of the telemetry listener (endpoint unused) */
 } telemetry_cfg;
 
 static const char *const metric_levels[] = {"none", "basic", "normal", "detailed", NULL};
 static const char *const log_levels[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_encodings[] = {"console", "json", NULL};
 
+/* The listener's own keys are proflow additions (the Collector's telemetry endpoint has none): the
+ * same limits, auth and tls as a receiver's, so /metrics and the control API can face a network. */
 static const pf_cfg_entry metrics_map[] = {
     {PF_CFG_STRING, "address", "localhost:8888", offsetof(telemetry_cfg, metrics_address), "Listener for /metrics (Prometheus text) and the control API."},
     {PF_CFG_STRING, "level", "normal", offsetof(telemetry_cfg, metrics_level), "none disables the listener.", .choices = metric_levels},
+    {.type = PF_CFG_SIZE, .name = "max_request_body_size", .def = "1MiB",
+     .offset = offsetof(telemetry_cfg, server) + offsetof(pf_http_server_config, max_request_body_size),
+     .desc = "Largest control API / webhook body (413 beyond).", .min = 1, .max = 1e9},
+    PF_HTTP_SERVER_LIMIT_ENTRIES(offsetof(telemetry_cfg, server)),
+    PF_HTTP_SERVER_SECURITY_ENTRIES(offsetof(telemetry_cfg, server)),
+    {.type = PF_CFG_BOOL, .name = "allow_unauthenticated_writes", .def = "false",
+     .offset = offsetof(telemetry_cfg, server) + offsetof(pf_http_server_config, allow_unauthenticated_writes),
+     .desc = "Accept control API writes (POST, DELETE: sampling overrides, the Alertmanager webhook) without auth "
+             "or mTLS. Off: such writes get 401 until auth or tls.client_ca_file is set."},
     PF_CFG_END,
 };
 static const pf_cfg_entry logs_map[] = {
@@ -294,6 +307,9 @@ void pf_service_config_redact(pf_node *root)
             if (f) pf_cfg_redact(f->config_map, sec->children[i]);
         }
     }
+    /* service.telemetry.metrics has auth and tls keys of its own. */
+    pf_node *service = (pf_node *)pf_node_get(root, "service");
+    if (service && service->type == PF_NODE_MAP) pf_cfg_redact(service_map, service);
 }
 
 const char *pf_service_config_warnings(const pf_service_config *cfg) { return cfg->warnings.data ? cfg->warnings.data : ""; }
@@ -519,21 +535,36 @@ static bool start_telemetry(pf_service *s, pf_error *err)
 {
     telemetry_cfg *t = &s->cfg->service.telemetry;
     if (strcmp(t->metrics_level, "none") == 0) return true;
-    pf_http_server_config hc = {0};
-    pf_cfg_error cerr;
-    pf_cfg_defaults(pf_http_server_cfg_map, &hc, &cerr);
-    free(hc.endpoint);
-    hc.endpoint = pf_xstrdup(t->metrics_address);
+    pf_http_server_config hc = t->server; /* borrowed: pf_http_server_new copies what it keeps */
+    hc.endpoint = t->metrics_address;
+    hc.protect_writes = true;
     s->telemetry = pf_http_server_new(s->loop, &hc, "telemetry");
-    pf_cfg_release(pf_http_server_cfg_map, &hc);
     pf_http_server_route(s->telemetry, "GET", "/metrics", false, metrics_handler, s);
-    for (size_t i = 0; i < s->n_routes; i++)
+    bool writes = false;
+    for (size_t i = 0; i < s->n_routes; i++) {
         pf_http_server_route(s->telemetry, s->routes[i].method, s->routes[i].path, s->routes[i].prefix, s->routes[i].fn,
                              s->routes[i].data);
+        writes |= strcmp(s->routes[i].method, "GET") != 0;
+    }
     char msg[256];
     if (!pf_http_server_start(s->telemetry, msg, sizeof msg)) {
         pf_error_set(err, "telemetry: %s", msg);
         return false;
+    }
+    bool auth = (hc.bearer_token && *hc.bearer_token) || (hc.bearer_token_file && *hc.bearer_token_file) ||
+                (hc.basic_username && *hc.basic_username);
+    bool mtls = hc.tls.present && ((hc.tls.client_ca_file && *hc.tls.client_ca_file) || (hc.tls.ca_file && *hc.tls.ca_file));
+    if (writes && !auth && !mtls) {
+        if (hc.allow_unauthenticated_writes)
+            pf_log(PF_LOG_WARN, "telemetry",
+                   "the control API (sampling overrides, Alertmanager webhook) accepts writes from anyone who can reach "
+                   "%s: allow_unauthenticated_writes is true and the listener has no auth or mTLS",
+                   t->metrics_address);
+        else
+            pf_log(PF_LOG_INFO, "telemetry",
+                   "control API writes (POST, DELETE) on %s are refused with 401: configure "
+                   "service.telemetry.metrics.auth or tls.client_ca_file, or set allow_unauthenticated_writes: true",
+                   t->metrics_address);
     }
     return true;
 }

@@ -9,6 +9,7 @@
 
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "pipeline/base/utf8.h"
 #include "pipeline/base/xalloc.h"
 #include "pipeline/component/freq_boost.h"
 #include "processors/sampling/api_json.h"
@@ -160,11 +161,15 @@ void sampling_control_release(sampling_target *t)
 
 /* ---- requests ---- */
 
+/* Messages quote what the client sent (a processor id from the query, an override id from the path),
+ * which need not be UTF-8: such bytes become U+FFFD, or jansson would refuse the string. */
 static int error_reply(pf_buf *out, int status, const char *msg)
 {
-    json_t *j = json_pack("{s:s}", "error", msg);
-    char *text = json_dumps(j, JSON_COMPACT);
-    pf_buf_puts(out, text);
+    char *clean = pf_utf8_sanitize(msg);
+    json_t *j = json_pack("{s:s}", "error", clean);
+    free(clean);
+    char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    pf_buf_puts(out, text ? text : "{\"error\":\"internal error\"}");
     free(text);
     json_decref(j);
     return status;
@@ -172,8 +177,9 @@ static int error_reply(pf_buf *out, int status, const char *msg)
 
 static int json_reply(pf_buf *out, int status, json_t *j)
 {
+    if (!j) return error_reply(out, 500, "internal error: answer could not be encoded");
     char *text = json_dumps(j, JSON_COMPACT);
-    pf_buf_puts(out, text);
+    pf_buf_puts(out, text ? text : "{}");
     free(text);
     json_decref(j);
     return status;

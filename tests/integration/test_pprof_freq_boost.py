@@ -133,6 +133,7 @@ service:
   telemetry:
     metrics:
       address: 127.0.0.1:{mport}
+      allow_unauthenticated_writes: true  # the control API's writes (webhook, boosts) on loopback
 """
     hz = lambda pf: metric(pf.metrics(mport), "proflow_scrape_profile_frequency_hz", job="gotarget",
                            instance=f"127.0.0.1:{port}", profile="process_cpu")

@@ -188,6 +188,7 @@ service:
   telemetry:
     metrics:
       address: 127.0.0.1:{mport}
+      allow_unauthenticated_writes: true
 """
     body = fixture_request("cpu.pb.gz", service__name="busy")
     with Proflow(config, wait_ports=[hport, mport]) as pf:

@@ -25,14 +25,7 @@ static bool health_start(pf_component *c, pf_host *host, pf_error *err)
 {
     health_check *h = (health_check *)c;
     h->host = host;
-    pf_http_server_config sc = {0};
-    pf_cfg_error cerr;
-    pf_cfg_defaults(pf_http_server_cfg_map, &sc, &cerr);
-    free(sc.endpoint);
-    sc.endpoint = h->cfg->server.endpoint;
-    h->server = pf_http_server_new(host->loop, &sc, c->id);
-    sc.endpoint = NULL;
-    pf_cfg_release(pf_http_server_cfg_map, &sc);
+    h->server = pf_http_server_new(host->loop, &h->cfg->server, c->id);
     pf_http_server_route(h->server, "GET", h->cfg->path, false, handle, h);
     return pf_http_server_start(h->server, err->msg, sizeof err->msg);
 }

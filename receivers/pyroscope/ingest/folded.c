@@ -58,6 +58,7 @@ Perftools__Profiles__Profile *pf_pyro_decode_folded(const uint8_t *body, size_t 
     int64_t scale = 1;
     if (type->per_sample_period && q->sample_rate) {
         scale = 1000000000LL / q->sample_rate;
+        if (scale < 1) scale = 1; /* sampleRate above 1 GHz: one nanosecond per sample, not a division by 0 */
         bool wall = strcmp(type->metric, "wall") == 0;
         pf_pprof_builder_sample_type(b, wall ? "wall" : "cpu", "nanoseconds");
         pf_pprof_builder_period(b, "cpu", "nanoseconds", scale);

@@ -72,6 +72,7 @@ service:
   telemetry:
     metrics:
       address: 127.0.0.1:{metrics_port}
+      allow_unauthenticated_writes: true
 """
 
 
