@@ -59,7 +59,7 @@ static bool roundtrip_once(const pf_buf *gz, size_t *out_bytes)
     if (ok) {
         pf_batch *b = pf_batch_new();
         pf_pprof_to_otlp(b, pf_batch_add_resource(b), &pp, "bench");
-        pf_pprof_items items = {0};
+        pf_series_pprof_items items = {0};
         ok = pf_pprof_from_batch(b, &items, err, sizeof(err));
         for (size_t i = 0; ok && i < items.n; i++) *out_bytes += items.items[i].gzipped.len;
         pf_pprof_items_free(&items);

@@ -48,7 +48,7 @@ static bool serialize_json(const pf_batch *b, file_pieces *out, pf_error *err)
  * the batch's samples are credited to its last file, which is written after the others. */
 static bool serialize_pprof(const pf_batch *b, file_pieces *out, pf_error *err)
 {
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     if (!pf_pprof_from_batch(b, &items, err->msg, sizeof(err->msg))) return false;
     /* Each file carries its own profiles' samples (the last takes what rounding left), so a file
      * that cannot be written is reported with the samples really lost. */

@@ -83,7 +83,7 @@ static bool convert_part(const pf_batch *b, const otlp_resource_profiles *rp, co
     pf_batch view = *b;
     view.req = &view_req;
 
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     if (!pf_pprof_from_batch(&view, &items, err, err_len)) return false;
     out->items = pf_xrealloc(out->items, (out->n + items.n) * sizeof(*out->items));
     for (size_t i = 0; i < items.n; i++) {

@@ -30,7 +30,7 @@
 
 typedef struct pf_series_pprof {
     pf_labels labels;
-    pf_pprof_item pprof; /* gzipped pprof, name, time; its scope pointer is not valid */
+    pf_series_pprof_item pprof; /* gzipped pprof, name, time; its scope pointer is not valid */
 } pf_series_pprof;
 
 typedef struct pf_series_pprofs {

@@ -49,7 +49,7 @@ static char *app_name(const pf_labels *ls)
     return name.data;
 }
 
-char *pf_pyroscope_ingest_url(const char *base, const pf_series_pprof *item)
+char *pf_pyro_ingest_url(const char *base, const pf_series_pprof *item)
 {
     pf_buf url = {0};
     size_t n = strlen(base);
@@ -119,7 +119,7 @@ static void file_part(pf_buf *out, const char *boundary, const char *name, const
     pf_buf_puts(out, "\r\n");
 }
 
-char *pf_pyroscope_ingest_body(const pf_series_pprof *item, pf_buf *out, char *err, size_t err_len)
+char *pf_pyro_ingest_body(const pf_series_pprof *item, pf_buf *out, char *err, size_t err_len)
 {
     char *config = sample_type_config(item, err, err_len);
     if (!config) return NULL;

@@ -8,9 +8,9 @@
 #include "exporters/pyroscope/pyroscope_exporter.h"
 #include "exporters/helper/series_pb.h"
 
-const char *const pf_pyroscope_reserved_labels[] = {"__delta__", NULL};
+const char *const pf_pyro_reserved_labels[] = {"__delta__", NULL};
 
-void pf_pyroscope_default_delta(pf_series_pprofs *s)
+void pf_pyro_default_delta(pf_series_pprofs *s)
 {
     for (size_t i = 0; i < s->n; i++)
         if (!pf_labels_get(&s->items[i].labels, "__delta__")) pf_labels_set(&s->items[i].labels, "__delta__", "false");
@@ -30,7 +30,7 @@ void pf_uuid_v4(char out[37])
              r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
 }
 
-void pf_pyroscope_push_encode(const pf_series_pprofs *s, pf_buf *out)
+void pf_pyro_push_encode(const pf_series_pprofs *s, pf_buf *out)
 {
     static const pf_series_pb_shape push = {.series_field = 1, .sample_id = pf_uuid_v4};
     pf_series_pb_encode(s, &push, out);

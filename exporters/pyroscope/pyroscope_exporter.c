@@ -75,9 +75,9 @@ static bool retryable_status(int status)
 
 static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_pprofs *s, pf_error *err)
 {
-    pf_series_options opts = {.external_labels = &e->cfg->external_labels, .keep_reserved = pf_pyroscope_reserved_labels};
+    pf_series_options opts = {.external_labels = &e->cfg->external_labels, .keep_reserved = pf_pyro_reserved_labels};
     if (!pf_series_pprofs_build(b, &opts, s, err->msg, sizeof(err->msg))) return false;
-    pf_pyroscope_default_delta(s);
+    pf_pyro_default_delta(s);
     return true;
 }
 
@@ -94,7 +94,7 @@ static void on_push_reply(const pf_http_response *resp, void *data)
 static void encode_push(pyroscope_exporter *e, const pf_series_pprofs *s, pf_buf *body)
 {
     if (!s->n) return;
-    pf_pyroscope_push_encode(s, body);
+    pf_pyro_push_encode(s, body);
     (void)e;
 }
 
@@ -204,13 +204,13 @@ static void encode_ingest(pyroscope_exporter *e, const pf_series_pprofs *s, pf_b
     for (size_t i = 0; i < s->n; i++) {
         pf_buf body = {0};
         pf_error err = {0};
-        char *content_type = pf_pyroscope_ingest_body(&s->items[i], &body, err.msg, sizeof(err.msg));
+        char *content_type = pf_pyro_ingest_body(&s->items[i], &body, err.msg, sizeof(err.msg));
         if (!content_type) {
             put_part(out, "", 0);
             put_part(out, err.msg, strlen(err.msg));
             put_part(out, "", 0);
         } else {
-            char *url = pf_pyroscope_ingest_url(e->cfg->client.endpoint, &s->items[i]);
+            char *url = pf_pyro_ingest_url(e->cfg->client.endpoint, &s->items[i]);
             put_part(out, url, strlen(url));
             put_part(out, content_type, strlen(content_type));
             put_part(out, body.data ? body.data : "", body.len);

@@ -25,14 +25,14 @@
 #define PF_PYROSCOPE_INGEST_PATH "/ingest"
 
 /* Label names kept besides __name__ when building series (see series_pprof.h). */
-extern const char *const pf_pyroscope_reserved_labels[];
+extern const char *const pf_pyro_reserved_labels[];
 
 /* Sets __delta__="false" on every item that has no __delta__ label. */
-void pf_pyroscope_default_delta(pf_series_pprofs *s);
+void pf_pyro_default_delta(pf_series_pprofs *s);
 
 /* Appends a serialized push.v1.PushRequest: one RawProfileSeries per run of equal labels, one
  * RawSample per pprof (raw_profile = the gzipped pprof, ID = a random UUID v4). */
-void pf_pyroscope_push_encode(const pf_series_pprofs *s, pf_buf *out);
+void pf_pyro_push_encode(const pf_series_pprofs *s, pf_buf *out);
 
 /* Writes a random RFC 4122 version 4 UUID ("xxxxxxxx-xxxx-4xxx-yxxx-xxxxxxxxxxxx") into out[37]. */
 void pf_uuid_v4(char out[37]);
@@ -41,12 +41,12 @@ void pf_uuid_v4(char out[37]);
  * The name's labels are every label but __name__, service_name and __delta__, with ',', '=', '{',
  * '}' in values replaced by '_' (the name syntax has no quoting). from/until are left out when the
  * profile has no time. Returns a malloc'd URL. */
-char *pf_pyroscope_ingest_url(const char *base, const pf_series_pprof *item);
+char *pf_pyro_ingest_url(const char *base, const pf_series_pprof *item);
 
 /* The multipart/form-data body for one pprof: file part "profile" (the gzipped pprof) and file part
  * "sample_type_config" (JSON describing each sample type of the pprof). Appends to out and returns
  * the Content-Type header value (malloc'd), or NULL with err set when the pprof cannot be read. */
-char *pf_pyroscope_ingest_body(const pf_series_pprof *item, pf_buf *out, char *err, size_t err_len);
+char *pf_pyro_ingest_body(const pf_series_pprof *item, pf_buf *out, char *err, size_t err_len);
 
 /* ---- the component: config (config.c) and create() (registered by factory.c) ---- */
 

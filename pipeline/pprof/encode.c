@@ -426,7 +426,7 @@ static void sample_types(enc *e, const otlp_scope_profiles *sp, otlp_profile *co
 }
 
 bool pf_pprof_encode_group(const pf_batch *b, const otlp_scope_profiles *sp, otlp_profile *const *members,
-                           size_t n_members, pf_pprof_item *item, char *err, size_t err_len)
+                           size_t n_members, pf_series_pprof_item *item, char *err, size_t err_len)
 {
     enc e = {.b = b, .d = b->req->dictionary, .a = pf_arena_create(256 * 1024), .n_types = n_members,
              .err = err, .err_len = err_len};

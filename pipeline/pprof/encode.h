@@ -9,6 +9,6 @@
 /* Fills item->gzipped (appends), item->n_samples, item->time_unix_nano and item->duration_nano.
  * The caller fills the rest. Returns false with err set on an unresolvable reference. */
 bool pf_pprof_encode_group(const pf_batch *b, const otlp_scope_profiles *sp, otlp_profile *const *members,
-                           size_t n_members, pf_pprof_item *item, char *err, size_t err_len);
+                           size_t n_members, pf_series_pprof_item *item, char *err, size_t err_len);
 
 #endif

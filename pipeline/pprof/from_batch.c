@@ -36,9 +36,9 @@ static bool belongs(const otlp_scope_profiles *sp, const group *g, const size_t 
 }
 
 static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
-                          otlp_profile *const *members, size_t n, pf_pprof_items *out, char *err, size_t err_len)
+                          otlp_profile *const *members, size_t n, pf_series_pprof_items *out, char *err, size_t err_len)
 {
-    pf_pprof_item item = {.resource = rp, .scope = sp};
+    pf_series_pprof_item item = {.resource = rp, .scope = sp};
     if (!pf_pprof_encode_group(b, sp, members, n, &item, err, err_len)) {
         pf_buf_free(&item.gzipped);
         return false;
@@ -53,7 +53,7 @@ static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, c
 }
 
 static bool convert_scope(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
-                          pf_pprof_items *out, char *err, size_t err_len)
+                          pf_series_pprof_items *out, char *err, size_t err_len)
 {
     size_t n = sp->n_profiles;
     if (!n) return true;
@@ -80,7 +80,7 @@ static bool convert_scope(const pf_batch *b, const otlp_resource_profiles *rp, c
     return ok;
 }
 
-static void free_items_from(pf_pprof_items *items, size_t from)
+static void free_items_from(pf_series_pprof_items *items, size_t from)
 {
     for (size_t i = from; i < items->n; i++) {
         free(items->items[i].name);
@@ -89,7 +89,7 @@ static void free_items_from(pf_pprof_items *items, size_t from)
     items->n = from;
 }
 
-bool pf_pprof_from_batch(const pf_batch *b, pf_pprof_items *out, char *err, size_t err_len)
+bool pf_pprof_from_batch(const pf_batch *b, pf_series_pprof_items *out, char *err, size_t err_len)
 {
     size_t before = out->n;
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
@@ -104,7 +104,7 @@ bool pf_pprof_from_batch(const pf_batch *b, pf_pprof_items *out, char *err, size
     return true;
 }
 
-void pf_pprof_items_free(pf_pprof_items *items)
+void pf_pprof_items_free(pf_series_pprof_items *items)
 {
     free_items_from(items, 0);
     free(items->items);

@@ -12,7 +12,7 @@
  *   - pf_pprof_from_profile() borrows the Profile (keep it alive while the pf_pprof is used) and puts
  *     its id maps into the caller's arena.
  *   - pf_pprof_to_otlp() appends to the caller's (writable) batch; all of it lives in the batch arena.
- *   - pf_pprof_from_batch() fills a caller-owned pf_pprof_items; free it with pf_pprof_items_free().
+ *   - pf_pprof_from_batch() fills a caller-owned pf_series_pprof_items; free it with pf_pprof_items_free().
  *     Items point at the batch's resources and scopes, so keep the batch referenced while using them. */
 #ifndef PF_PPROF_H
 #define PF_PPROF_H
@@ -90,7 +90,7 @@ otlp_scope_profiles *pf_pprof_to_otlp(pf_batch *b, otlp_resource_profiles *rp, c
                                       const char *profile_name);
 
 /* One pprof made from the Profiles of one scope that belong together (see docs/pprof-mapping.md). */
-typedef struct pf_pprof_item {
+typedef struct pf_series_pprof_item {
     const otlp_resource_profiles *resource; /* points into the batch */
     const otlp_scope_profiles *scope;       /* points into the batch */
     char *name;         /* profile type name: PF_ATTR_PROFILE_NAME, else derived from the sample types */
@@ -98,16 +98,16 @@ typedef struct pf_pprof_item {
     size_t n_samples;   /* pprof samples written */
     uint64_t time_unix_nano;
     uint64_t duration_nano;
-} pf_pprof_item;
+} pf_series_pprof_item;
 
-typedef struct pf_pprof_items {
-    pf_pprof_item *items;
+typedef struct pf_series_pprof_items {
+    pf_series_pprof_item *items;
     size_t n;
-} pf_pprof_items;
+} pf_series_pprof_items;
 
 /* Converts every profile of the batch. Appends to out (which the caller zero-initialises). Returns
  * false, with err set and out left as it was, when the batch holds a reference it cannot resolve. */
-bool pf_pprof_from_batch(const pf_batch *b, pf_pprof_items *out, char *err, size_t err_len);
-void pf_pprof_items_free(pf_pprof_items *items);
+bool pf_pprof_from_batch(const pf_batch *b, pf_series_pprof_items *out, char *err, size_t err_len);
+void pf_pprof_items_free(pf_series_pprof_items *items);
 
 #endif

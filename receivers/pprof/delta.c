@@ -22,7 +22,7 @@ typedef struct totals_table {
     size_t mask, count;
 } totals_table;
 
-struct pf_pprof_delta {
+struct pf_scrape_delta {
     totals_table prev;
     bool primed;
     size_t n_cum;
@@ -127,19 +127,19 @@ static size_t table_slot(totals_table *t, key128 k, bool insert, bool *inserted)
     }
 }
 
-pf_pprof_delta *pf_pprof_delta_new(void)
+pf_scrape_delta *pf_scrape_delta_new(void)
 {
-    return pf_xcalloc(1, sizeof(pf_pprof_delta));
+    return pf_xcalloc(1, sizeof(pf_scrape_delta));
 }
 
-void pf_pprof_delta_free(pf_pprof_delta *d)
+void pf_scrape_delta_free(pf_scrape_delta *d)
 {
     if (!d) return;
     table_free(&d->prev);
     free(d);
 }
 
-size_t pf_pprof_delta_keys(const pf_pprof_delta *d)
+size_t pf_scrape_delta_keys(const pf_scrape_delta *d)
 {
     return d->prev.count;
 }
@@ -174,7 +174,7 @@ static bool all_zero(const pprof_sample *s)
     return true;
 }
 
-bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp, uint64_t scrape_unix_nano)
+bool pf_scrape_delta_apply(pf_scrape_delta *d, pf_pprof *pp, uint64_t scrape_unix_nano)
 {
     size_t pos[MAX_CUMULATIVE];
     char sig[sizeof(d->signature)];
@@ -230,7 +230,7 @@ bool pf_pprof_delta_apply(pf_pprof_delta *d, pf_pprof *pp, uint64_t scrape_unix_
     return comparable;
 }
 
-void pf_pprof_delta_stamp(const pf_pprof_delta *d, otlp_scope_profiles *scope)
+void pf_scrape_delta_stamp(const pf_scrape_delta *d, otlp_scope_profiles *scope)
 {
     /* Every sample type of a delta profile gets the window, inuse_* snapshots included: the types of
      * one scrape then stay one pprof downstream, as in Go's own server-side ?seconds= delta. */

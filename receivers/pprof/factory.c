@@ -10,7 +10,7 @@ const pf_factory pf_receiver_pprof_factory = {
     .kind = PF_KIND_RECEIVER,
     .stability = "alpha",
     .description = "Scrapes pprof HTTP endpoints (Go net/http/pprof, godeltaprof, fgprof, custom) on an interval.",
-    .config_map = pprof_receiver_cfg_map,
-    .config_size = sizeof(pprof_receiver_cfg),
-    .create = pprof_receiver_create,
+    .config_map = scrape_receiver_cfg_map,
+    .config_size = sizeof(scrape_receiver_cfg),
+    .create = scrape_receiver_create,
 };

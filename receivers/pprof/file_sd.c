@@ -25,11 +25,11 @@ typedef struct read_result {
     char *error; /* NULL when read */
 } read_result;
 
-struct pprof_file_sd {
+struct scrape_file_sd {
     uv_loop_t *loop;
     const char *log_id, *job_name;
-    const pprof_file_sd_cfg *cfg;
-    pprof_file_sd_update_cb on_update;
+    const scrape_file_sd_cfg *cfg;
+    scrape_file_sd_update_cb on_update;
     void *data;
 
     uv_timer_t timer;
@@ -40,7 +40,7 @@ struct pprof_file_sd {
     read_result *results; /* written by the worker, read after it */
     size_t n_results;
 
-    pprof_sd_file *files; /* sorted by path */
+    scrape_sd_file *files; /* sorted by path */
     size_t n_files;
 
     size_t pending_closes;
@@ -80,7 +80,7 @@ static int compare_strings(const void *a, const void *b)
 
 static void refresh_work(uv_work_t *req)
 {
-    pprof_file_sd *sd = req->data;
+    scrape_file_sd *sd = req->data;
     char **paths = NULL;
     size_t n = 0;
     for (size_t i = 0; i < sd->cfg->files.n; i++) {
@@ -103,7 +103,7 @@ static void refresh_work(uv_work_t *req)
 
 /* ---- loop side ---- */
 
-static void free_results(pprof_file_sd *sd)
+static void free_results(scrape_file_sd *sd)
 {
     for (size_t i = 0; i < sd->n_results; i++) {
         free(sd->results[i].path);
@@ -115,14 +115,14 @@ static void free_results(pprof_file_sd *sd)
     sd->n_results = 0;
 }
 
-static void free_file(pprof_sd_file *f)
+static void free_file(scrape_sd_file *f)
 {
     free(f->path);
-    pprof_sd_groups_free(&f->groups);
+    scrape_sd_groups_free(&f->groups);
     free(f->last_error);
 }
 
-static pprof_sd_file *find_file(pprof_file_sd *sd, const char *path)
+static scrape_sd_file *find_file(scrape_file_sd *sd, const char *path)
 {
     for (size_t lo = 0, hi = sd->n_files; lo < hi;) {
         size_t mid = (lo + hi) / 2;
@@ -135,7 +135,7 @@ static pprof_sd_file *find_file(pprof_file_sd *sd, const char *path)
 }
 
 /* A bad file is reported once per distinct error and keeps the groups it had. */
-static void file_failed(pprof_file_sd *sd, pprof_sd_file *f, const char *error)
+static void file_failed(scrape_file_sd *sd, scrape_sd_file *f, const char *error)
 {
     pf_metric_add(sd->m_errors, 1);
     if (f->last_error && strcmp(f->last_error, error) == 0) return;
@@ -145,12 +145,12 @@ static void file_failed(pprof_file_sd *sd, pprof_sd_file *f, const char *error)
            error, f->groups.n);
 }
 
-static void apply_results(pprof_file_sd *sd)
+static void apply_results(scrape_file_sd *sd)
 {
-    pprof_sd_file *files = pf_xcalloc(sd->n_results ? sd->n_results : 1, sizeof(*files));
+    scrape_sd_file *files = pf_xcalloc(sd->n_results ? sd->n_results : 1, sizeof(*files));
     for (size_t i = 0; i < sd->n_results; i++) {
         read_result *r = &sd->results[i];
-        pprof_sd_file *f = &files[i], *old = find_file(sd, r->path);
+        scrape_sd_file *f = &files[i], *old = find_file(sd, r->path);
         if (old) {
             *f = *old;
             old->path = NULL; /* moved */
@@ -158,16 +158,16 @@ static void apply_results(pprof_file_sd *sd)
             f->path = pf_xstrdup(r->path);
         }
         char err[512];
-        pprof_sd_groups parsed = {0};
+        scrape_sd_groups parsed = {0};
         if (r->error) {
             file_failed(sd, f, r->error);
-        } else if (!pprof_sd_parse(r->path, r->text.data ? r->text.data : "", r->text.len, &parsed, err, sizeof(err))) {
+        } else if (!scrape_sd_parse(r->path, r->text.data ? r->text.data : "", r->text.len, &parsed, err, sizeof(err))) {
             file_failed(sd, f, err);
         } else {
             if (f->last_error) pf_log(PF_LOG_INFO, sd->log_id, "job %s: target file %s reads fine again", sd->job_name, f->path);
             free(f->last_error);
             f->last_error = NULL;
-            pprof_sd_groups_free(&f->groups);
+            scrape_sd_groups_free(&f->groups);
             f->groups = parsed;
         }
     }
@@ -178,16 +178,16 @@ static void apply_results(pprof_file_sd *sd)
     sd->n_files = sd->n_results;
 }
 
-static void start_refresh(pprof_file_sd *sd);
+static void start_refresh(scrape_file_sd *sd);
 
-static void one_closed(pprof_file_sd *sd)
+static void one_closed(scrape_file_sd *sd)
 {
     if (--sd->pending_closes == 0 && sd->done) sd->done(sd->done_data);
 }
 
 static void refresh_done(uv_work_t *req, int status)
 {
-    pprof_file_sd *sd = req->data;
+    scrape_file_sd *sd = req->data;
     sd->busy = false;
     if (sd->closing || status != 0) {
         free_results(sd);
@@ -201,7 +201,7 @@ static void refresh_done(uv_work_t *req, int status)
     if (sd->again) start_refresh(sd);
 }
 
-static void start_refresh(pprof_file_sd *sd)
+static void start_refresh(scrape_file_sd *sd)
 {
     if (sd->closing) return;
     if (sd->busy) {
@@ -237,10 +237,10 @@ static char *pattern_dir(const char *pattern)
     return dir;
 }
 
-pprof_file_sd *pprof_file_sd_new(uv_loop_t *loop, const char *log_id, const char *job_name,
-                                 const pprof_file_sd_cfg *cfg, pprof_file_sd_update_cb on_update, void *data)
+scrape_file_sd *scrape_file_sd_new(uv_loop_t *loop, const char *log_id, const char *job_name,
+                                 const scrape_file_sd_cfg *cfg, scrape_file_sd_update_cb on_update, void *data)
 {
-    pprof_file_sd *sd = pf_xcalloc(1, sizeof(*sd));
+    scrape_file_sd *sd = pf_xcalloc(1, sizeof(*sd));
     sd->loop = loop;
     sd->log_id = log_id;
     sd->job_name = job_name;
@@ -256,7 +256,7 @@ pprof_file_sd *pprof_file_sd_new(uv_loop_t *loop, const char *log_id, const char
     return sd;
 }
 
-void pprof_file_sd_start(pprof_file_sd *sd)
+void scrape_file_sd_start(scrape_file_sd *sd)
 {
     uv_timer_init(sd->loop, &sd->timer);
     sd->timer.data = sd;
@@ -291,7 +291,7 @@ static void on_handle_closed(uv_handle_t *h)
     one_closed(h->data);
 }
 
-void pprof_file_sd_close(pprof_file_sd *sd, void (*done)(void *data), void *data)
+void scrape_file_sd_close(scrape_file_sd *sd, void (*done)(void *data), void *data)
 {
     sd->closing = true;
     sd->done = done;
@@ -309,7 +309,7 @@ void pprof_file_sd_close(pprof_file_sd *sd, void (*done)(void *data), void *data
     one_closed(sd);
 }
 
-void pprof_file_sd_free(pprof_file_sd *sd)
+void scrape_file_sd_free(scrape_file_sd *sd)
 {
     if (!sd) return;
     /* The job's series go with the receiver (at shutdown or a config reload); another entry of the

@@ -43,17 +43,17 @@ static void strmap_push(pf_strmap *m, const char *k, const char *v)
     m->values[m->n++] = pf_xstrdup(v);
 }
 
-static pprof_sd_group *new_group(pprof_sd_groups *out)
+static scrape_sd_group *new_group(scrape_sd_groups *out)
 {
     out->items = pf_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
-    pprof_sd_group *g = &out->items[out->n++];
+    scrape_sd_group *g = &out->items[out->n++];
     memset(g, 0, sizeof(*g));
     return g;
 }
 
 /* ---- JSON ---- */
 
-static bool parse_json(const char *path, const char *text, size_t len, pprof_sd_groups *out, char *err, size_t err_len)
+static bool parse_json(const char *path, const char *text, size_t len, scrape_sd_groups *out, char *err, size_t err_len)
 {
     json_error_t jerr;
     json_t *root = json_loadb(text, len, 0, &jerr);
@@ -70,7 +70,7 @@ static bool parse_json(const char *path, const char *text, size_t len, pprof_sd_
             ok = fail(err, err_len, "%s: [%zu].targets: expected a list of \"host:port\" strings", path, i);
             break;
         }
-        pprof_sd_group *grp = new_group(out);
+        scrape_sd_group *grp = new_group(out);
         for (size_t t = 0; ok && t < json_array_size(targets); t++) {
             const char *s = json_string_value(json_array_get(targets, t));
             if (!s || !*s) ok = fail(err, err_len, "%s: [%zu].targets[%zu]: expected a non-empty string", path, i, t);
@@ -94,7 +94,7 @@ static bool parse_json(const char *path, const char *text, size_t len, pprof_sd_
 
 /* ---- YAML ---- */
 
-static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, pprof_sd_group *grp, char *err, size_t err_len)
+static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, scrape_sd_group *grp, char *err, size_t err_len)
 {
     const pf_node *targets = pf_node_get(g, "targets"), *labels = pf_node_get(g, "labels");
     if (g->type != PF_NODE_MAP)
@@ -121,7 +121,7 @@ static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, pprof
     return true;
 }
 
-static bool parse_yaml(const char *path, const char *text, size_t len, pprof_sd_groups *out, char *err, size_t err_len)
+static bool parse_yaml(const char *path, const char *text, size_t len, scrape_sd_groups *out, char *err, size_t err_len)
 {
     pf_cfg_error perr = {{0}};
     pf_node *root = pf_yaml_parse(text, len, path, &perr);
@@ -137,26 +137,26 @@ static bool parse_yaml(const char *path, const char *text, size_t len, pprof_sd_
     return ok;
 }
 
-bool pprof_sd_parse(const char *path, const char *text, size_t len, pprof_sd_groups *out, char *err, size_t err_len)
+bool scrape_sd_parse(const char *path, const char *text, size_t len, scrape_sd_groups *out, char *err, size_t err_len)
 {
     const char *ext = strrchr(path, '.');
-    pprof_sd_groups parsed = {0};
+    scrape_sd_groups parsed = {0};
     bool ok = ext && strcmp(ext, ".json") == 0 ? parse_json(path, text, len, &parsed, err, err_len)
                                                 : parse_yaml(path, text, len, &parsed, err, err_len);
     if (!ok) {
-        pprof_sd_groups_free(&parsed);
+        scrape_sd_groups_free(&parsed);
         return false;
     }
     *out = parsed;
     return true;
 }
 
-void pprof_sd_groups_free(pprof_sd_groups *g)
+void scrape_sd_groups_free(scrape_sd_groups *g)
 {
     for (size_t i = 0; i < g->n; i++) {
         pf_strlist_free(&g->items[i].targets);
         pf_strmap_free(&g->items[i].labels);
     }
     free(g->items);
-    *g = (pprof_sd_groups){0};
+    *g = (scrape_sd_groups){0};
 }

@@ -6,6 +6,6 @@
 #include "pipeline/component/component.h"
 #include "receivers/pprof/config.h"
 
-pf_component *pprof_receiver_create(const pf_create_args *args, pf_error *err);
+pf_component *scrape_receiver_create(const pf_create_args *args, pf_error *err);
 
 #endif

@@ -19,15 +19,15 @@ static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.
 /* ---- outcome ---- */
 
 /* The last_error series of the previous failure reason goes to 0, the current one's to 1. */
-static void set_last_error(pprof_target *t, pprof_outcome outcome)
+static void set_last_error(scrape_target *t, scrape_outcome outcome)
 {
     if (t->outcome != PPROF_SCRAPE_OK && t->outcome != outcome)
-        pf_metric_set(pprof_series_last_error(t->series, t->outcome), 0);
+        pf_metric_set(scrape_series_last_error(t->series, t->outcome), 0);
     t->outcome = outcome;
-    if (outcome != PPROF_SCRAPE_OK) pf_metric_set(pprof_series_last_error(t->series, outcome), 1);
+    if (outcome != PPROF_SCRAPE_OK) pf_metric_set(scrape_series_last_error(t->series, outcome), 1);
 }
 
-static void set_state(pprof_target *t, pprof_outcome outcome, const char *error)
+static void set_state(scrape_target *t, scrape_outcome outcome, const char *error)
 {
     bool up = outcome == PPROF_SCRAPE_OK;
     pf_metric **m = t->series->m;
@@ -44,7 +44,7 @@ static void set_state(pprof_target *t, pprof_outcome outcome, const char *error)
         pf_log(PF_LOG_WARN, t->s->id, "target %s (%s) is down: %s", t->url, t->profile.name, error);
 }
 
-static void add_resource_labels(pf_batch *b, otlp_resource_profiles *rp, const pprof_target *t)
+static void add_resource_labels(pf_batch *b, otlp_resource_profiles *rp, const scrape_target *t)
 {
     const char *service = pf_labels_get(&t->labels, "service_name");
     pf_resource_set_string(b, rp->resource, "service.name", service ? service : t->job->cfg->job_name);
@@ -53,18 +53,18 @@ static void add_resource_labels(pf_batch *b, otlp_resource_profiles *rp, const p
 }
 
 /* Turns a fetched body into a batch and hands it on; returns false with err set on bad data. */
-static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err, size_t err_len)
+static bool deliver(scrape_target *t, const uint8_t *body, size_t len, char *err, size_t err_len)
 {
-    pprof_scraper *s = t->s;
+    scrape_manager *s = t->s;
     pf_arena *a = pf_arena_create(64 * 1024);
     pf_pprof pp;
     bool ok = pf_pprof_parse(a, body, len, (size_t)t->job->cfg->body_size_limit, &pp, err, err_len);
     bool send = ok;
-    pf_pprof_delta *delta = NULL; /* set when the target's type is turned into deltas here */
+    pf_scrape_delta *delta = NULL; /* set when the target's type is turned into deltas here */
     if (ok && t->profile.delta && !t->profile.server_side_delta) {
-        if (!t->delta) t->delta = pf_pprof_delta_new();
+        if (!t->delta) t->delta = pf_scrape_delta_new();
         delta = t->delta;
-        send = pf_pprof_delta_apply(delta, &pp, t->started_unix_nano); /* the first scrape only primes */
+        send = pf_scrape_delta_apply(delta, &pp, t->started_unix_nano); /* the first scrape only primes */
     }
     if (send) {
         pf_batch *b = pf_batch_new();
@@ -73,7 +73,7 @@ static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err,
         otlp_resource_profiles *rp = pf_batch_add_resource(b);
         add_resource_labels(b, rp, t);
         otlp_scope_profiles *scope = pf_pprof_to_otlp(b, rp, &pp, t->profile.name);
-        if (delta) pf_pprof_delta_stamp(delta, scope);
+        if (delta) pf_scrape_delta_stamp(delta, scope);
         size_t samples = pf_batch_sample_count(b);
         pf_error perr = {0};
         pf_status st = pf_consumer_consume(s->next, b, &perr);
@@ -87,7 +87,7 @@ static bool deliver(pprof_target *t, const uint8_t *body, size_t len, char *err,
 
 /* ---- the FIFO of targets waiting for a free request slot ---- */
 
-static void queue_push(pprof_scraper *s, pprof_target *t)
+static void queue_push(scrape_manager *s, scrape_target *t)
 {
     t->queued = true;
     t->next_queued = NULL;
@@ -97,7 +97,7 @@ static void queue_push(pprof_scraper *s, pprof_target *t)
     s->queue_tail = t;
 }
 
-void pprof_queue_remove(pprof_scraper *s, pprof_target *t)
+void scrape_queue_remove(scrape_manager *s, scrape_target *t)
 {
     if (t->prev_queued) t->prev_queued->next_queued = t->next_queued;
     else s->queue_head = t->next_queued;
@@ -109,9 +109,9 @@ void pprof_queue_remove(pprof_scraper *s, pprof_target *t)
 
 /* ---- scraping ---- */
 
-static void start_scrape(pprof_target *t);
+static void start_scrape(scrape_target *t);
 
-static void record_lateness(pprof_scraper *s, double seconds)
+static void record_lateness(scrape_manager *s, double seconds)
 {
     size_t b = 0;
     while (b < PPROF_LATENESS_BUCKETS && seconds > lateness_bounds[b]) b++;
@@ -122,18 +122,18 @@ static void record_lateness(pprof_scraper *s, double seconds)
 
 static void on_response(const pf_http_response *resp, void *data)
 {
-    pprof_target *t = data;
-    pprof_scraper *s = t->s;
+    scrape_target *t = data;
+    scrape_manager *s = t->s;
     t->in_flight = false;
     s->in_flight--;
     if (t->retired) {
-        pprof_target_release_if_idle(t);
+        scrape_target_release_if_idle(t);
     } else if (!s->stopping) {
         pf_metric_set(t->series->m[PPROF_M_DURATION], (double)(uv_hrtime() - t->started_ns) / 1e9);
         pf_metric_set(t->series->m[PPROF_M_BYTES], (double)resp->body_len);
         t->last_body_bytes = resp->body_len;
         char err[512] = "";
-        pprof_outcome outcome = PPROF_SCRAPE_OK;
+        scrape_outcome outcome = PPROF_SCRAPE_OK;
         if (resp->status == 0) {
             outcome = resp->timed_out        ? PPROF_FAIL_TIMEOUT
                       : resp->body_too_large ? PPROF_FAIL_BODY_SIZE_LIMIT
@@ -148,12 +148,12 @@ static void on_response(const pf_http_response *resp, void *data)
         set_state(t, outcome, err);
     }
     if (s->stopping) {
-        pprof_scraper_check_done(s);
+        scrape_manager_check_done(s);
         return;
     }
     while (s->queue_head && s->in_flight < (size_t)s->cfg->max_concurrent_scrapes) {
-        pprof_target *next = s->queue_head;
-        pprof_queue_remove(s, next);
+        scrape_target *next = s->queue_head;
+        scrape_queue_remove(s, next);
         start_scrape(next);
     }
 }
@@ -161,7 +161,7 @@ static void on_response(const pf_http_response *resp, void *data)
 /* CPU-like targets: the profiling window of this scrape from the frequency in force (the configured
  * one, raised by the highest matching boost), recorded in proflow_scrape_profile_frequency_hz. Returns
  * the URL with its `seconds=` rewritten when that differs from the configured window, else NULL. */
-static char *cpu_url(pprof_target *t)
+static char *cpu_url(scrape_target *t)
 {
     if (!t->seconds_at) return NULL;
     double interval_s = (double)t->job->cfg->scrape_interval / 1e9, native = t->profile.native_hz;
@@ -171,14 +171,14 @@ static char *cpu_url(pprof_target *t)
         long long b = (long long)pf_freq_seconds_for(boost, native, interval_s);
         if (b > seconds) seconds = b;
     }
-    pf_metric_set(pprof_series_frequency(t->series), pf_freq_effective_hz(seconds, native, interval_s));
+    pf_metric_set(scrape_series_frequency(t->series), pf_freq_effective_hz(seconds, native, interval_s));
     if (seconds == base) return NULL;
     return pf_xasprintf("%.*s%lld", (int)t->seconds_at, t->url, seconds);
 }
 
-static void start_scrape(pprof_target *t)
+static void start_scrape(scrape_target *t)
 {
-    pprof_scraper *s = t->s;
+    scrape_manager *s = t->s;
     double late_ms = (double)uv_hrtime() / 1e6 - (double)t->scheduled_ms;
     record_lateness(s, late_ms > 0 ? late_ms / 1e3 : 0);
     t->in_flight = true;
@@ -199,7 +199,7 @@ static void start_scrape(pprof_target *t)
 static void on_tick(uv_timer_t *timer);
 
 /* Next start on the fixed grid first_due + k * interval; starts missed entirely are skipped. */
-static void arm_next(pprof_target *t)
+static void arm_next(scrape_target *t)
 {
     uint64_t interval_ms = (uint64_t)t->job->cfg->scrape_interval / 1000000u, now = uv_now(t->s->loop);
     while (t->next_due_ms <= now) t->next_due_ms += interval_ms;
@@ -208,8 +208,8 @@ static void arm_next(pprof_target *t)
 
 static void on_tick(uv_timer_t *timer)
 {
-    pprof_target *t = timer->data;
-    pprof_scraper *s = t->s;
+    scrape_target *t = timer->data;
+    scrape_manager *s = t->s;
     t->scheduled_ms = t->next_due_ms;
     arm_next(t);
     if (t->in_flight || t->queued) {
@@ -242,7 +242,7 @@ static uint64_t first_delay_ms(const char *url, uint64_t interval_ms)
     return pf_hash_fnv1a(1469598103934665603ull, url, strlen(url)) % interval_ms;
 }
 
-void pprof_target_schedule(pprof_target *t)
+void scrape_target_schedule(scrape_target *t)
 {
     uint64_t interval_ms = (uint64_t)t->job->cfg->scrape_interval / 1000000u;
     uv_timer_init(t->s->loop, &t->timer);
@@ -253,7 +253,7 @@ void pprof_target_schedule(pprof_target *t)
 }
 
 /* Labels of bucket b (PPROF_LATENESS_BUCKETS: +Inf), or of _sum and _count for b > PPROF_LATENESS_BUCKETS. */
-static void lateness_labels(const pprof_scraper *s, size_t b, char *out, size_t len)
+static void lateness_labels(const scrape_manager *s, size_t b, char *out, size_t len)
 {
     if (b < PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
     else if (b == PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"+Inf\"", s->id);
@@ -264,7 +264,7 @@ static void lateness_labels(const pprof_scraper *s, size_t b, char *out, size_t 
 #define LATENESS_SUM "proflow_receiver_pprof_scrape_lateness_seconds_sum"
 #define LATENESS_COUNT "proflow_receiver_pprof_scrape_lateness_seconds_count"
 
-void pprof_lateness_metrics(pprof_scraper *s)
+void scrape_lateness_metrics(scrape_manager *s)
 {
     char labels[256];
     for (size_t b = 0; b <= PPROF_LATENESS_BUCKETS; b++) {
@@ -279,7 +279,7 @@ void pprof_lateness_metrics(pprof_scraper *s)
     s->lateness_count = pf_counter(LATENESS_COUNT, "Scrape starts.", labels);
 }
 
-void pprof_lateness_metrics_remove(pprof_scraper *s)
+void scrape_lateness_metrics_remove(scrape_manager *s)
 {
     char labels[256];
     for (size_t b = 0; b <= PPROF_LATENESS_BUCKETS; b++) {

@@ -7,7 +7,7 @@
 #include "receivers/helper/receiver_metrics.h"
 #include "receivers/pprof/scraper_internal.h"
 
-static void build_headers(const pprof_scrape_cfg *cfg, pf_strmap *out)
+static void build_headers(const scrape_job_cfg *cfg, pf_strmap *out)
 {
     size_t n = cfg->http_headers.n + 1;
     out->keys = pf_xcalloc(n, sizeof(char *));
@@ -26,21 +26,21 @@ static void build_headers(const pprof_scrape_cfg *cfg, pf_strmap *out)
 }
 
 typedef struct static_ctx {
-    pprof_scraper *s;
-    pprof_job *job;
+    scrape_manager *s;
+    scrape_job *job;
 } static_ctx;
 
-static void add_static(const pprof_target_spec *spec, void *data)
+static void add_static(const scrape_target_spec *spec, void *data)
 {
     static_ctx *c = data;
-    char *key = pprof_target_key(spec);
-    pprof_target_add(c->s, c->job, spec, key);
+    char *key = scrape_target_key(spec);
+    scrape_target_add(c->s, c->job, spec, key);
     free(key);
 }
 
-pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_receiver_cfg *cfg, pf_consumer *next)
+scrape_manager *scrape_manager_new(uv_loop_t *loop, const char *id, const scrape_receiver_cfg *cfg, pf_consumer *next)
 {
-    pprof_scraper *s = pf_xcalloc(1, sizeof(*s));
+    scrape_manager *s = pf_xcalloc(1, sizeof(*s));
     s->loop = loop;
     s->id = id;
     s->cfg = cfg;
@@ -50,35 +50,35 @@ pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_re
     pf_receiver_metrics m = pf_receiver_metrics_new(id, "http");
     s->accepted = m.accepted;
     s->refused = m.refused;
-    pprof_lateness_metrics(s);
-    const pprof_scrape_cfg *jobs = cfg->scrape_configs.items;
+    scrape_lateness_metrics(s);
+    const scrape_job_cfg *jobs = cfg->scrape_configs.items;
     for (size_t i = 0; i < s->n_jobs; i++) {
-        pprof_job *j = &s->jobs[i];
+        scrape_job *j = &s->jobs[i];
         j->cfg = &jobs[i];
         j->client_cfg.tls = jobs[i].tls_config;
         j->client_cfg.timeout = jobs[i].scrape_timeout;
         j->client_cfg.compression = "none";
         build_headers(&jobs[i], &j->client_cfg.headers);
         static_ctx c = {s, j};
-        pprof_targets_discover(&jobs[i], add_static, &c);
+        scrape_targets_discover(&jobs[i], add_static, &c);
         j->n_sources = jobs[i].file_sd_configs.n;
         j->sources = pf_xcalloc(j->n_sources ? j->n_sources : 1, sizeof(*j->sources));
-        const pprof_file_sd_cfg *sds = jobs[i].file_sd_configs.items;
+        const scrape_file_sd_cfg *sds = jobs[i].file_sd_configs.items;
         for (size_t k = 0; k < j->n_sources; k++) {
-            pprof_sd_source *src = &j->sources[k];
+            scrape_sd_source *src = &j->sources[k];
             src->s = s;
             src->job = j;
-            src->sd = pprof_file_sd_new(loop, id, jobs[i].job_name, &sds[k], pprof_sd_source_update, src);
+            src->sd = scrape_file_sd_new(loop, id, jobs[i].job_name, &sds[k], scrape_sd_source_update, src);
         }
     }
     return s;
 }
 
-bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err)
+bool scrape_manager_start(scrape_manager *s, pf_host *host, pf_error *err)
 {
     s->freq = pf_freq_registry_acquire(host);
     for (size_t i = 0; i < s->n_jobs; i++) {
-        const pprof_on_alert_cfg *rules = s->jobs[i].cfg->on_alert.items;
+        const scrape_on_alert_cfg *rules = s->jobs[i].cfg->on_alert.items;
         for (size_t k = 0; k < s->jobs[i].cfg->on_alert.n; k++) {
             pf_freq_rule rule = {rules[k].trigger, rules[k].match_labels, rules[k].frequency, rules[k].duration};
             pf_freq_rule_add(s->freq, s, s->jobs[i].cfg->job_name, &rule);
@@ -93,10 +93,10 @@ bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err)
         }
     }
     s->started = true;
-    for (size_t i = 0; i < s->n_targets; i++) pprof_target_schedule(s->targets[i]);
+    for (size_t i = 0; i < s->n_targets; i++) scrape_target_schedule(s->targets[i]);
     size_t n_sources = 0;
     for (size_t i = 0; i < s->n_jobs; i++)
-        for (size_t k = 0; k < s->jobs[i].n_sources; k++, n_sources++) pprof_file_sd_start(s->jobs[i].sources[k].sd);
+        for (size_t k = 0; k < s->jobs[i].n_sources; k++, n_sources++) scrape_file_sd_start(s->jobs[i].sources[k].sd);
     pf_log(PF_LOG_INFO, s->id, "scraping %zu static targets in %zu jobs, %zu file_sd sources", s->n_targets, s->n_jobs,
            n_sources);
     return true;
@@ -104,7 +104,7 @@ bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err)
 
 /* ---- shutdown: timers, file_sd watchers and clients close; in-flight calls complete first ---- */
 
-void pprof_scraper_check_done(pprof_scraper *s)
+void scrape_manager_check_done(scrape_manager *s)
 {
     if (s->stopping && s->pending_closes == 0 && s->retiring == 0 && s->in_flight == 0 && s->done) {
         void (*done)(void *data) = s->done;
@@ -113,15 +113,15 @@ void pprof_scraper_check_done(pprof_scraper *s)
     }
 }
 
-static void one_closed(pprof_scraper *s)
+static void one_closed(scrape_manager *s)
 {
     s->pending_closes--;
-    pprof_scraper_check_done(s);
+    scrape_manager_check_done(s);
 }
 
 static void on_timer_closed(uv_handle_t *h)
 {
-    pprof_target *t = h->data;
+    scrape_target *t = h->data;
     one_closed(t->s);
 }
 
@@ -130,14 +130,14 @@ static void on_closed(void *data)
     one_closed(data);
 }
 
-void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data)
+void scrape_manager_stop(scrape_manager *s, void (*done)(void *data), void *data)
 {
     s->stopping = true;
     s->done = done;
     s->done_data = data;
     s->pending_closes = 1; /* held until every close below was started */
     for (size_t i = 0; i < s->n_targets; i++) {
-        pprof_target *t = s->targets[i];
+        scrape_target *t = s->targets[i];
         if (!t->timer_started) continue;
         s->pending_closes++;
         uv_close((uv_handle_t *)&t->timer, on_timer_closed);
@@ -145,7 +145,7 @@ void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data)
     for (size_t i = 0; i < s->n_jobs; i++) {
         for (size_t k = 0; k < s->jobs[i].n_sources; k++) {
             s->pending_closes++;
-            pprof_file_sd_close(s->jobs[i].sources[k].sd, on_closed, s);
+            scrape_file_sd_close(s->jobs[i].sources[k].sd, on_closed, s);
         }
         if (!s->jobs[i].client) continue;
         s->pending_closes++;
@@ -154,21 +154,21 @@ void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data)
     one_closed(s);
 }
 
-void pprof_scraper_free(pprof_scraper *s)
+void scrape_manager_free(scrape_manager *s)
 {
     if (!s) return;
     /* Every series of the receiver goes: after a config reload the new one makes its own. */
-    pprof_series_set_free(&s->series);
-    pprof_lateness_metrics_remove(s);
+    scrape_series_set_free(&s->series);
+    scrape_lateness_metrics_remove(s);
     if (s->freq) {
         pf_freq_rules_remove(s->freq, s);
         pf_freq_registry_release(s->freq);
     }
-    for (size_t i = 0; i < s->n_targets; i++) pprof_target_free(s->targets[i]);
+    for (size_t i = 0; i < s->n_targets; i++) scrape_target_free(s->targets[i]);
     for (size_t i = 0; i < s->n_jobs; i++) {
         pf_strmap_free(&s->jobs[i].client_cfg.headers);
         for (size_t k = 0; k < s->jobs[i].n_sources; k++) {
-            pprof_file_sd_free(s->jobs[i].sources[k].sd);
+            scrape_file_sd_free(s->jobs[i].sources[k].sd);
             free(s->jobs[i].sources[k].targets);
         }
         free(s->jobs[i].sources);

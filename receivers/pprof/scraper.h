@@ -6,9 +6,9 @@
  * reason; removed with their target) with one log line per up/down change, and a scrape-start
  * lateness histogram.
  *
- * Ownership: pprof_scraper_new() copies nothing from cfg (it must outlive the scraper, as component
- * configs do); pprof_scraper_stop() closes everything asynchronously and calls done once, after which
- * pprof_scraper_free() releases the memory. */
+ * Ownership: scrape_manager_new() copies nothing from cfg (it must outlive the scraper, as component
+ * configs do); scrape_manager_stop() closes everything asynchronously and calls done once, after which
+ * scrape_manager_free() releases the memory. */
 #ifndef PF_RECEIVER_PPROF_SCRAPER_H
 #define PF_RECEIVER_PPROF_SCRAPER_H
 
@@ -17,14 +17,14 @@
 #include "pipeline/component/component.h"
 #include "receivers/pprof/config.h"
 
-typedef struct pprof_scraper pprof_scraper;
+typedef struct scrape_manager scrape_manager;
 
-pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_receiver_cfg *cfg, pf_consumer *next);
+scrape_manager *scrape_manager_new(uv_loop_t *loop, const char *id, const scrape_receiver_cfg *cfg, pf_consumer *next);
 /* Creates the HTTP clients, registers the jobs' on_alert rules with the service's frequency registry
  * (host may be NULL: a private one) and starts the timers. False with err set when a job's client
  * can't be made. */
-bool pprof_scraper_start(pprof_scraper *s, pf_host *host, pf_error *err);
-void pprof_scraper_stop(pprof_scraper *s, void (*done)(void *data), void *data);
-void pprof_scraper_free(pprof_scraper *s);
+bool scrape_manager_start(scrape_manager *s, pf_host *host, pf_error *err);
+void scrape_manager_stop(scrape_manager *s, void (*done)(void *data), void *data);
+void scrape_manager_free(scrape_manager *s);
 
 #endif

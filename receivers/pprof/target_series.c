@@ -31,34 +31,34 @@ static const char *const outcome_names[PPROF_OUTCOMES] = {
     [PPROF_FAIL_BAD_PPROF] = "bad_pprof",
 };
 
-static pprof_series **slot_of(pprof_series_set *set, const char *labels)
+static scrape_series **slot_of(scrape_series_set *set, const char *labels)
 {
     return &set->slots[pf_hash_str(labels) & (set->n_slots - 1)];
 }
 
-static void grow(pprof_series_set *set)
+static void grow(scrape_series_set *set)
 {
     size_t old_n = set->n_slots;
-    pprof_series **old = set->slots;
+    scrape_series **old = set->slots;
     set->n_slots = old_n ? old_n * 2 : 64;
     set->slots = pf_xcalloc(set->n_slots, sizeof(*set->slots));
     for (size_t i = 0; i < old_n; i++)
-        for (pprof_series *it = old[i], *next; it; it = next) {
+        for (scrape_series *it = old[i], *next; it; it = next) {
             next = it->next_in_slot;
-            pprof_series **at = slot_of(set, it->labels);
+            scrape_series **at = slot_of(set, it->labels);
             it->next_in_slot = *at;
             *at = it;
         }
     free(old);
 }
 
-pprof_series *pprof_series_acquire(pprof_series_set *set, const char *receiver, const char *job,
+scrape_series *scrape_series_acquire(scrape_series_set *set, const char *receiver, const char *job,
                                    const char *instance, const char *profile)
 {
     char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\"", receiver, job, instance,
                                 profile);
     if (set->n_slots) {
-        for (pprof_series *it = *slot_of(set, labels); it; it = it->next_in_slot)
+        for (scrape_series *it = *slot_of(set, labels); it; it = it->next_in_slot)
             if (strcmp(it->labels, labels) == 0) {
                 free(labels);
                 it->refs++;
@@ -66,13 +66,13 @@ pprof_series *pprof_series_acquire(pprof_series_set *set, const char *receiver, 
             }
     }
     if (set->count + 1 > set->n_slots) grow(set);
-    pprof_series *ser = pf_xcalloc(1, sizeof(*ser));
+    scrape_series *ser = pf_xcalloc(1, sizeof(*ser));
     ser->labels = labels;
     ser->refs = 1;
     for (size_t f = 0; f < PPROF_M_COUNT; f++)
         ser->m[f] = families[f].counter ? pf_counter(families[f].name, families[f].help, labels)
                                         : pf_gauge(families[f].name, families[f].help, labels);
-    pprof_series **at = slot_of(set, labels);
+    scrape_series **at = slot_of(set, labels);
     ser->next_in_slot = *at;
     *at = ser;
     set->count++;
@@ -83,12 +83,12 @@ pprof_series *pprof_series_acquire(pprof_series_set *set, const char *receiver, 
     return ser;
 }
 
-static char *last_error_labels(const pprof_series *ser, pprof_outcome reason)
+static char *last_error_labels(const scrape_series *ser, scrape_outcome reason)
 {
     return pf_xasprintf("%s,reason=\"%s\"", ser->labels, outcome_names[reason]);
 }
 
-pf_metric *pprof_series_last_error(pprof_series *ser, pprof_outcome reason)
+pf_metric *scrape_series_last_error(scrape_series *ser, scrape_outcome reason)
 {
     if (!ser->last_error[reason]) {
         char *labels = last_error_labels(ser, reason);
@@ -101,7 +101,7 @@ pf_metric *pprof_series_last_error(pprof_series *ser, pprof_outcome reason)
     return ser->last_error[reason];
 }
 
-pf_metric *pprof_series_frequency(pprof_series *ser)
+pf_metric *scrape_series_frequency(scrape_series *ser)
 {
     if (!ser->frequency)
         ser->frequency = pf_gauge(FREQUENCY,
@@ -111,31 +111,31 @@ pf_metric *pprof_series_frequency(pprof_series *ser)
     return ser->frequency;
 }
 
-static void remove_family(const pprof_series *ser, size_t family)
+static void remove_family(const scrape_series *ser, size_t family)
 {
     pf_metric_remove(families[family].name, ser->labels);
 }
 
-static void remove_last_errors(const pprof_series *ser)
+static void remove_last_errors(const scrape_series *ser)
 {
     for (size_t r = 0; r < PPROF_OUTCOMES; r++) {
         if (!ser->last_error[r]) continue;
-        char *labels = last_error_labels(ser, (pprof_outcome)r);
+        char *labels = last_error_labels(ser, (scrape_outcome)r);
         pf_metric_remove(LAST_ERROR, labels);
         free(labels);
     }
 }
 
-static void destroy(pprof_series *ser)
+static void destroy(scrape_series *ser)
 {
     free(ser->labels);
     free(ser);
 }
 
-void pprof_series_release(pprof_series_set *set, pprof_series *ser)
+void scrape_series_release(scrape_series_set *set, scrape_series *ser)
 {
     if (--ser->refs) return;
-    pprof_series **at = slot_of(set, ser->labels);
+    scrape_series **at = slot_of(set, ser->labels);
     while (*at != ser) at = &(*at)->next_in_slot;
     *at = ser->next_in_slot;
     set->count--;
@@ -149,17 +149,17 @@ void pprof_series_release(pprof_series_set *set, pprof_series *ser)
     destroy(ser);
 }
 
-void pprof_series_set_free(pprof_series_set *set)
+void scrape_series_set_free(scrape_series_set *set)
 {
     /* The registry finds a series by walking its list from the front, where each family's series sit
      * in creation order: removing family by family, oldest first, keeps every walk short. */
     for (size_t f = 0; f < PPROF_M_COUNT; f++)
-        for (pprof_series *it = set->oldest; it; it = it->newer) remove_family(it, f);
-    for (pprof_series *it = set->oldest; it; it = it->newer) {
+        for (scrape_series *it = set->oldest; it; it = it->newer) remove_family(it, f);
+    for (scrape_series *it = set->oldest; it; it = it->newer) {
         remove_last_errors(it);
         if (it->frequency) pf_metric_remove(FREQUENCY, it->labels);
     }
-    for (pprof_series *it = set->oldest, *next; it; it = next) {
+    for (scrape_series *it = set->oldest, *next; it; it = next) {
         next = it->newer;
         destroy(it);
     }

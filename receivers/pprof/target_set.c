@@ -6,7 +6,7 @@
 
 #include "receivers/pprof/scraper_internal.h"
 
-char *pprof_target_key(const pprof_target_spec *spec)
+char *scrape_target_key(const scrape_target_spec *spec)
 {
     pf_buf key = {0};
     pf_buf_puts(&key, spec->url);
@@ -15,9 +15,9 @@ char *pprof_target_key(const pprof_target_spec *spec)
     return key.data;
 }
 
-pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_target_spec *spec, const char *key)
+scrape_target *scrape_target_add(scrape_manager *s, scrape_job *job, const scrape_target_spec *spec, const char *key)
 {
-    pprof_target *t = pf_xcalloc(1, sizeof(*t));
+    scrape_target *t = pf_xcalloc(1, sizeof(*t));
     t->s = s;
     t->job = job;
     t->key = pf_xstrdup(key);
@@ -31,63 +31,63 @@ pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_tar
     if (t->profile.delta && t->profile.server_side_delta && sec) t->seconds_at = (size_t)(sec - t->url) + 8;
     if (spec->hz_error)
         pf_log(PF_LOG_WARN, s->id, "target %s (%s): %s; using %g Hz", t->url, t->profile.name, spec->hz_error, t->hz);
-    t->series = pprof_series_acquire(&s->series, s->id, job->cfg->job_name, spec->instance, spec->profile->name);
+    t->series = scrape_series_acquire(&s->series, s->id, job->cfg->job_name, spec->instance, spec->profile->name);
     PF_GROW(s->targets, s->cap_targets, s->n_targets + 1, 64);
     t->slot = s->n_targets;
     s->targets[s->n_targets++] = t;
-    if (s->started) pprof_target_schedule(t);
+    if (s->started) scrape_target_schedule(t);
     return t;
 }
 
-void pprof_target_free(pprof_target *t)
+void scrape_target_free(scrape_target *t)
 {
     free(t->key);
     free(t->url);
     free(t->instance);
     pf_labels_free(&t->labels);
-    pf_pprof_delta_free(t->delta);
+    pf_scrape_delta_free(t->delta);
     free(t);
 }
 
-void pprof_target_release_if_idle(pprof_target *t)
+void scrape_target_release_if_idle(scrape_target *t)
 {
     if (!t->retired || t->in_flight || (t->timer_started && !t->timer_closed)) return;
-    pprof_scraper *s = t->s;
-    pprof_target_free(t);
+    scrape_manager *s = t->s;
+    scrape_target_free(t);
     s->retiring--;
-    pprof_scraper_check_done(s);
+    scrape_manager_check_done(s);
 }
 
 static void on_retired_timer_closed(uv_handle_t *h)
 {
-    pprof_target *t = h->data;
+    scrape_target *t = h->data;
     t->timer_closed = true;
-    pprof_target_release_if_idle(t);
+    scrape_target_release_if_idle(t);
 }
 
-void pprof_target_retire(pprof_target *t)
+void scrape_target_retire(scrape_target *t)
 {
-    pprof_scraper *s = t->s;
+    scrape_manager *s = t->s;
     t->retired = true;
     s->retiring++;
-    if (t->queued) pprof_queue_remove(s, t);
-    pprof_target *last = s->targets[--s->n_targets];
+    if (t->queued) scrape_queue_remove(s, t);
+    scrape_target *last = s->targets[--s->n_targets];
     s->targets[t->slot] = last;
     last->slot = t->slot;
-    pf_pprof_delta_free(t->delta); /* the only sizeable state; the rest goes once the target is idle */
+    pf_scrape_delta_free(t->delta); /* the only sizeable state; the rest goes once the target is idle */
     t->delta = NULL;
-    pprof_series_release(&s->series, t->series); /* /metrics stops reporting the target now */
+    scrape_series_release(&s->series, t->series); /* /metrics stops reporting the target now */
     t->series = NULL;
     if (t->timer_started) uv_close((uv_handle_t *)&t->timer, on_retired_timer_closed);
-    pprof_target_release_if_idle(t);
+    scrape_target_release_if_idle(t);
 }
 
 /* ---- file_sd sync ---- */
 
 typedef struct wanted {
     char *key;
-    pprof_target_spec spec; /* strings and labels owned */
-    pprof_profile_def profile;
+    scrape_target_spec spec; /* strings and labels owned */
+    scrape_profile_def profile;
     pf_labels labels;
 } wanted;
 
@@ -96,13 +96,13 @@ typedef struct wanted_list {
     size_t n;
 } wanted_list;
 
-static void collect(const pprof_target_spec *spec, void *data)
+static void collect(const scrape_target_spec *spec, void *data)
 {
     wanted_list *l = data;
     l->items = pf_xrealloc(l->items, (l->n + 1) * sizeof(*l->items));
     wanted *w = &l->items[l->n++];
     memset(w, 0, sizeof(*w));
-    w->key = pprof_target_key(spec);
+    w->key = scrape_target_key(spec);
     w->profile = *spec->profile;
     pf_labels_copy(&w->labels, spec->labels);
     w->spec.url = pf_xstrdup(spec->url);
@@ -124,25 +124,25 @@ static void free_wanted(wanted *w)
     pf_labels_free(&w->labels);
 }
 
-void pprof_sd_source_update(const pprof_sd_file *files, size_t n_files, void *data)
+void scrape_sd_source_update(const scrape_sd_file *files, size_t n_files, void *data)
 {
-    pprof_sd_source *src = data;
-    pprof_scraper *s = src->s;
+    scrape_sd_source *src = data;
+    scrape_manager *s = src->s;
     if (s->stopping) return;
     wanted_list want = {0};
     for (size_t f = 0; f < n_files; f++)
         for (size_t g = 0; g < files[f].groups.n; g++)
-            pprof_targets_discover_group(src->job->cfg, &files[f].groups.items[g].targets,
+            scrape_targets_discover_group(src->job->cfg, &files[f].groups.items[g].targets,
                                          &files[f].groups.items[g].labels, files[f].path, collect, &want);
     if (want.n) qsort(want.items, want.n, sizeof(*want.items), compare_wanted);
 
     /* Merge two key-sorted lists: kept targets keep their delta state and schedule. */
-    pprof_target **next = pf_xcalloc(want.n ? want.n : 1, sizeof(*next));
+    scrape_target **next = pf_xcalloc(want.n ? want.n : 1, sizeof(*next));
     size_t n_next = 0, i = 0, k = 0, added = 0, removed = 0;
     while (i < src->n_targets || k < want.n) {
         int c = i == src->n_targets ? 1 : k == want.n ? -1 : strcmp(src->targets[i]->key, want.items[k].key);
         if (c < 0) {
-            pprof_target_retire(src->targets[i++]);
+            scrape_target_retire(src->targets[i++]);
             removed++;
             continue;
         }
@@ -152,7 +152,7 @@ void pprof_sd_source_update(const pprof_sd_file *files, size_t n_files, void *da
             wanted *w = &want.items[k];
             w->spec.profile = &w->profile;
             w->spec.labels = &w->labels;
-            next[n_next++] = pprof_target_add(s, src->job, &w->spec, w->key);
+            next[n_next++] = scrape_target_add(s, src->job, &w->spec, w->key);
             added++;
         }
         /* Two groups may list the same target: it is scraped once. */

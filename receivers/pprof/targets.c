@@ -9,7 +9,7 @@
 #include "pipeline/component/freq_boost.h"
 #include "receivers/pprof/targets.h"
 
-static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def, const pf_labels *ls, double hz,
+static void build_url(const scrape_job_cfg *cfg, const scrape_profile_def *def, const pf_labels *ls, double hz,
                       pf_buf *url)
 {
     const char *scheme = pf_labels_get(ls, "__scheme__");
@@ -28,8 +28,8 @@ static void build_url(const pprof_scrape_cfg *cfg, const pprof_profile_def *def,
     }
 }
 
-static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, const char *meta_filepath,
-                         const char *address, const pprof_profile_def *def, pprof_target_found_cb found, void *data)
+static bool discover_one(const scrape_job_cfg *cfg, const pf_strmap *labels, const char *meta_filepath,
+                         const char *address, const scrape_profile_def *def, scrape_target_found_cb found, void *data)
 {
     pf_labels ls = {0};
     for (size_t i = 0; i < labels->n; i++) pf_labels_set(&ls, labels->keys[i], labels->values[i]);
@@ -64,7 +64,7 @@ static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, c
                                                                     : pf_labels_get(&ls, "__address__"));
         pf_labels_drop_reserved(&ls);
         pf_labels_set(&ls, "instance", instance);
-        pprof_target_spec spec = {url.data, instance, def, &ls, hz, hz_error};
+        scrape_target_spec spec = {url.data, instance, def, &ls, hz, hz_error};
         found(&spec, data);
         free(instance);
         pf_buf_free(&url);
@@ -73,11 +73,11 @@ static bool discover_one(const pprof_scrape_cfg *cfg, const pf_strmap *labels, c
     return kept;
 }
 
-size_t pprof_targets_discover_group(const pprof_scrape_cfg *cfg, const pf_strlist *targets, const pf_strmap *labels,
-                                    const char *meta_filepath, pprof_target_found_cb found, void *data)
+size_t scrape_targets_discover_group(const scrape_job_cfg *cfg, const pf_strlist *targets, const pf_strmap *labels,
+                                    const char *meta_filepath, scrape_target_found_cb found, void *data)
 {
-    pprof_profile_def *defs = pf_xcalloc(pprof_profile_defs_max(cfg), sizeof(*defs));
-    size_t n_defs = pprof_profile_defs(cfg, defs), kept = 0;
+    scrape_profile_def *defs = pf_xcalloc(scrape_profile_defs_max(cfg), sizeof(*defs));
+    size_t n_defs = scrape_profile_defs(cfg, defs), kept = 0;
     for (size_t t = 0; t < targets->n; t++)
         for (size_t d = 0; d < n_defs; d++)
             kept += discover_one(cfg, labels, meta_filepath, targets->items[t], &defs[d], found, data);
@@ -85,11 +85,11 @@ size_t pprof_targets_discover_group(const pprof_scrape_cfg *cfg, const pf_strlis
     return kept;
 }
 
-size_t pprof_targets_discover(const pprof_scrape_cfg *cfg, pprof_target_found_cb found, void *data)
+size_t scrape_targets_discover(const scrape_job_cfg *cfg, scrape_target_found_cb found, void *data)
 {
-    const pprof_static_cfg *groups = cfg->static_configs.items;
+    const scrape_static_cfg *groups = cfg->static_configs.items;
     size_t kept = 0;
     for (size_t g = 0; g < cfg->static_configs.n; g++)
-        kept += pprof_targets_discover_group(cfg, &groups[g].targets, &groups[g].labels, NULL, found, data);
+        kept += scrape_targets_discover_group(cfg, &groups[g].targets, &groups[g].labels, NULL, found, data);
     return kept;
 }

@@ -79,7 +79,7 @@ static inline void fuzz_quiet(void) { pf_log_configure(PF_LOG_ERROR + 1, false);
 static inline void fuzz_check_validated_batch(pf_batch *b)
 {
     char err[512] = "";
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     FUZZ_CHECK(pf_pprof_from_batch(b, &items, err, sizeof(err)), "validated batch not convertible: %s", err);
     pf_arena *a = pf_arena_create(1 << 16);
     for (size_t i = 0; i < items.n; i++) {

@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 1) return 0;
     const char *path = data[0] & 1 ? "targets.json" : "targets.yaml";
     char *text = fuzz_cstr(data + 1, size - 1);
-    pprof_sd_groups g = {0};
+    scrape_sd_groups g = {0};
     char err[512] = "";
-    if (pprof_sd_parse(path, text, size - 1, &g, err, sizeof(err))) {
+    if (scrape_sd_parse(path, text, size - 1, &g, err, sizeof(err))) {
         for (size_t i = 0; i < g.n; i++) {
             for (size_t k = 0; k < g.items[i].targets.n; k++)
                 FUZZ_CHECK(g.items[i].targets.items[k] != NULL, "group %zu target %zu NULL", i, k);
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         FUZZ_CHECK(err[0] != '\0', "refusal without a message");
     }
-    pprof_sd_groups_free(&g);
+    scrape_sd_groups_free(&g);
     free(text);
     return 0;
 }

@@ -10,7 +10,7 @@
 
 #define FUZZ_PPROF_MAX (8u << 20)
 
-static inline void fuzz_translate(pf_pprof *pp, pf_pprof_delta *delta)
+static inline void fuzz_translate(pf_pprof *pp, pf_scrape_delta *delta)
 {
     char err[512] = "";
     pf_batch *b = pf_batch_new();
@@ -18,7 +18,7 @@ static inline void fuzz_translate(pf_pprof *pp, pf_pprof_delta *delta)
     pf_resource_set_string(b, rp->resource, "service.name", "fuzz");
     otlp_scope_profiles *sp = pf_pprof_to_otlp(b, rp, pp, "process_cpu");
     FUZZ_CHECK(sp != NULL, "no scope");
-    if (delta) pf_pprof_delta_stamp(delta, sp);
+    if (delta) pf_scrape_delta_stamp(delta, sp);
     FUZZ_CHECK(pf_batch_validate(b, NULL, err, sizeof(err)), "translated pprof is not a valid batch: %s", err);
     fuzz_check_validated_batch(b);
     pf_batch_unref(b);
@@ -36,12 +36,12 @@ static inline void fuzz_pprof_input(const uint8_t *data, size_t size)
     }
     fuzz_translate(&pp, NULL);
     /* Two scrapes of the same bytes: the first primes the baseline, the second is a delta. */
-    pf_pprof_delta *d = pf_pprof_delta_new();
-    (void)pf_pprof_delta_apply(d, &pp, 1000000000ull);
+    pf_scrape_delta *d = pf_scrape_delta_new();
+    (void)pf_scrape_delta_apply(d, &pp, 1000000000ull);
     pf_pprof second;
     FUZZ_CHECK(pf_pprof_parse(a, data, size, FUZZ_PPROF_MAX, &second, err, sizeof(err)), "second parse: %s", err);
-    if (pf_pprof_delta_apply(d, &second, 2000000000ull)) fuzz_translate(&second, d);
-    pf_pprof_delta_free(d);
+    if (pf_scrape_delta_apply(d, &second, 2000000000ull)) fuzz_translate(&second, d);
+    pf_scrape_delta_free(d);
     pf_arena_destroy(a);
 }
 

@@ -36,14 +36,14 @@ static int from_otlp(const char *in_path, const char *prefix)
         fprintf(stderr, "%s: not a valid OTLP request: %s\n", in_path, b ? err : "decode failed");
         return 1;
     }
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     int rc = 0;
     if (!pf_pprof_from_batch(b, &items, err, sizeof(err))) {
         fprintf(stderr, "OTLP -> pprof: %s\n", err);
         rc = 1;
     }
     for (size_t i = 0; i < items.n && rc == 0; i++) {
-        const pf_pprof_item *it = &items.items[i];
+        const pf_series_pprof_item *it = &items.items[i];
         char *path = pf_xasprintf("%s.%zu.pb.gz", prefix, i);
         const otlp_resource *res = it->resource->resource;
         const char *service = res ? pf_kv_list_get(b, res->attributes, res->n_attributes, "service.name") : NULL;
@@ -85,7 +85,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "OTLP request does not decode/validate: %s\n", b ? err : "decode failed");
         return 1;
     }
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     if (!pf_pprof_from_batch(b, &items, err, sizeof(err))) {
         fprintf(stderr, "OTLP -> pprof: %s\n", err);
         return 1;

@@ -89,7 +89,7 @@ static inline void rb_otlp_corpus(rb_corpus *c, size_t n)
 static inline void rb_check_validated_batch(pf_batch *b)
 {
     char err[512] = "";
-    pf_pprof_items items = {0};
+    pf_series_pprof_items items = {0};
     if (!pf_pprof_from_batch(b, &items, err, sizeof(err))) fail_msg("validated batch not convertible: %s", err);
     pf_arena *a = pf_arena_create(1 << 16);
     for (size_t i = 0; i < items.n; i++) {
