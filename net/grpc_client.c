@@ -271,7 +271,8 @@ void pf_grpc_unary(pf_http_client *c, const pf_grpc_call *call, pf_http_done_cb 
     if (compress) {
         /* pf_grpc_frame only writes uncompressed messages; the compressed flag needs its own prefix. */
         pf_buf packed = {0};
-        pf_compress(call->compression, call->msg, call->msg_len, &packed);
+        if (call->msg_compressed) pf_buf_append(&packed, call->msg, call->msg_len);
+        else pf_compress(call->compression, call->msg, call->msg_len, &packed);
         uint8_t prefix[5] = {1, (uint8_t)(packed.len >> 24), (uint8_t)(packed.len >> 16), (uint8_t)(packed.len >> 8),
                              (uint8_t)packed.len};
         pf_buf_append(&framed, prefix, sizeof(prefix));

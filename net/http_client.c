@@ -538,7 +538,10 @@ void pf_http_client_send(pf_http_client *c, const pf_http_call *call, pf_http_do
     c->in_flight++;
 
     bool compress_ok = true;
-    if (wants_compression(call->content_encoding)) {
+    if (wants_compression(call->content_encoding) && call->body_encoded) {
+        if (call->body_len) pf_buf_append(&r->body, call->body, call->body_len);
+        append_header(&r->headers, "Content-Encoding", call->content_encoding);
+    } else if (wants_compression(call->content_encoding)) {
         compress_ok = pf_compress(call->content_encoding, call->body, call->body_len, &r->body);
         if (compress_ok) append_header(&r->headers, "Content-Encoding", call->content_encoding);
     } else if (call->body_len) {

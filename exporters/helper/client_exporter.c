@@ -7,7 +7,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/compress.h"
 #include "net/grpc_frame.h"
+#include "pipeline/base/telemetry.h"
 
 static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
 {
@@ -86,6 +88,19 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
     e->url = url;
     const char *comp = client_cfg->compression;
     e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
+    e->compression_level = (int)client_cfg->compression_params.level;
+    char *labels = pf_xasprintf("exporter=\"%s\",body=\"encoded\"", args->id);
+    static const char help[] = "Bodies an OTLP exporter sent, by origin: encoded from the batch, verbatim (the "
+                               "received protobuf bytes) or verbatim_compressed (the received compressed bytes, "
+                               "not compressed again)";
+    e->encoded = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
+    labels = pf_xasprintf("exporter=\"%s\",body=\"verbatim\"", args->id);
+    e->verbatim = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
+    labels = pf_xasprintf("exporter=\"%s\",body=\"verbatim_compressed\"", args->id);
+    e->verbatim_compressed = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
     e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, send, abort_sends, e);
     e->base.consumer = *pf_exporter_helper_consumer(e->helper);
 }
@@ -113,9 +128,24 @@ pf_client_send pf_client_send_take(void *data)
     return send;
 }
 
-void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, int64_t timeout_ns, pf_http_done_cb on_reply)
+/* The body compressed as configured, unless it already is. */
+static const char *compress_body(pf_client_exporter *e, pf_buf *body, bool compressed)
 {
+    if (!e->compression || compressed) return e->compression;
+    pf_buf out = {0};
+    if (!pf_compress_level(e->compression, e->compression_level, body->data, body->len, &out)) {
+        pf_buf_free(&out);
+        return NULL; /* the config table only lets known encodings through */
+    }
+    pf_buf_free(body);
+    *body = out;
+    return e->compression;
+}
+
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
+                    size_t n_headers, pf_buf *body, bool compressed, int64_t timeout_ns, pf_http_done_cb on_reply)
+{
+    const char *encoding = compress_body(e, body, compressed);
     pf_http_call call = {
         .method = "POST",
         .url = e->url,
@@ -123,16 +153,18 @@ void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_
         .n_headers = n_headers,
         .body = body->data,
         .body_len = body->len,
-        .content_encoding = e->compression,
+        .content_encoding = encoding,
+        .body_encoded = true,
         .timeout_ns = timeout_ns,
     };
     pf_http_client_send(e->client, &call, on_reply, pf_client_send_new(e, attempt));
     pf_buf_free(body);
 }
 
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
-                         pf_http_done_cb on_reply)
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, bool compressed,
+                         int64_t timeout_ns, pf_http_done_cb on_reply)
 {
+    const char *encoding = compress_body(e, msg, compressed);
     pf_http_header auth = {"authorization", e->authorization};
     pf_grpc_call call = {
         .url = e->url,
@@ -140,11 +172,19 @@ void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_b
         .n_metadata = e->authorization ? 1 : 0,
         .msg = msg->data,
         .msg_len = msg->len,
-        .compression = e->compression,
+        .compression = encoding,
+        .msg_compressed = true,
         .timeout_ns = timeout_ns,
     };
     pf_grpc_unary(e->client, &call, on_reply, pf_client_send_new(e, attempt));
     pf_buf_free(msg);
+}
+
+void pf_client_count_body(pf_client_exporter *e, pf_otlp_body_source source)
+{
+    if (source == PF_OTLP_BODY_VERBATIM) pf_metric_add(e->verbatim, 1);
+    else if (source == PF_OTLP_BODY_VERBATIM_COMPRESSED) pf_metric_add(e->verbatim_compressed, 1);
+    else pf_metric_add(e->encoded, 1);
 }
 
 char *pf_client_url_join(const char *base, const char *path)

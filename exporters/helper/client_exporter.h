@@ -27,7 +27,9 @@
 #include "net/http_client.h"
 #include "pipeline/component/component.h"
 #include "exporters/helper/exporter_helper.h"
+#include "exporters/helper/otlp_body.h"
 #include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 typedef struct pf_client_exporter pf_client_exporter;
 
@@ -40,6 +42,8 @@ struct pf_client_exporter {
     char *url;               /* where sends go (malloc'd; NULL when each send makes its own) */
     char *authorization;     /* Authorization value the exporter sends (malloc'd; NULL when none) */
     const char *compression; /* the configured body compression; NULL when none */
+    int compression_level;   /* compression_params.level (net/compress.h) */
+    pf_metric *encoded, *verbatim, *verbatim_compressed; /* proflow_exporter_otlp_bodies_total */
     pf_log_limiter error_log;
     pf_done_cb shutdown_done;
     void *shutdown_data;
@@ -63,14 +67,18 @@ pf_client_send *pf_client_send_new(pf_client_exporter *e, pf_export_attempt *att
 /* The send a reply callback was given as data; frees it. */
 pf_client_send pf_client_send_take(void *data);
 
-/* POSTs body to e->url (compressed as configured) with the given headers; on_reply gets a
- * pf_client_send as data. Frees the body. */
+/* POSTs body to e->url with the given headers, compressed as configured (compression and
+ * compression_params.level) unless `compressed` says it already is; on_reply gets a pf_client_send as
+ * data. Frees the body. */
 void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, int64_t timeout_ns, pf_http_done_cb on_reply);
-/* Sends msg as a unary gRPC call to e->url (compressed as configured; authorization as metadata
- * when set); on_reply gets a pf_client_send as data. Frees the message. */
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, int64_t timeout_ns,
-                         pf_http_done_cb on_reply);
+                    size_t n_headers, pf_buf *body, bool compressed, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Sends msg as a unary gRPC call to e->url, compressed as configured unless `compressed` says it
+ * already is (authorization as metadata when set); on_reply gets a pf_client_send as data. Frees the
+ * message. */
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, bool compressed,
+                         int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Counts a body made by pf_otlp_body in proflow_exporter_otlp_bodies_total{exporter,body}. */
+void pf_client_count_body(pf_client_exporter *e, pf_otlp_body_source source);
 
 /* base with its trailing '/'s removed, then path. Malloc'd. */
 char *pf_client_url_join(const char *base, const char *path);

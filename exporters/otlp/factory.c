@@ -34,7 +34,8 @@ static bool otlp_validate(const void *config, const pf_node *node, const char *p
         pf_cfg_errorf(err, node, path, "endpoint is required (host:port)");
         return false;
     }
-    return pf_client_grpc_endpoint_valid(ep, node, path, err);
+    return pf_client_grpc_endpoint_valid(ep, node, path, err) &&
+           pf_http_client_compression_valid(&cfg->client, node, path, err);
 }
 
 typedef struct otlp_exporter {
@@ -76,8 +77,9 @@ static void otlp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_atte
     otlp_exporter *e = ctx;
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_buf msg = {0};
-    pf_batch_pack(b, &msg);
-    pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
+    pf_otlp_body_source src = pf_otlp_body(b, e->base.compression, e->base.compression_level, &msg);
+    pf_client_count_body(&e->base, src);
+    pf_client_grpc_send(&e->base, attempt, &msg, true, timeout_ns, on_reply);
 }
 
 static pf_component *otlp_create(const pf_create_args *args, pf_error *err)

@@ -49,7 +49,7 @@ static bool otlphttp_validate(const void *config, const pf_node *node, const cha
         pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", ep);
         return false;
     }
-    return true;
+    return pf_http_client_compression_valid(&cfg->client, node, path, err);
 }
 
 static bool retryable_status(int status)
@@ -88,10 +88,16 @@ static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_
     otlphttp_exporter *e = ctx;
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
     pf_buf body = {0};
-    if (e->json) pf_pbjson_encode(&b->req->base, &body);
-    else pf_batch_pack(b, &body);
+    bool compressed = false;
+    if (e->json) {
+        pf_pbjson_encode(&b->req->base, &body);
+    } else {
+        pf_otlp_body_source src = pf_otlp_body(b, e->base.compression, e->base.compression_level, &body);
+        pf_client_count_body(&e->base, src);
+        compressed = true;
+    }
     pf_http_header content_type = {"content-type", e->json ? "application/json" : "application/x-protobuf"};
-    pf_client_post(&e->base, attempt, &content_type, 1, &body, timeout_ns, on_reply);
+    pf_client_post(&e->base, attempt, &content_type, 1, &body, compressed, timeout_ns, on_reply);
 }
 
 static pf_component *otlphttp_create(const pf_create_args *args, pf_error *err)

@@ -83,7 +83,7 @@ static void parca_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_att
     pf_buf msg = {0};
     pf_parca_write_raw_encode(&s, &msg);
     pf_series_pprofs_free(&s);
-    pf_client_grpc_send(&e->base, attempt, &msg, timeout_ns, on_reply);
+    pf_client_grpc_send(&e->base, attempt, &msg, false, timeout_ns, on_reply);
 }
 
 static pf_component *parca_create(const pf_create_args *args, pf_error *err)

@@ -145,7 +145,7 @@ static void send_push(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, pf
     pf_series_pprofs_free(&s);
     pf_http_header headers[5];
     size_t n_headers = request_headers(e, b, "application/proto", headers);
-    pf_client_post(&e->base, attempt, headers, n_headers, &body, timeout_ns, on_push_reply);
+    pf_client_post(&e->base, attempt, headers, n_headers, &body, false, timeout_ns, on_push_reply);
 }
 
 /* ---------------------------------------------------------------- ingest */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "pipeline/model/pb_nesting.h"
+#include "pipeline/model/wire.h"
 
 static otlp_dictionary *dictionary_with_zero_entries(pf_arena *a)
 {
@@ -125,7 +126,10 @@ pf_batch *pf_batch_clone(const pf_batch *b)
 
 pf_batch *pf_batch_make_writable(pf_batch *b)
 {
-    if (b->refs == 1) return b;
+    if (b->refs == 1) {
+        pf_batch_wire_drop(b);
+        return b;
+    }
     pf_batch *c = pf_batch_clone(b);
     pf_batch_unref(b);
     return c;
@@ -251,6 +255,7 @@ static otlp_any_value *string_value(pf_batch *b, const char *value)
 
 void pf_resource_set_string(pf_batch *b, otlp_resource *r, const char *key, const char *value)
 {
+    pf_batch_wire_drop(b);
     for (size_t i = 0; i < r->n_attributes; i++) {
         if (strcmp(pf_kv_key(b, r->attributes[i]), key) == 0) {
             r->attributes[i]->value = string_value(b, value);
@@ -323,6 +328,7 @@ bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_prof
 size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data)
 {
     size_t removed = 0, nr = 0;
+    bool changed = false;
     otlp_request *req = b->req;
     for (size_t r = 0; r < req->n_resource_profiles; r++) {
         otlp_resource_profiles *rp = req->resource_profiles[r];
@@ -335,12 +341,16 @@ size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_
                 if (keep(b, &ref, data)) sp->profiles[np++] = sp->profiles[p];
                 else if (sp->profiles[p]) removed += pf_profile_sample_count(sp->profiles[p]);
             }
+            changed |= np != sp->n_profiles;
             sp->n_profiles = np;
             if (np) rp->scope_profiles[ns++] = sp;
         }
+        changed |= ns != rp->n_scope_profiles;
         rp->n_scope_profiles = ns;
         if (ns) req->resource_profiles[nr++] = rp;
     }
+    changed |= nr != req->n_resource_profiles;
     req->n_resource_profiles = nr;
+    if (changed) pf_batch_wire_drop(b); /* the received bytes no longer match (wire.h) */
     return removed;
 }

@@ -15,7 +15,9 @@ typedef struct batch_processor batch_processor;
 typedef struct shard {
     batch_processor *owner;
     char *key;       /* tenant + metadata values, NUL-separated text */
-    pf_merge *merge; /* NULL when empty */
+    pf_merge *merge; /* NULL when empty or holding one batch */
+    pf_batch *single; /* the shard's only batch, kept as it came: sent alone it needs no merge and keeps
+                         its received bytes for verbatim forwarding (pipeline/model/wire.h) */
     uv_timer_t timer;
     struct shard *next;
 } shard;
@@ -70,10 +72,16 @@ static void flush(shard *s, pf_metric *trigger)
     batch_processor *bp = s->owner;
     uv_timer_stop(&s->timer);
     pf_merge *m = s->merge;
+    pf_batch *b = s->single;
     s->merge = NULL;
-    if (!m) return;
-    pf_batch *b = pf_merge_take(m);
-    pf_merge_free(m);
+    s->single = NULL;
+    if (m) {
+        b = pf_merge_take(m);
+        pf_merge_free(m);
+    } else if (b && pf_batch_profile_count(b) == 0) {
+        pf_batch_unref(b); /* like a merge of nothing: no empty request goes on */
+        b = NULL;
+    }
     if (!b) return;
     pf_metric_add(trigger, 1);
     send_ctx ctx = {bp};
@@ -132,10 +140,22 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_batch_unref(b);
         return PF_PERMANENT;
     }
-    if (!s->merge) s->merge = pf_merge_new(b);
-    pf_merge_add_batch(s->merge, b);
-    pf_batch_unref(b);
-    if (bp->cfg->send_batch_size > 0 && pf_merge_samples(s->merge) >= (size_t)bp->cfg->send_batch_size)
+    size_t pending;
+    if (!s->merge && !s->single) {
+        s->single = b;
+        pending = pf_batch_sample_count(b);
+    } else {
+        if (!s->merge) {
+            s->merge = pf_merge_new(s->single);
+            pf_merge_add_batch(s->merge, s->single);
+            pf_batch_unref(s->single);
+            s->single = NULL;
+        }
+        pf_merge_add_batch(s->merge, b);
+        pf_batch_unref(b);
+        pending = pf_merge_samples(s->merge);
+    }
+    if (bp->cfg->send_batch_size > 0 && pending >= (size_t)bp->cfg->send_batch_size)
         flush(s, bp->sent_size);
     else if (!uv_is_active((uv_handle_t *)&s->timer))
         uv_timer_start(&s->timer, on_timeout, (uint64_t)(bp->cfg->timeout / 1000000), 0);

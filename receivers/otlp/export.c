@@ -16,6 +16,7 @@
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
+#include "pipeline/model/wire.h"
 #include "pipeline/otlpjson/pbjson.h"
 #include "receivers/otlp/otlp_receiver.h"
 
@@ -43,9 +44,17 @@ static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t 
     return b;
 }
 
+/* How the request came on the wire, for verbatim forwarding (pipeline/model/wire.h): compressed with
+ * `encoding` as `encoded` (NULL when it was not). */
+typedef struct wire_form {
+    const char *encoding;
+    const uint8_t *encoded;
+    size_t encoded_len;
+} wire_form;
+
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
-                        body_format format, export_result *res)
+                        body_format format, const wire_form *wire, export_result *res)
 {
     if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
     char err[512] = "";
@@ -70,6 +79,9 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
         /* Invalid profiles were dropped; the rest goes on and the client learns through partial_success. */
         pf_metric_add(t->rt.refused, (double)(samples - pf_batch_sample_count(b)));
         res->rejected_profiles = rejected;
+    } else if (format == FORMAT_PROTOBUF) {
+        /* Valid as received: exporters may send these bytes instead of encoding the batch again. */
+        pf_batch_wire_keep(b, body, len, wire->encoding, wire->encoded, wire->encoded_len);
     }
     pf_receiver_answer_set(&res->a, 200, PF_GRPC_OK, "%s", rejected ? err : "");
     if (pf_receiver_deliver(&t->rt, t->receiver->next, req, b, &res->a) != PF_OK) res->rejected_profiles = 0;
@@ -107,7 +119,8 @@ void otlp_grpc_export(pf_http_request *req, void *data)
         return;
     }
     export_result res = {0};
-    export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &res);
+    wire_form wire = {req->grpc_encoding, req->grpc_compressed, req->grpc_compressed_len};
+    export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &wire, &res);
     pf_receiver_count_request(&t->rt, req, pf_grpc_status_name(res.a.grpc_status), &res.a);
     if (res.a.grpc_status != PF_GRPC_OK) {
         pf_grpc_respond(req, res.a.grpc_status, res.a.message, NULL, 0);
@@ -241,7 +254,11 @@ void otlp_http_export(pf_http_request *req, void *data)
     pf_buf plain = {0};
     char err[256] = "";
     switch (pf_decompress(encoding, req->body, req->body_len, t->max_body, &plain, err, sizeof(err))) {
-    case PF_DECOMPRESS_OK: export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &res); break;
+    case PF_DECOMPRESS_OK: {
+        wire_form wire = {encoding, req->body, req->body_len};
+        export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &wire, &res);
+        break;
+    }
     case PF_DECOMPRESS_TOO_LARGE:
         pf_receiver_answer_set(&res.a, 413, PF_GRPC_RESOURCE_EXHAUSTED,
                                "request body exceeds max_request_body_size (%zu bytes) after decompression", t->max_body);

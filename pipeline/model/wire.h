@@ -1,0 +1,50 @@
+/* wire.h — the bytes a batch was received as, for verbatim forwarding.
+ *
+ * A batch decoded from an OTLP request may keep the request's bytes: the serialized
+ * ExportProfilesServiceRequest (plain), and, when the request came compressed (Content-Encoding or
+ * grpc-encoding gzip / zstd), the compressed bytes too. As long as the decoded tree is unchanged those
+ * bytes are the batch, so an exporter that sends OTLP protobuf sends them instead of encoding the tree
+ * again, and without compressing them again when its compression is the request's
+ * (exporters/helper/otlp_body.h). Forwarding then costs little more than receiving.
+ *
+ * The rule that keeps it correct: anything that changes the tree drops the bytes first.
+ *   - pf_batch_make_writable() drops them, also when the caller holds the only reference: a batch is
+ *     made writable in order to be changed. Processors change batches only after it.
+ *   - The model's own mutators drop them: pf_batch_filter_profiles (validation dropping invalid
+ *     profiles, relabel, sampling), pf_resource_set_string, the pf_dict_* appends.
+ *   - Clones (pf_batch_clone, fan-out copies made writable) and merged or split batches (the batch
+ *     processor) are new batches without bytes.
+ * Code that changes a tree without those calls must call pf_batch_wire_drop().
+ * Validation adding the mandatory zero entries to empty dictionary tables does not drop them: the
+ * request means the same with or without them, and the next receiver adds them itself.
+ *
+ * Memory: the bytes are copied into the batch's arena (freed with it; accounted with it).
+ * Loop thread only, like the batch. */
+#ifndef PF_BATCH_WIRE_H
+#define PF_BATCH_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pipeline/model/batch.h"
+
+typedef struct pf_batch_wire {
+    const uint8_t *plain;     /* serialized ExportProfilesServiceRequest */
+    size_t plain_len;
+    const uint8_t *encoded;   /* the same compressed with `encoding`; NULL when the request was not */
+    size_t encoded_len;
+    const char *encoding;     /* "gzip" or "zstd" (lower case); NULL when not compressed */
+} pf_batch_wire;
+
+/* Keeps the bytes b was decoded from (copies them). encoding: the request's compression as a
+ * Content-Encoding / grpc-encoding name; `encoded` is kept only for gzip and zstd (the encodings
+ * exporters send), otherwise NULL/identity and encoded is ignored. Call right after validation. */
+void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const char *encoding,
+                        const void *encoded, size_t encoded_len);
+/* The kept bytes; NULL when b has none (built locally, or changed since it was received). */
+const pf_batch_wire *pf_batch_wire_get(const pf_batch *b);
+/* Forgets the kept bytes: the tree is about to change. */
+void pf_batch_wire_drop(pf_batch *b);
+
+#endif
