@@ -1,6 +1,9 @@
 /* batch_processor.c — the Collector's batch processor for profiles: requests are merged (dictionaries
  * re-interned, equal resources/scopes merged) until send_batch_size samples or `timeout`, then sent,
- * split to send_batch_max_size. One pending batch ("shard") per tenant + metadata_keys values, so a
+ * split to send_batch_max_size. Deliberately unlike the Collector, a request of at least half of
+ * send_batch_size samples (and within send_batch_max_size) is not merged but passed on at once, as
+ * it came: profile requests are often that large, merging two of them saves at most half the exports
+ * but re-encodes them, and sent alone they keep their received bytes for verbatim forwarding. One pending batch ("shard") per tenant + metadata_keys values, so a
  * batch never mixes tenants; at most metadata_cardinality_limit shards exist at once. */
 #include "processors/batch/batch_processor.h"
 
@@ -139,6 +142,15 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_metric_add(bp->refused_cardinality, (double)pf_batch_sample_count(b));
         pf_batch_unref(b);
         return PF_PERMANENT;
+    }
+    size_t samples = pf_batch_sample_count(b), size = (size_t)bp->cfg->send_batch_size;
+    size_t max = (size_t)bp->cfg->send_batch_max_size;
+    if (size > 0 && samples * 2 >= size && (max == 0 || samples <= max)) {
+        /* Big enough on its own: merging it would at most halve the number of exports, at the price of
+         * re-encoding it (and of the verbatim fast path, pipeline/model/wire.h). It goes on at once,
+         * and the receiver gets the next component's answer. */
+        pf_metric_add(bp->sent_size, 1);
+        return pf_consumer_consume(bp->next, b, err);
     }
     size_t pending;
     if (!s->merge && !s->single) {
