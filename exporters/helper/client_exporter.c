@@ -10,6 +10,7 @@
 #include "net/compress.h"
 #include "net/grpc_frame.h"
 #include "pipeline/base/telemetry.h"
+#include "pipeline/model/wire.h"
 
 static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
 {
@@ -103,6 +104,15 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
     free(labels);
     e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, send, abort_sends, e);
     e->base.consumer = *pf_exporter_helper_consumer(e->helper);
+}
+
+bool pf_client_decoded(pf_batch *b, pf_export_attempt *attempt)
+{
+    if (pf_batch_materialize(b)) return true;
+    pf_error err;
+    pf_error_set(&err, "the batch could not be decoded");
+    pf_export_done(attempt, PF_PERMANENT, &err, 0);
+    return false;
 }
 
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt)

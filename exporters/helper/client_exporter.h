@@ -60,6 +60,10 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
                              char *url, pf_export_send_fn send);
 
+/* Decodes a lazy batch (pipeline/model/wire.h) for an exporter that reads the tree; when it does not
+ * decode, finishes `attempt` as permanent and returns false. */
+bool pf_client_decoded(pf_batch *b, pf_export_attempt *attempt);
+
 /* Finishes `attempt` as retryable when the exporter is not started; returns whether it did. */
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt);
 

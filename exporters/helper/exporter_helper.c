@@ -355,6 +355,7 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
 {
     pf_exporter_helper *h = pf_xcalloc(1, sizeof(*h));
     h->consumer.consume = helper_consume;
+    h->consumer.wire_ok = true; /* queues; sends that read the tree decode (pf_client_decoded) */
     h->consumer.ready = helper_ready;
     h->consumer.data = h;
     h->loop = loop;

@@ -90,6 +90,7 @@ static void otlphttp_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_
     pf_buf body = {0};
     bool compressed = false;
     if (e->json) {
+        if (!pf_client_decoded(b, attempt)) return;
         pf_pbjson_encode(&b->req->base, &body);
     } else {
         pf_otlp_body_source src = pf_otlp_body(b, e->base.compression, e->base.compression_level, &body);

@@ -68,7 +68,7 @@ static void on_reply(const pf_http_response *resp, void *data)
 static void parca_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     parca_exporter *e = ctx;
-    if (pf_client_exporter_not_started(&e->base, attempt)) return;
+    if (pf_client_exporter_not_started(&e->base, attempt) || !pf_client_decoded(b, attempt)) return;
     pf_series_pprofs s = {0};
     pf_series_options opts = {.external_labels = &e->cfg->external_labels};
     pf_error err = {0};

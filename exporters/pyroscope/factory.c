@@ -269,7 +269,7 @@ static void send_ingest(pyroscope_exporter *e, pf_batch *b, int64_t timeout_ns, 
 static void pyroscope_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     pyroscope_exporter *e = ctx;
-    if (pf_client_exporter_not_started(&e->base, attempt)) return;
+    if (pf_client_exporter_not_started(&e->base, attempt) || !pf_client_decoded(b, attempt)) return;
     if (e->ingest) send_ingest(e, b, timeout_ns, attempt);
     else send_push(e, b, timeout_ns, attempt);
 }

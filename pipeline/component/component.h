@@ -57,10 +57,17 @@ typedef struct pf_consumer {
      * consume() may still refuse: readiness is advice, not a reservation. */
     bool (*ready)(struct pf_consumer *self);
     struct pf_consumer *ready_via;
+    /* consume() takes lazy batches (pipeline/model/wire.h: validated bytes, not decoded yet) and
+     * decodes them itself where it needs the tree; without it pf_consumer_consume decodes first. */
+    bool wire_ok;
 } pf_consumer;
+
+/* Decodes a lazy batch, then hands it to c (PF_PERMANENT if it does not decode). */
+pf_status pf_consumer_consume_decoded(pf_consumer *c, pf_batch *b, pf_error *err);
 
 static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
 {
+    if (!b->req && !c->wire_ok) return pf_consumer_consume_decoded(c, b, err);
     return c->consume(c, b, err);
 }
 

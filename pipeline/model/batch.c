@@ -57,14 +57,25 @@ static pf_batch *batch_alloc(pf_arena *a)
     return b;
 }
 
+otlp_request *pf_batch_new_tree(pf_batch *b)
+{
+    otlp_request *req = pf_arena_alloc(b->arena, sizeof(*req));
+    *req = (otlp_request)OTLP_REQUEST_INIT;
+    req->dictionary = dictionary_with_zero_entries(b->arena);
+    return req;
+}
+
 pf_batch *pf_batch_new(void)
 {
     pf_arena *a = pf_arena_create(16 * 1024);
     pf_batch *b = batch_alloc(a);
-    b->req = pf_arena_alloc(a, sizeof(*b->req));
-    *b->req = (otlp_request)OTLP_REQUEST_INIT;
-    b->req->dictionary = dictionary_with_zero_entries(a);
+    b->req = pf_batch_new_tree(b);
     return b;
+}
+
+pf_batch *pf_batch_new_empty_lazy(size_t arena_size)
+{
+    return batch_alloc(pf_arena_create(arena_size));
 }
 
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len)
@@ -126,6 +137,7 @@ pf_batch *pf_batch_clone(const pf_batch *b)
 
 pf_batch *pf_batch_make_writable(pf_batch *b)
 {
+    pf_batch_materialize(b);
     if (b->refs == 1) {
         pf_batch_wire_drop(b);
         return b;
@@ -137,11 +149,16 @@ pf_batch *pf_batch_make_writable(pf_batch *b)
 
 size_t pf_batch_packed_size(const pf_batch *b)
 {
+    if (!b->req) return b->wire->plain_len; /* lazy (wire.h) */
     return protobuf_c_message_get_packed_size(&b->req->base);
 }
 
 size_t pf_batch_pack(const pf_batch *b, pf_buf *out)
 {
+    if (!b->req) {
+        pf_buf_append(out, b->wire->plain, b->wire->plain_len);
+        return b->wire->plain_len;
+    }
     size_t n = pf_batch_packed_size(b);
     pf_buf_reserve(out, n);
     protobuf_c_message_pack(&b->req->base, (uint8_t *)out->data + out->len);
@@ -182,6 +199,7 @@ size_t pf_profile_sample_count(const otlp_profile *p) { return p->n_samples; }
 
 size_t pf_batch_profile_count(const pf_batch *b)
 {
+    if (!b->req) return b->wire->counts.profiles; /* lazy (wire.h) */
     size_t n = 0;
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = b->req->resource_profiles[r];
@@ -192,6 +210,7 @@ size_t pf_batch_profile_count(const pf_batch *b)
 
 size_t pf_batch_sample_count(const pf_batch *b)
 {
+    if (!b->req) return b->wire->counts.samples; /* lazy (wire.h) */
     size_t n = 0;
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = b->req->resource_profiles[r];

@@ -45,7 +45,7 @@ typedef struct pf_batch {
     int refs;
     pf_arena *arena;
     pf_batch_wire *wire;       /* the bytes it was received as, while req still matches them (wire.h) */
-    otlp_request *req;         /* never NULL; req->dictionary never NULL */
+    otlp_request *req;         /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
     pf_batch_meta meta;
     size_t wire_bytes;         /* size as received (0 when built locally) */
     pf_dict_index *dict_index; /* lazily built by dict.c */
@@ -53,6 +53,10 @@ typedef struct pf_batch {
 
 /* An empty request whose dictionary holds the mandatory zero entry in every table. */
 pf_batch *pf_batch_new(void);
+/* Such an empty request in b's arena (b->req is not changed). */
+otlp_request *pf_batch_new_tree(pf_batch *b);
+/* A batch without a request yet (for pf_batch_new_lazy, wire.h). */
+pf_batch *pf_batch_new_empty_lazy(size_t arena_size);
 /* Decodes serialized ExportProfilesServiceRequest bytes into a new batch; NULL if malformed. */
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len);
 

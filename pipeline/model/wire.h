@@ -29,12 +29,17 @@
 
 #include "pipeline/model/batch.h"
 
+typedef struct pf_wire_counts {
+    size_t profiles, samples;
+} pf_wire_counts;
+
 typedef struct pf_batch_wire {
     const uint8_t *plain;     /* serialized ExportProfilesServiceRequest */
     size_t plain_len;
     const uint8_t *encoded;   /* the same compressed with `encoding`; NULL when the request was not */
     size_t encoded_len;
     const char *encoding;     /* "gzip" or "zstd" (lower case); NULL when not compressed */
+    pf_wire_counts counts;    /* of a lazy batch (below) */
 } pf_batch_wire;
 
 /* Keeps the bytes b was decoded from (copies them). encoding: the request's compression as a
@@ -46,5 +51,30 @@ void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const 
 const pf_batch_wire *pf_batch_wire_get(const pf_batch *b);
 /* Forgets the kept bytes: the tree is about to change. */
 void pf_batch_wire_drop(pf_batch *b);
+
+/* ---- lazy batches: validated on the wire, decoded only when a consumer needs the tree ----
+ *
+ * Forwarding a request unchanged needs no decoded tree: pf_wire_validate() checks the serialized
+ * request as pf_batch_decode() + pf_batch_validate() would (wire_validate.c) and counts its profiles
+ * and samples, and pf_batch_new_lazy() makes a batch of the bytes alone (b->req is NULL). Such a batch
+ * travels through the consumers that declare pf_consumer.wire_ok (fan-out, counting, the batch
+ * processor for requests it does not merge, the exporter helper: otlp/otlphttp send the bytes);
+ * pf_consumer_consume() decodes it for any other consumer (processors, debug, file), and so do
+ * pf_batch_make_writable() and pf_batch_materialize(). Counting (pf_batch_sample_count,
+ * pf_batch_profile_count) and packing (pf_batch_pack, pf_batch_packed_size) work on both forms. */
+
+/* True when buf is a request that decoding and validation accept whole (no profile dropped), with
+ * its counts; false means "not known to be": decode and validate it the usual way (which also gives
+ * the error message). Attribute values nested deeper than 64 levels are "not known", so what it
+ * accepts decodes within pf_pb_nesting_ok()'s bound (no need to run that guard first). */
+bool pf_wire_validate(const uint8_t *buf, size_t len, pf_wire_counts *counts);
+/* A batch of the bytes of a request pf_wire_validate() accepted (copied, as pf_batch_wire_keep). */
+pf_batch *pf_batch_new_lazy(const void *plain, size_t plain_len, const char *encoding, const void *encoded,
+                            size_t encoded_len, const pf_wire_counts *counts);
+/* Whether b still has to be decoded. */
+static inline bool pf_batch_is_lazy(const pf_batch *b) { return b->req == NULL; }
+/* Decodes and validates a lazy batch in place (its bytes stay: the content is the same); does nothing
+ * for a decoded one. False (b is then an empty request) only if the bytes do not decode after all. */
+bool pf_batch_materialize(pf_batch *b);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "pipeline/model/wire.h"
 #include "processors/batch/merge.h"
 
 typedef struct batch_processor batch_processor;
@@ -153,6 +154,11 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         return pf_consumer_consume(bp->next, b, err);
     }
     size_t pending;
+    if (!pf_batch_materialize(b)) { /* merging reads the tree (a lazy batch is decoded here) */
+        pf_batch_unref(b);
+        pf_error_set(err, "the request could not be decoded");
+        return PF_PERMANENT;
+    }
     if (!s->merge && !s->single) {
         s->single = b;
         pending = pf_batch_sample_count(b);
@@ -225,7 +231,7 @@ pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
     bp->base.ops = &batch_ops;
     bp->base.id = args->id;
-    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next};
+    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next, .wire_ok = true};
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -57,6 +57,16 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
                         body_format format, const wire_form *wire, export_result *res)
 {
     if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
+    pf_wire_counts counts;
+    /* pf_wire_validate bounds attribute nesting itself (64 levels, below the decoder's guard). */
+    if (format == FORMAT_PROTOBUF && pf_wire_validate(body, len, &counts)) {
+        /* Valid as received: the batch is these bytes, decoded only if a consumer needs the tree
+         * (pipeline/model/wire.h); exporters send them as they are. */
+        pf_batch *lazy = pf_batch_new_lazy(body, len, wire->encoding, wire->encoded, wire->encoded_len, &counts);
+        pf_receiver_answer_set(&res->a, 200, PF_GRPC_OK, "%s", "");
+        pf_receiver_deliver(&t->rt, t->receiver->next, req, lazy, &res->a);
+        return;
+    }
     char err[512] = "";
     pf_batch *b = format == FORMAT_JSON ? decode_json(body, len, err, sizeof(err)) : pf_batch_decode(body, len);
     if (!b) {
