@@ -5,7 +5,8 @@ Run it through bench/otlp_passthrough.sh, which builds proflow and pprof_to_otlp
 
 Requests are real profiles: every pprof fixture of tests/fixtures/pprof/{go,node} converted to one OTLP
 ExportProfilesServiceRequest by tests/pprof_to_otlp (the "small" request, ~58 KB), and the same set
-repeated REPEAT_LARGE times in one request (the "large" one, ~500 KB). h2load sends them over gRPC (h2c,
+repeated REPEAT_LARGE times in one request (the "large" one, ~500 KB); "medium" is the CPU fixtures (go cpu,
+cpu-2, node cpu) 6 times (~106 KB) and "1mb" every fixture 39 times (~1 MB), the two requests of issue 11. h2load sends them over gRPC (h2c,
 pre-framed body) and over HTTP/1.1 keep-alive connections.
 
   null:  h2load -> proflow [otlp -> debug(basic), logs at warn]
@@ -296,9 +297,10 @@ def main():
     parser.add_argument("--fixed-fraction", type=float, default=0.5,
                         help="fixed-rate phases offer this fraction of the full pipeline's saturation rate")
     parser.add_argument("--transports", default="grpc,http")
-    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--sizes", default="small,large", help="small, large, medium, 1mb")
     args = parser.parse_args()
 
+    args.build_dir = os.path.abspath(args.build_dir)  # processes run in their own directories
     harness.PROFLOW = os.path.join(args.build_dir, "proflow")
     tool = os.path.join(args.build_dir, "tests", "pprof_to_otlp")
     for path in (harness.PROFLOW, tool):
@@ -311,8 +313,12 @@ def main():
     workdir = tempfile.mkdtemp(prefix="proflow-bench-otlp-")
     try:
         fixtures = pprof_fixtures()
+        cpu = [p for p in fixtures if os.path.basename(p).startswith("cpu")]
         requests = {"small": Request("small", tool, fixtures, workdir),
-                    "large": Request("large", tool, fixtures * REPEAT_LARGE, workdir)}
+                    "large": Request("large", tool, fixtures * REPEAT_LARGE, workdir),
+                    # issue 11's two requests: ~100 KB of CPU profiles and ~1 MB
+                    "medium": Request("medium", tool, cpu * 6, workdir),
+                    "1mb": Request("1mb", tool, fixtures * 39, workdir)}
         print(f"proflow {harness.PROFLOW}, {args.duration} s per phase, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.2f}")
         for transport in args.transports.split(","):
