@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "pipeline/model/wire.h"
 #include "exporters/debug/top.h"
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
@@ -112,9 +113,10 @@ static pf_status debug_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     debug_exporter *e = self->data;
     size_t samples = pf_batch_sample_count(b);
     size_t bytes = b->wire_bytes ? b->wire_bytes : pf_batch_packed_size(b);
-    pf_log(PF_LOG_INFO, e->base.id, "profiles batch: resources=%zu profiles=%zu samples=%zu bytes=%zu",
-           b->req->n_resource_profiles, pf_batch_profile_count(b), samples, bytes);
-    if (e->verbosity >= VERBOSITY_NORMAL) pf_batch_foreach_profile(b, log_profile, e);
+    size_t resources = b->req ? b->req->n_resource_profiles : pf_batch_wire_get(b)->counts.resources;
+    pf_log(PF_LOG_INFO, e->base.id, "profiles batch: resources=%zu profiles=%zu samples=%zu bytes=%zu", resources,
+           pf_batch_profile_count(b), samples, bytes);
+    if (e->verbosity >= VERBOSITY_NORMAL && pf_batch_materialize(b)) pf_batch_foreach_profile(b, log_profile, e);
     pf_metric_add(e->sent_samples, (double)samples);
     pf_batch_unref(b);
     return PF_OK;
@@ -153,6 +155,8 @@ static pf_component *debug_create(const pf_create_args *args, pf_error *err)
     e->base.consumer.data = e;
     for (int v = VERBOSITY_BASIC; v <= VERBOSITY_DETAILED; v++)
         if (strcmp(cfg->verbosity, verbosities[v]) == 0) e->verbosity = (debug_verbosity)v;
+    /* takes lazy batches (pipeline/model/wire.h): basic verbosity only counts, so it never decodes them */
+    e->base.consumer.wire_ok = true;
     e->sent_samples = pf_counter1("otelcol_exporter_sent_profile_samples",
                                   "Profile samples successfully sent to the destination.", "exporter", args->id);
     return &e->base;

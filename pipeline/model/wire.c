@@ -40,6 +40,7 @@ pf_batch *pf_batch_new_lazy(const void *plain, size_t plain_len, const char *enc
     pf_batch *b = pf_batch_new_empty_lazy(plain_len + (encoded ? encoded_len : 0) + 4096);
     pf_batch_wire_keep(b, plain, plain_len, encoding, encoded, encoded_len);
     b->wire->counts = *counts;
+    b->wire_bytes = plain_len;
     return b;
 }
 

@@ -30,7 +30,7 @@
 #include "pipeline/model/batch.h"
 
 typedef struct pf_wire_counts {
-    size_t profiles, samples;
+    size_t resources, profiles, samples; /* resources: ResourceProfiles messages */
 } pf_wire_counts;
 
 typedef struct pf_batch_wire {

@@ -28,7 +28,7 @@ typedef struct limits {
 
 typedef struct scan {
     limits n; /* counted entries (pass 1); limits used in pass 2 are at least 1 */
-    size_t profiles, samples;
+    size_t resources, profiles, samples;
 } scan;
 
 static inline bool varint(rd *r, uint64_t *v)
@@ -518,11 +518,13 @@ bool pf_wire_validate(const uint8_t *buf, size_t len, pf_wire_counts *out)
                 if (wt != WT_LEN || !sub(&r, &s)) return false;
                 if (f == 2 && !dictionary(s, &sc.n, &sc.n, pass == 1)) return false;
                 if (f == 1 && pass == 2 && !resource_profiles(s, &sc.n, &sc)) return false;
+                if (f == 1 && pass == 2) sc.resources++;
             } else if (!skip(&r, wt)) {
                 return false;
             }
         }
     }
+    out->resources = sc.resources;
     out->profiles = sc.profiles;
     out->samples = sc.samples;
     return true;
