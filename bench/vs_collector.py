@@ -227,7 +227,7 @@ def fixed_case(systems, request, compression, rate, duration, repeats, workdir):
 def saturation(systems, request, compression, duration, workdir):
     print(f"\n#### saturation: {request.name} ({request.bytes / 1000:.0f} KB), compression {compression}, "
           f"{duration} s per system, closed loop\n")
-    print("| system | delivered req/s | CPU util | requests per CPU-second | refused or lost requests |")
+    print("| system | delivered req/s | CPU util | requests per CPU-second | answered, not delivered (refused or lost) |")
     print("|---|---:|---:|---:|---:|")
     res = {}
     for s in systems:
