@@ -49,7 +49,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s [--ms-per-case N] request.binpb...\n", argv[0]);
         return 2;
     }
-    printf("| request | raw bytes | encoding, level | compressed bytes | ratio | CPU ms/request | CPU s/GB raw | CPU vs gzip 6 | bytes vs gzip 6 |\n");
+    printf("| request | raw bytes | encoding, level | compressed bytes | ratio | CPU ms/request | CPU s/GB raw | CPU "
+           "vs gzip 6 | bytes vs gzip 6 |\n");
     printf("|---|---:|---|---:|---:|---:|---:|---:|---:|\n");
     for (int a = first; a < argc; a++) {
         size_t len;

@@ -39,8 +39,8 @@ bool pf_compress(const char *encoding, const void *in, size_t len, pf_buf *out);
  * gzip's default is 1, not zlib's 6: on profiles libdeflate level 1 costs about a third of level 6's
  * CPU for bodies about 10% larger (measured in docs/benchmarks.md, "Compression levels"). */
 #define PF_COMPRESS_DEFAULT_LEVEL 0
-#define PF_GZIP_DEFAULT_LEVEL 1
-#define PF_ZSTD_DEFAULT_LEVEL 3
+#define PF_GZIP_DEFAULT_LEVEL     1
+#define PF_ZSTD_DEFAULT_LEVEL     3
 /* pf_compress with a level (see above). */
 bool pf_compress_level(const char *encoding, int level, const void *in, size_t len, pf_buf *out);
 /* The level pf_compress_level uses for `level` with `encoding` (0 for identity). */

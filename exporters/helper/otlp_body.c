@@ -8,7 +8,8 @@
 
 static bool plain_wanted(const char *compression)
 {
-    return !compression || !*compression || strcasecmp(compression, "none") == 0 || pf_encoding_is_identity(compression);
+    return !compression || !*compression || strcasecmp(compression, "none") == 0 ||
+           pf_encoding_is_identity(compression);
 }
 
 pf_otlp_body_source pf_otlp_body(const pf_batch *b, const char *compression, int level, pf_buf *out)
@@ -20,8 +21,10 @@ pf_otlp_body_source pf_otlp_body(const pf_batch *b, const char *compression, int
             pf_buf_append(out, w->encoded, w->encoded_len);
             return PF_OTLP_BODY_VERBATIM_COMPRESSED;
         }
-        if (plain) pf_buf_append(out, w->plain, w->plain_len);
-        else pf_compress_level(compression, level, w->plain, w->plain_len, out);
+        if (plain)
+            pf_buf_append(out, w->plain, w->plain_len);
+        else
+            pf_compress_level(compression, level, w->plain, w->plain_len, out);
         return PF_OTLP_BODY_VERBATIM;
     }
     if (plain) {

@@ -14,8 +14,8 @@ static const char *kept_encoding(const char *encoding)
     return NULL;
 }
 
-void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const char *encoding,
-                        const void *encoded, size_t encoded_len)
+void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const char *encoding, const void *encoded,
+                        size_t encoded_len)
 {
     pf_batch_wire *w = pf_arena_alloc(b->arena, sizeof(*w));
     w->plain = pf_arena_memdup(b->arena, plain, plain_len);
@@ -49,7 +49,8 @@ bool pf_batch_materialize(pf_batch *b)
     if (b->req) return true;
     const pf_batch_wire *w = b->wire;
     ProtobufCAllocator al = pf_arena_allocator(b->arena);
-    otlp_request *req = (otlp_request *)protobuf_c_message_unpack(&otlp_request_descriptor, &al, w->plain_len, w->plain);
+    otlp_request *req =
+        (otlp_request *)protobuf_c_message_unpack(&otlp_request_descriptor, &al, w->plain_len, w->plain);
     char err[256] = "";
     if (req) {
         b->req = req;
@@ -60,8 +61,9 @@ bool pf_batch_materialize(pf_batch *b)
         if (pf_batch_validate(b, NULL, err, sizeof err)) return true;
     }
     /* pf_wire_validate accepted bytes that the tree path refuses: a bug, but never a crash */
-    pf_log(PF_LOG_ERROR, NULL, "a request validated on the wire does not decode (%zu bytes): %s; its %zu samples are dropped",
-           w->plain_len, req ? err : "protobuf decoding failed", w->counts.samples);
+    pf_log(PF_LOG_ERROR, NULL,
+           "a request validated on the wire does not decode (%zu bytes): %s; its %zu samples are dropped", w->plain_len,
+           req ? err : "protobuf decoding failed", w->counts.samples);
     b->req = pf_batch_new_tree(b);
     pf_batch_wire_drop(b);
     return false;

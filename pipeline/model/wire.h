@@ -34,19 +34,19 @@ typedef struct pf_wire_counts {
 } pf_wire_counts;
 
 typedef struct pf_batch_wire {
-    const uint8_t *plain;     /* serialized ExportProfilesServiceRequest */
+    const uint8_t *plain; /* serialized ExportProfilesServiceRequest */
     size_t plain_len;
-    const uint8_t *encoded;   /* the same compressed with `encoding`; NULL when the request was not */
+    const uint8_t *encoded; /* the same compressed with `encoding`; NULL when the request was not */
     size_t encoded_len;
-    const char *encoding;     /* "gzip" or "zstd" (lower case); NULL when not compressed */
-    pf_wire_counts counts;    /* of a lazy batch (below) */
+    const char *encoding;  /* "gzip" or "zstd" (lower case); NULL when not compressed */
+    pf_wire_counts counts; /* of a lazy batch (below) */
 } pf_batch_wire;
 
 /* Keeps the bytes b was decoded from (copies them). encoding: the request's compression as a
  * Content-Encoding / grpc-encoding name; `encoded` is kept only for gzip and zstd (the encodings
  * exporters send), otherwise NULL/identity and encoded is ignored. Call right after validation. */
-void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const char *encoding,
-                        const void *encoded, size_t encoded_len);
+void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const char *encoding, const void *encoded,
+                        size_t encoded_len);
 /* The kept bytes; NULL when b has none (built locally, or changed since it was received). */
 const pf_batch_wire *pf_batch_wire_get(const pf_batch *b);
 /* Forgets the kept bytes: the tree is about to change. */

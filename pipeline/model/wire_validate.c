@@ -197,10 +197,13 @@ static bool any_value(rd r, const limits *n, int depth)
         rd s;
         bool ok;
         switch (f) {
-        case 1: case 7: ok = wt == WT_LEN && sub(&r, &s); break;
-        case 2: case 3: ok = scalar(&r, wt, WT_VARINT); break;
+        case 1:
+        case 7: ok = wt == WT_LEN && sub(&r, &s); break;
+        case 2:
+        case 3: ok = scalar(&r, wt, WT_VARINT); break;
         case 4: ok = scalar(&r, wt, WT_I64); break;
-        case 5: case 6: /* ArrayValue / KeyValueList: repeated field 1 */
+        case 5:
+        case 6: /* ArrayValue / KeyValueList: repeated field 1 */
             ok = wt == WT_LEN && sub(&r, &s);
             while (ok && s.p < s.end) {
                 uint32_t f2;
@@ -263,7 +266,8 @@ static bool resource_other(rd *r, uint32_t f, int wt)
 static bool scope_other(rd *r, uint32_t f, int wt)
 {
     switch (f) {
-    case 1: case 2: return bytes_len(r, wt, -1, -1);
+    case 1:
+    case 2: return bytes_len(r, wt, -1, -1);
     case 4: return scalar(r, wt, WT_VARINT);
     default: return skip(r, wt);
     }
@@ -312,15 +316,19 @@ static bool profile(rd r, const limits *n, scan *sc)
         rd s;
         bool ok;
         switch (f) {
-        case 1: case 5: ok = wt == WT_LEN && sub(&r, &s) && value_type(s, n); break;
+        case 1:
+        case 5: ok = wt == WT_LEN && sub(&r, &s) && value_type(s, n); break;
         case 2:
             ok = wt == WT_LEN && sub(&r, &s) && sample(s, n);
             sc->samples++;
             break;
         case 3: ok = scalar(&r, wt, WT_I64); break;
-        case 4: case 6: case 8: ok = scalar(&r, wt, WT_VARINT); break;
+        case 4:
+        case 6:
+        case 8: ok = scalar(&r, wt, WT_VARINT); break;
         case 7: ok = bytes_len(&r, wt, 0, 16); break;
-        case 9: case 10: ok = bytes_len(&r, wt, -1, -1); break;
+        case 9:
+        case 10: ok = bytes_len(&r, wt, -1, -1); break;
         case 11: ok = indices(&r, wt, n->attrs); break;
         default: ok = skip(&r, wt); break;
         }
@@ -378,7 +386,9 @@ static bool mapping(rd r, const limits *n)
         if (!tag(&r, &f, &wt)) return false;
         bool ok;
         switch (f) {
-        case 1: case 2: case 3: ok = scalar(&r, wt, WT_VARINT); break;
+        case 1:
+        case 2:
+        case 3: ok = scalar(&r, wt, WT_VARINT); break;
         case 4: ok = one_index(&r, wt, n->strings); break;
         case 5: ok = indices(&r, wt, n->attrs); break;
         default: ok = skip(&r, wt); break;
@@ -394,7 +404,9 @@ static bool line(rd r, const limits *n)
     int wt;
     while (r.p < r.end) {
         if (!tag(&r, &f, &wt)) return false;
-        bool ok = f == 1 ? one_index(&r, wt, n->functions) : f == 2 || f == 3 ? scalar(&r, wt, WT_VARINT) : skip(&r, wt);
+        bool ok = f == 1             ? one_index(&r, wt, n->functions)
+                  : f == 2 || f == 3 ? scalar(&r, wt, WT_VARINT)
+                                     : skip(&r, wt);
         if (!ok) return false;
     }
     return true;
@@ -452,8 +464,8 @@ static bool attribute(rd r, const limits *n)
         if (!tag(&r, &f, &wt)) return false;
         rd s;
         bool ok = f == 1 || f == 3 ? one_index(&r, wt, n->strings)
-                  : f == 2        ? wt == WT_LEN && sub(&r, &s) && any_value(s, n, 0)
-                                  : skip(&r, wt);
+                  : f == 2         ? wt == WT_LEN && sub(&r, &s) && any_value(s, n, 0)
+                                   : skip(&r, wt);
         if (!ok) return false;
     }
     return true;
@@ -484,8 +496,14 @@ static bool dictionary(rd r, limits *counted, const limits *n, bool count)
         rd s;
         if (wt != WT_LEN || !sub(&r, &s)) return false;
         if (count) {
-            size_t *c[8] = {NULL, &counted->mappings, &counted->locations, &counted->functions, &counted->links,
-                            &counted->strings, &counted->attrs, &counted->stacks};
+            size_t *c[8] = {NULL,
+                            &counted->mappings,
+                            &counted->locations,
+                            &counted->functions,
+                            &counted->links,
+                            &counted->strings,
+                            &counted->attrs,
+                            &counted->stacks};
             (*c[f])++;
             continue;
         }
