@@ -31,6 +31,7 @@
 
 typedef struct pf_wire_counts {
     size_t resources, profiles, samples; /* resources: ResourceProfiles messages */
+    size_t attribute_refs;               /* attribute keys / string values given as string-table indices */
 } pf_wire_counts;
 
 typedef struct pf_batch_wire {

@@ -24,6 +24,7 @@ enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
 
 typedef struct limits {
     size_t strings, mappings, locations, functions, links, attrs, stacks;
+    size_t *attribute_refs; /* counts key_strindex / string_value_strindex uses */
 } limits;
 
 typedef struct scan {
@@ -184,6 +185,7 @@ static bool key_value(rd r, const limits *n, int depth)
         }
     }
     /* validation checks key_strindex when the key is empty (an absent key_strindex is 0: valid) */
+    if (has_index && !has_key) (*n->attribute_refs)++;
     return has_key || !has_index || index_valid;
 }
 
@@ -218,7 +220,10 @@ static bool any_value(rd r, const limits *n, int depth)
                 ok = wt2 == WT_LEN && sub(&s, &e) && (f == 5 ? any_value(e, n, depth + 1) : key_value(e, n, depth + 1));
             }
             break;
-        case 8: ok = one_index(&r, wt, n->strings); break;
+        case 8:
+            ok = one_index(&r, wt, n->strings);
+            (*n->attribute_refs)++;
+            break;
         default: ok = skip(&r, wt); break;
         }
         if (!ok) return false;
@@ -525,6 +530,8 @@ static bool dictionary(rd r, limits *counted, const limits *n, bool count)
 bool pf_wire_validate(const uint8_t *buf, size_t len, pf_wire_counts *out)
 {
     scan sc = {0};
+    size_t refs = 0;
+    sc.n.attribute_refs = &refs;
     for (int pass = 1; pass <= 2; pass++) {
         rd r = {buf, buf + len};
         uint32_t f;
@@ -542,6 +549,7 @@ bool pf_wire_validate(const uint8_t *buf, size_t len, pf_wire_counts *out)
             }
         }
     }
+    out->attribute_refs = refs;
     out->resources = sc.resources;
     out->profiles = sc.profiles;
     out->samples = sc.samples;
