@@ -17,6 +17,8 @@ Cases:
     change.
   - one receiver fanning out to a pipeline with a resource processor and a plain one: the plain one
     still gets the sent bytes, the other the changed batch (copy-on-write keeps them apart).
+  - the pyroscope exporter beside an otlphttp one: the batch, kept as bytes, is decoded for it and a
+    second proflow's pyroscope receiver gets every sample.
   - compression_params.level is checked like the Collector does."""
 import gzip
 import os
@@ -261,6 +263,47 @@ def test_lone_batch_passes_the_batch_processor_verbatim():
         s.close()
 
 
+def test_lazy_batch_decoded_for_pyroscope():
+    """The same request fans out to otlphttp (sent verbatim) and to the pyroscope exporter, which reads
+    the tree (series -> pprof): the batch is decoded for it, and a second proflow's pyroscope receiver
+    gets every sample."""
+    b_port, b_metrics = free_port(), free_port()
+    backend = Proflow(f"""receivers:
+  pyroscope: {{endpoint: 127.0.0.1:{b_port}}}
+exporters:
+  debug: {{verbosity: normal}}
+service:
+  pipelines:
+    profiles: {{receivers: [pyroscope], exporters: [debug]}}
+  telemetry:
+    metrics: {{address: 127.0.0.1:{b_metrics}}}
+""", wait_ports=(b_port, b_metrics))
+    http_port = free_port()
+    peer = HttpPeer(http_port)
+    recv_http, recv_grpc, metrics_port = free_port(), free_port(), free_port()
+    exporters = otlphttp("v", http_port) + f"""  pyroscope:
+    endpoint: http://127.0.0.1:{b_port}
+    retry_on_failure: {{enabled: false}}
+"""
+    a = Proflow(config(recv_http, recv_grpc, metrics_port, exporters, pipeline("p", ["otlphttp/v", "pyroscope"])),
+                wait_ports=(recv_http, recv_grpc, metrics_port))
+    try:
+        sent = gzip9(PLAIN)
+        post(recv_http, sent, "gzip")
+        wait_until(lambda: len(peer.delivered) == 1, "the OTLP peer got the request", timeout=30)
+        assert peer.bodies == [sent]
+        want = sum(len(p.samples) for rp in REQ.resource_profiles for sp in rp.scope_profiles for p in sp.profiles)
+        backend.wait_metrics(b_metrics, lambda m: metric(m, "otelcol_exporter_sent_profile_samples",
+                                                         exporter="debug") == want, timeout=30)
+        m = a.metrics(metrics_port)
+        assert metric(m, "otelcol_exporter_sent_profile_samples", exporter="pyroscope") == want
+        assert metric(m, "otelcol_exporter_send_failed_profile_samples", exporter="pyroscope") == 0
+    finally:
+        a.stop()
+        backend.stop()
+        peer.stop()
+
+
 def test_compression_level_checked():
     work = tempfile.mkdtemp(prefix="proflow-verbatim-")
     cases = [("gzip", 12, False), ("gzip", -2, True), ("gzip", 9, True), ("zstd", 19, True), ("none", 1, False)]
@@ -288,5 +331,6 @@ if __name__ == "__main__":
         ("a resource processor re-encodes; its fan-out sibling stays verbatim", test_changed_batches_are_encoded_again),
         ("partial success and batch merging re-encode", test_partial_success_and_merging_drop_the_bytes),
         ("a lone batch passes the batch processor verbatim", test_lone_batch_passes_the_batch_processor_verbatim),
+        ("a lazy batch is decoded for the pyroscope exporter", test_lazy_batch_decoded_for_pyroscope),
         ("compression_params.level is checked like the Collector", test_compression_level_checked),
     ])
