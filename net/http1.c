@@ -151,7 +151,16 @@ static int on_headers_complete(http_parser *p)
         reject_current(h, 413, "body_too_large", msg);
         return -1;
     }
+    /* Admission before the body is read (pf_http_server_set_admission). A refused request is answered
+     * 503 now (which frees it); its body is then read and thrown away, so the client sees the answer
+     * and the connection stays usable. */
+    if (!pf_req_admit(r, p->content_length != ULLONG_MAX ? (size_t)p->content_length : 0)) {
+        h->in_body = true;
+        if (!c->closing && !c->close_after_write) pf_conn_arm_timer(c, false);
+        return 0;
+    }
     if (p->content_length != ULLONG_MAX) pf_buf_reserve(&r->body, (size_t)p->content_length);
+    pf_req_account_body(r);
     const char *expect = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_minor >= 1) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -166,6 +175,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
     pf_h1 *h = p->data;
     pf_http_conn *c = h->conn;
+    if (!h->cur) return 0; /* answered before its body (admission): discarded */
     if (h->cur->body.len + len > c->srv->max_body) {
         char msg[160];
         snprintf(msg, sizeof(msg), "request body exceeds max_request_body_size (%zu)", c->srv->max_body);
@@ -173,14 +183,16 @@ static int on_body(http_parser *p, const char *at, size_t len)
         return -1;
     }
     pf_buf_append(&h->cur->body, at, len);
+    pf_req_account_body(h->cur);
     return 0;
 }
 
 static int on_message_complete(http_parser *p)
 {
     pf_h1 *h = p->data;
-    h->message_ready = true;
     h->in_body = false;
+    if (!h->cur) return 0; /* already answered (admission): nothing to dispatch */
+    h->message_ready = true;
     http_parser_pause(p, 1);
     return 0;
 }

@@ -9,6 +9,7 @@
 
 #include "net/grpc_frame.h"
 #include "net/http_internal.h"
+#include "pipeline/base/base64.h"
 
 enum { MAX_HEADERS = 256, STREAM_WINDOW = 1 << 20, CONN_WINDOW = 16 << 20 };
 
@@ -115,6 +116,7 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
         return 0;
     }
     pf_buf_append(&r->body, data, len);
+    pf_req_account_body(r);
     return 0;
 }
 
@@ -125,11 +127,15 @@ static void on_request_headers(pf_req *r)
     r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
     const char *cl = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
                                         "content-length");
-    if (cl) {
-        unsigned long long n = strtoull(cl, NULL, 10);
-        if (n > body_limit(r)) reject_too_large(r);
-        else pf_buf_reserve(&r->body, (size_t)n);
+    unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
+    if (n > body_limit(r)) {
+        reject_too_large(r);
+        return;
     }
+    /* Memory admission before the body is read (pf_http_server_set_admission). */
+    if (!pf_req_admit(r, (size_t)n)) return;
+    if (n) pf_buf_reserve(&r->body, (size_t)n);
+    pf_req_account_body(r);
 }
 
 static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *ud)
@@ -275,10 +281,30 @@ void pf_h2_grpc_respond(pf_req *r, int grpc_status, const char *grpc_message, co
         nghttp2_data_provider prd = {.source.ptr = r, .read_callback = read_response};
         nghttp2_submit_response(c->h2->session, r->stream_id, nv, 2, &prd);
     } else {
-        /* Trailers-Only: status and trailers in a single HEADERS frame that ends the stream. */
-        nghttp2_nv nv[] = {NV(":status", "200"), NV("content-type", "application/grpc"), NV("grpc-status", status),
-                           NV("grpc-message", r->grpc_message)};
-        nghttp2_submit_response(c->h2->session, r->stream_id, nv, r->grpc_message[0] ? 4 : 3, NULL);
+        /* Trailers-Only: status and trailers in a single HEADERS frame that ends the stream. An
+         * UNAVAILABLE (overload, memory limit, storage) carries a google.rpc.RetryInfo asking for a
+         * retry after 1 s, as Retry-After does over HTTP. */
+        pf_buf details = {0};
+        if (grpc_status == PF_GRPC_UNAVAILABLE) {
+            static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
+            uint8_t st[64];
+            size_t n = 0;
+            st[n++] = 0x08, st[n++] = PF_GRPC_UNAVAILABLE;     /* Status.code */
+            st[n++] = 0x1a, st[n++] = 2 + 40 + 6;              /* Status.details: Any */
+            st[n++] = 0x0a, st[n++] = 40;                      /* Any.type_url */
+            memcpy(st + n, type_url, 40);
+            n += 40;
+            st[n++] = 0x12, st[n++] = 4;                       /* Any.value: RetryInfo */
+            st[n++] = 0x0a, st[n++] = 2;                       /* RetryInfo.retry_delay: Duration */
+            st[n++] = 0x08, st[n++] = 1;                       /* Duration.seconds = 1 */
+            pf_base64_append(&details, st, n);
+        }
+        nghttp2_nv nv[5] = {NV(":status", "200"), NV("content-type", "application/grpc"), NV("grpc-status", status)};
+        size_t n_nv = 3;
+        if (r->grpc_message[0]) nv[n_nv++] = (nghttp2_nv)NV("grpc-message", r->grpc_message);
+        if (details.len) nv[n_nv++] = (nghttp2_nv)NV("grpc-status-details-bin", details.data);
+        nghttp2_submit_response(c->h2->session, r->stream_id, nv, n_nv, NULL);
+        pf_buf_free(&details);
     }
     flush(c);
 }

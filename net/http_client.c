@@ -171,10 +171,7 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 
 static void add_resp_header(http_req *r, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-    if (r->n_resp_headers == r->cap_resp_headers) {
-        r->cap_resp_headers = r->cap_resp_headers ? r->cap_resp_headers * 2 : 16;
-        r->resp_headers = pf_xrealloc(r->resp_headers, r->cap_resp_headers * sizeof(*r->resp_headers));
-    }
+    PF_GROW(r->resp_headers, r->cap_resp_headers, r->n_resp_headers + 1, 16);
     char *n = pf_xstrndup(name, name_len);
     for (char *p = n; *p; p++) *p = (char)tolower((unsigned char)*p);
     r->resp_headers[r->n_resp_headers].name = n;

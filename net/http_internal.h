@@ -57,6 +57,8 @@ struct pf_http_server {
     void *close_data;
     bool listener_open;       /* listener handle initialized and not yet closed */
     pf_log_limiter log_limit;
+    pf_http_admit_fn admit;
+    void *admit_data;
     uint8_t read_buf[65536];  /* reads are consumed synchronously, so connections share one buffer */
 };
 
@@ -112,6 +114,18 @@ struct pf_req {
     int grpc_status;
     char *grpc_message;    /* percent-encoded */
     uv_timer_t *deadline;  /* gRPC grpc-timeout */
+    size_t accounted;      /* body bytes counted in the memory budget */
+    size_t expected_body;  /* Content-Length, counted from admission on */
+    /* pf_http_hold_answer */
+    unsigned holds;
+    bool hold_failed;
+    char *hold_msg;
+    int stash_kind;        /* 0 none, 1 HTTP, 2 gRPC */
+    int stash_status;
+    pf_http_header *stash_headers;
+    size_t stash_n_headers;
+    pf_buf stash_body;
+    char *stash_grpc_message;
     pf_req *prev, *next;   /* in conn->reqs */
 };
 
@@ -126,6 +140,11 @@ void pf_req_detach(pf_req *r);
 void pf_req_dispatch(pf_req *r);
 /* Server-generated answer: an HTTP status or, for gRPC, the matching grpc-status. */
 void pf_req_reject(pf_req *r, int http_status, int grpc_status, const char *msg);
+/* Asks the server's admission (if any) about r once its headers are in; false when r was refused
+ * (answered 503 / UNAVAILABLE). */
+bool pf_req_admit(pf_req *r, size_t content_length);
+/* Accounts body bytes the request holds (memory budget). */
+void pf_req_account_body(pf_req *r);
 /* Counts a rejected request/connection in proflow_http_server_rejected_total. */
 void pf_http_count_reject(pf_http_server *s, const char *reason);
 

@@ -7,6 +7,7 @@
 
 #include "net/grpc_frame.h"
 #include "net/http_internal.h"
+#include "pipeline/base/memory_budget.h"
 
 pf_req *pf_req_new(pf_http_conn *c, int http_major)
 {
@@ -23,10 +24,7 @@ pf_req *pf_req_new(pf_http_conn *c, int http_major)
 
 void pf_req_add_header(pf_req *r, const char *name, size_t name_len, const char *value, size_t value_len)
 {
-    if (r->n_headers == r->cap_headers) {
-        r->cap_headers = r->cap_headers ? r->cap_headers * 2 : 16;
-        r->headers = pf_xrealloc(r->headers, r->cap_headers * sizeof(*r->headers));
-    }
+    PF_GROW(r->headers, r->cap_headers, r->n_headers + 1, 16);
     char *n = pf_xstrndup(name, name_len);
     for (char *p = n; *p; p++)
         if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
@@ -43,9 +41,36 @@ static void drop_deadline(pf_req *r)
     r->deadline = NULL;
 }
 
+static void free_stash(pf_req *r)
+{
+    for (size_t i = 0; i < r->stash_n_headers; i++) {
+        free((char *)r->stash_headers[i].name);
+        free((char *)r->stash_headers[i].value);
+    }
+    free(r->stash_headers);
+    r->stash_headers = NULL;
+    r->stash_n_headers = 0;
+    pf_buf_free(&r->stash_body);
+    free(r->stash_grpc_message);
+    r->stash_grpc_message = NULL;
+    r->stash_kind = 0;
+}
+
+void pf_req_account_body(pf_req *r)
+{
+    size_t now = r->body.len + r->grpc_msg.len;
+    if (now < r->expected_body) now = r->expected_body;
+    if (now == r->accounted) return;
+    pf_memory_add(PF_MEM_BODIES, (int64_t)now - (int64_t)r->accounted);
+    r->accounted = now;
+}
+
 void pf_req_free(pf_req *r)
 {
     drop_deadline(r);
+    if (r->accounted) pf_memory_add(PF_MEM_BODIES, -(int64_t)r->accounted);
+    free_stash(r);
+    free(r->hold_msg);
     for (size_t i = 0; i < r->n_headers; i++) {
         free((char *)r->headers[i].name);
         free((char *)r->headers[i].value);
@@ -72,8 +97,9 @@ void pf_req_detach(pf_req *r)
         r->conn = NULL;
     }
     drop_deadline(r);
-    /* Only a request sitting in a handler has someone left to answer (and free) it. */
-    if (r->answered || !r->dispatched) pf_req_free(r);
+    /* Only a request sitting in a handler (or held, pf_http_hold_answer) has someone left to answer
+     * (and free) it. */
+    if ((r->answered || !r->dispatched) && !r->holds) pf_req_free(r);
 }
 
 const char *pf_http_header_get(const pf_http_request *req, const char *name)
@@ -94,6 +120,46 @@ void pf_req_reject(pf_req *r, int http_status, int grpc_status, const char *msg)
     pf_http_header ct = {"content-type", "text/plain; charset=utf-8"};
     pf_http_respond(&r->pub, http_status, &ct, 1, body.data, body.len);
     pf_buf_free(&body);
+}
+
+void pf_http_server_set_admission(pf_http_server *s, pf_http_admit_fn admit, void *data)
+{
+    s->admit = admit;
+    s->admit_data = data;
+}
+
+bool pf_req_admit(pf_req *r, size_t content_length)
+{
+    pf_http_server *s = r->conn->srv;
+    if (!s->admit || s->closing) return true;
+    const char *m = r->method ? r->method : "";
+    if (strcmp(m, "GET") == 0 || strcmp(m, "HEAD") == 0 || strcmp(m, "OPTIONS") == 0) return true;
+    r->pub.method = m;
+    r->pub.path = r->path ? r->path : "";
+    r->pub.query = r->query ? r->query : "";
+    r->pub.peer_addr = r->peer;
+    r->pub.headers = r->headers;
+    r->pub.n_headers = r->n_headers;
+    char why[256] = "";
+    uint32_t retry_after = 1;
+    if (s->admit(&r->pub, content_length, s->admit_data, why, sizeof(why), &retry_after)) {
+        r->expected_body = content_length;
+        return true;
+    }
+    pf_http_count_reject(s, "memory_limit");
+    r->body_rejected = true;
+    if (r->pub.is_grpc) {
+        pf_grpc_respond(&r->pub, PF_GRPC_UNAVAILABLE, why, NULL, 0);
+        return false;
+    }
+    char retry[16];
+    snprintf(retry, sizeof(retry), "%u", retry_after ? retry_after : 1);
+    pf_http_header hs[2] = {{"content-type", "text/plain; charset=utf-8"}, {"retry-after", retry}};
+    pf_buf body = {0};
+    pf_buf_printf(&body, "%s\n", why);
+    pf_http_respond(&r->pub, 503, hs, 2, body.data, body.len);
+    pf_buf_free(&body);
+    return false;
 }
 
 static bool bearer_ok(const pf_req *r, const char *token)
@@ -189,6 +255,7 @@ void pf_req_dispatch(pf_req *r)
             r->pub.grpc_encoding = pf_http_header_get(&r->pub, "grpc-encoding");
         }
         pf_buf_reserve(&r->grpc_msg, 0);
+        pf_req_account_body(r);
         r->pub.body = (const uint8_t *)r->grpc_msg.data;
         r->pub.body_len = r->grpc_msg.len;
         arm_deadline(r);
@@ -212,10 +279,98 @@ static bool claim_answer(pf_req *r)
     return true;
 }
 
+static void stash_headers(pf_req *r, const pf_http_header *headers, size_t n)
+{
+    r->stash_headers = n ? pf_xcalloc(n, sizeof(*r->stash_headers)) : NULL;
+    for (size_t i = 0; i < n; i++)
+        r->stash_headers[i] = (pf_http_header){pf_xstrdup(headers[i].name), pf_xstrdup(headers[i].value)};
+    r->stash_n_headers = n;
+}
+
+void pf_http_hold_answer(pf_http_request *req)
+{
+    ((pf_req *)req)->holds++;
+}
+
+static void send_held(pf_req *r)
+{
+    if (r->hold_failed) {
+        const char *msg = r->hold_msg ? r->hold_msg : "data could not be stored";
+        bool grpc = r->stash_kind == 2 || r->pub.is_grpc;
+        free_stash(r);
+        if (grpc && r->pub.http_major == 2) {
+            pf_grpc_respond(&r->pub, PF_GRPC_UNAVAILABLE, msg, NULL, 0);
+            return;
+        }
+        pf_http_header hs[2] = {{"content-type", "text/plain; charset=utf-8"}, {"retry-after", "1"}};
+        pf_buf body = {0};
+        pf_buf_printf(&body, "%s\n", msg);
+        pf_http_respond(&r->pub, 503, hs, 2, body.data, body.len);
+        pf_buf_free(&body);
+        return;
+    }
+    if (r->stash_kind == 1) {
+        pf_buf body = r->stash_body;
+        pf_http_header *hs = r->stash_headers;
+        size_t n = r->stash_n_headers;
+        r->stash_body = (pf_buf){0};
+        r->stash_headers = NULL;
+        r->stash_n_headers = 0;
+        r->stash_kind = 0;
+        pf_http_respond(&r->pub, r->stash_status, hs, n, body.data, body.len);
+        for (size_t i = 0; i < n; i++) {
+            free((char *)hs[i].name);
+            free((char *)hs[i].value);
+        }
+        free(hs);
+        pf_buf_free(&body);
+    } else if (r->stash_kind == 2) {
+        pf_buf body = r->stash_body;
+        char *msg = r->stash_grpc_message;
+        r->stash_body = (pf_buf){0};
+        r->stash_grpc_message = NULL;
+        r->stash_kind = 0;
+        pf_grpc_respond(&r->pub, r->stash_status, msg, body.data, body.len);
+        free(msg);
+        pf_buf_free(&body);
+    }
+}
+
+void pf_http_release_answer(pf_http_request *req, bool ok, const char *msg)
+{
+    pf_req *r = (pf_req *)req;
+    if (!ok && !r->hold_failed) {
+        r->hold_failed = true;
+        free(r->hold_msg);
+        r->hold_msg = pf_xstrdup(msg && *msg ? msg : "data could not be stored");
+    }
+    if (r->holds && --r->holds) return;
+    if (r->stash_kind) {
+        send_held(r);
+        return;
+    }
+    /* Released before the handler answered: its answer goes out directly (with a failure noted,
+     * send_held is still used). A detached request nobody will answer is freed. */
+    if (!r->conn && r->answered) pf_req_free(r);
+}
+
 void pf_http_respond(pf_http_request *req, int status, const pf_http_header *headers, size_t n_headers,
                      const void *body, size_t body_len)
 {
     pf_req *r = (pf_req *)req;
+    if (r->holds && !r->answered) {
+        free_stash(r);
+        r->stash_kind = 1;
+        r->stash_status = status;
+        stash_headers(r, headers, n_headers);
+        pf_buf_append(&r->stash_body, body, body_len);
+        return;
+    }
+    if (r->hold_failed && !r->answered && status < 300 && !r->stash_kind) {
+        r->stash_kind = 1; /* marks the failure answer as sent through send_held */
+        send_held(r);
+        return;
+    }
     if (!claim_answer(r)) return;
     if (req->http_major == 2) pf_h2_respond(r, status, headers, n_headers, body, body_len);
     else pf_h1_respond(r, status, headers, n_headers, body, body_len);
@@ -240,6 +395,14 @@ static int http_status_for_grpc(int code)
 void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg, size_t msg_len)
 {
     pf_req *r = (pf_req *)req;
+    if (r->holds && !r->answered) {
+        free_stash(r);
+        r->stash_kind = 2;
+        r->stash_status = grpc_status;
+        r->stash_grpc_message = grpc_message ? pf_xstrdup(grpc_message) : NULL;
+        pf_buf_append(&r->stash_body, msg, msg_len);
+        return;
+    }
     if (req->http_major == 2 && req->is_grpc) {
         if (claim_answer(r)) pf_h2_grpc_respond(r, grpc_status, grpc_message, msg, msg_len);
         return;

@@ -59,6 +59,22 @@ void pf_http_respond(pf_http_request *req, int status, const pf_http_header *hea
 void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg,
                      size_t msg_len);
 
+/* Holding an answer: while a request has holds, pf_http_respond / pf_grpc_respond keep the answer
+ * instead of sending it; the last pf_http_release_answer sends it — or, when some release said
+ * ok=false, sends 503 + Retry-After: 1 (gRPC UNAVAILABLE) with `msg` instead. Receivers use it to
+ * answer only once data is stored durably (pipeline/model/ack.h). The request stays valid while held. */
+void pf_http_hold_answer(pf_http_request *req);
+void pf_http_release_answer(pf_http_request *req, bool ok, const char *msg);
+
+/* Admission before the body is read: when set on a server, `admit` is asked once a request's
+ * headers are in (with its Content-Length, 0 when unknown) for every request that carries a body;
+ * false refuses it at once with 503 + Retry-After (gRPC UNAVAILABLE) and `why`, without reading
+ * the body into memory (HTTP/1.1 then closes the connection after the answer). */
+typedef struct pf_http_server pf_http_server;
+typedef bool (*pf_http_admit_fn)(const pf_http_request *req, size_t content_length, void *data, char *why,
+                                 size_t why_len, uint32_t *retry_after_s);
+void pf_http_server_set_admission(pf_http_server *s, pf_http_admit_fn admit, void *data);
+
 typedef void (*pf_http_handler)(pf_http_request *req, void *data);
 
 /* TLS settings (configtls names). All paths; empty = unset. */
@@ -89,8 +105,6 @@ typedef struct pf_http_server_config {
  * `pf_http_server_cfg_map` has the Collector's confighttp defaults; the gRPC table differs only in
  * documented defaults of the endpoint, which the component sets itself. */
 extern const pf_cfg_entry pf_http_server_cfg_map[];
-
-typedef struct pf_http_server pf_http_server;
 
 pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id);
 /* Routes match method + exact path; path_prefix=true matches by prefix. Register before start. */

@@ -25,6 +25,7 @@ TEST_PKGS=(
   python3-yaml                       # reads the Kubernetes manifests in deploy/ (test_deploy_configs)
   golang-go                          # go tool pprof, Go net/http/pprof targets
   openjdk-17-jdk-headless            # java/javac/jfr: real JFR recordings for the pyroscope receiver
+  python3-venv                       # the venv scripts/install-test-peers.sh puts pyroscope-io (PyPI) into
 )
 # The real @pyroscope/nodejs SDK needs Node.js + npm (scripts/install-test-peers.sh). Machines that
 # already ship a Node.js keep it; only a machine without one gets Debian's.

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "exporters/debug/top.h"
+#include "pipeline/base/hash.h"
 #include "pipeline/base/xalloc.h"
 
 int64_t debug_sample_value(const otlp_sample *s)
@@ -17,25 +18,12 @@ int64_t debug_sample_value(const otlp_sample *s)
     return sum;
 }
 
-static uint64_t hash_name(const char *s)
+static bool row_named(const void *ctx, uint32_t row, const void *name)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return strcmp(((const debug_top *)ctx)->rows[row].name, name) == 0;
 }
 
-static void rehash(debug_top *t, size_t n_slots)
-{
-    free(t->slots);
-    t->slots = pf_xmalloc(n_slots * sizeof(*t->slots));
-    memset(t->slots, 0xff, n_slots * sizeof(*t->slots));
-    t->n_slots = n_slots;
-    for (size_t r = 0; r < t->n_rows; r++) {
-        size_t i = hash_name(t->rows[r].name) & (n_slots - 1);
-        while (t->slots[i] >= 0) i = (i + 1) & (n_slots - 1);
-        t->slots[i] = (int32_t)r;
-    }
-}
+static uint64_t row_hash(const void *ctx, uint32_t row) { return pf_hash_str(((const debug_top *)ctx)->rows[row].name); }
 
 /* Row for `name`, created when new; name NULL means a location without lines, named by address. */
 static debug_top_row *row_for(debug_top *t, const char *name, uint64_t address)
@@ -43,11 +31,10 @@ static debug_top_row *row_for(debug_top *t, const char *name, uint64_t address)
     char addr[24];
     if (!name) snprintf(addr, sizeof(addr), "0x%" PRIx64, address);
     const char *key = name ? name : addr;
-    if (t->n_rows * 2 >= t->n_slots) rehash(t, t->n_slots ? t->n_slots * 2 : 64);
-    size_t i = hash_name(key) & (t->n_slots - 1);
-    for (; t->slots[i] >= 0; i = (i + 1) & (t->n_slots - 1))
-        if (strcmp(t->rows[t->slots[i]].name, key) == 0) return &t->rows[t->slots[i]];
-    t->rows = pf_xrealloc(t->rows, (t->n_rows + 1) * sizeof(*t->rows));
+    uint64_t h = pf_hash_str(key);
+    uint32_t found = pf_map_find(&t->index, h, key, row_named, t);
+    if (found != PF_MAP_NONE) return &t->rows[found];
+    PF_GROW(t->rows, t->cap_rows, t->n_rows + 1, 64);
     debug_top_row *row = &t->rows[t->n_rows];
     memset(row, 0, sizeof(*row));
     if (name) {
@@ -56,7 +43,7 @@ static debug_top_row *row_for(debug_top *t, const char *name, uint64_t address)
         row->owned_name = pf_xstrdup(addr);
         row->name = row->owned_name;
     }
-    t->slots[i] = (int32_t)t->n_rows++;
+    pf_map_add(&t->index, h, (uint32_t)t->n_rows++, 64, row_hash, t);
     return row;
 }
 
@@ -130,6 +117,6 @@ void debug_top_free(debug_top *t)
 {
     for (size_t i = 0; i < t->n_rows; i++) free(t->rows[i].owned_name);
     free(t->rows);
-    free(t->slots);
+    pf_map_free(&t->index);
     memset(t, 0, sizeof(*t));
 }

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pipeline/base/map.h"
+
 #include "pipeline/model/batch.h"
 
 typedef struct debug_top_row {
@@ -26,11 +28,9 @@ typedef struct debug_top_row {
 
 typedef struct debug_top {
     debug_top_row *rows;
-    size_t n_rows;
+    size_t n_rows, cap_rows;
     int64_t total; /* sum over all samples */
-    /* name -> row, open addressing; private */
-    int32_t *slots;
-    size_t n_slots;
+    pf_map index; /* name -> row; private */
 } debug_top;
 
 /* Value of one sample: the sum of its values, or its timestamp count when it has none. */

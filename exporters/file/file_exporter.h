@@ -29,6 +29,12 @@ typedef struct file_exporter_config {
     int64_t max_pending_megabytes; /* serialized data waiting for the disk before consume() refuses */
 } file_exporter_config;
 
+/* config.c */
+extern const pf_cfg_entry file_exporter_cfg_map[];
+
+/* file_exporter.c (registered by factory.c) */
+pf_component *file_exporter_create(const pf_create_args *args, pf_error *err);
+
 /* ---- formats: one row per `format:` value. A new format is one more row. ---- */
 
 /* What one batch becomes: one or more files (or, in append mode, lines of the current file). */

@@ -50,8 +50,12 @@ static bool serialize_pprof(const pf_batch *b, file_pieces *out, pf_error *err)
 {
     pf_pprof_items items = {0};
     if (!pf_pprof_from_batch(b, &items, err->msg, sizeof(err->msg))) return false;
+    /* Each file carries its own profiles' samples (the last takes what rounding left), so a file
+     * that cannot be written is reported with the samples really lost. */
+    size_t left = pf_batch_sample_count(b);
     for (size_t i = 0; i < items.n; i++) {
-        size_t samples = i + 1 == items.n ? pf_batch_sample_count(b) : 0;
+        size_t samples = i + 1 == items.n ? left : items.items[i].n_samples < left ? items.items[i].n_samples : left;
+        left -= samples;
         file_piece *p = file_pieces_add(out, samples, items.items[i].name);
         p->data = items.items[i].gzipped;
         items.items[i].gzipped = (pf_buf){0};

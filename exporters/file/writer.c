@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "exporters/file/file_exporter.h"
 #include "pipeline/base/log.h"
@@ -48,6 +49,7 @@ struct file_writer {
     pending *current;      /* the batch being written */
     size_t current_offset; /* bytes of current already written */
     int current_status;    /* first error met while handling current */
+    bool recreating;       /* an open failed with ENOENT and the directory was made again */
 
     uv_file fd;            /* -1 when no file is open */
     char *open_path;
@@ -67,6 +69,9 @@ struct file_writer {
 
 static void pump(file_writer *w);
 
+static bool make_dirs(const char *dir, char *err, size_t errlen);
+static void start_open(file_writer *w);
+
 static uint64_t now_unix_nano(void)
 {
     struct timespec ts;
@@ -81,10 +86,7 @@ static void log_fs_error(file_writer *w, const char *what, const char *path, int
 
 static void keep_file(file_writer *w, char *path)
 {
-    if (w->n_kept == w->cap_kept) {
-        w->cap_kept = w->cap_kept ? w->cap_kept * 2 : 16;
-        w->kept = pf_xrealloc(w->kept, w->cap_kept * sizeof(*w->kept));
-    }
+    PF_GROW(w->kept, w->cap_kept, w->n_kept + 1, 16);
     w->kept[w->n_kept++] = path;
 }
 
@@ -219,8 +221,23 @@ static void on_open(uv_fs_t *req)
     int result = (int)req->result;
     uv_fs_req_cleanup(req);
     w->step = STEP_IDLE;
+    if (result == UV_ENOENT && !w->recreating) {
+        /* The directory went away (deleted, or a volume remounted): make it again and retry once. */
+        char err[256];
+        free(w->open_path);
+        w->open_path = NULL;
+        w->recreating = true;
+        if (make_dirs(w->opt.dir, err, sizeof(err))) {
+            pf_log(PF_LOG_WARN, w->opt.log_id, "directory %s had disappeared; created it again", w->opt.dir);
+            start_open(w);
+            return;
+        }
+        pf_log(PF_LOG_ERROR, w->opt.log_id, "%s", err);
+        result = UV_ENOENT;
+    }
+    w->recreating = false;
     if (result < 0) {
-        log_fs_error(w, "creating", w->open_path, result);
+        log_fs_error(w, "creating", w->open_path ? w->open_path : w->opt.dir, result);
         free(w->open_path);
         w->open_path = NULL;
         finish_current(w, result);
@@ -284,6 +301,11 @@ static void pump(file_writer *w)
     if (w->fd >= 0 && w->opt.append && w->opt.max_file_bytes && w->open_bytes > 0 &&
         w->open_bytes + w->current->data.len > w->opt.max_file_bytes) {
         start_fsync(w); /* rotation: the current batch goes to the next file */
+        return;
+    }
+    if (w->fd >= 0 && w->opt.append && access(w->opt.dir, F_OK) != 0) {
+        /* The directory of the open file went away: close it, the next open makes the directory again. */
+        start_fsync(w);
         return;
     }
     if (w->fd < 0) start_open(w);

@@ -14,8 +14,8 @@
 
 static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
 {
-    (void)host;
     pf_client_exporter *e = (pf_client_exporter *)c;
+    if (!pf_exporter_helper_start(e->helper, host, err)) return false;
     char why[256];
     e->client = pf_http_client_new(e->loop, e->client_cfg, why, sizeof(why));
     if (!e->client) {
@@ -25,22 +25,16 @@ static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void on_client_closed(void *data)
-{
-    pf_client_exporter *e = data;
-    e->shutdown_done(&e->base, e->shutdown_data);
-}
-
 static void on_helper_drained(void *data)
 {
     pf_client_exporter *e = data;
     if (!e->client) {
-        e->shutdown_done(&e->base, e->shutdown_data);
+        pf_component_shutdown_end(e);
         return;
     }
     pf_http_client *client = e->client;
     e->client = NULL;
-    pf_http_client_close(client, on_client_closed, e);
+    pf_http_client_close(client, pf_component_shutdown_end, e);
 }
 
 /* The shutdown deadline passed with sends in progress: closing the client completes them at once
@@ -57,8 +51,7 @@ static void abort_sends(void *ctx)
 static void exporter_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     pf_client_exporter *e = (pf_client_exporter *)c;
-    e->shutdown_done = done;
-    e->shutdown_data = data;
+    pf_component_shutdown_begin(c, done, data);
     pf_exporter_helper_shutdown(e->helper, deadline_ms, on_helper_drained, e);
 }
 
@@ -69,6 +62,7 @@ static void exporter_destroy(pf_component *c)
     pf_exporter_helper_free(e->helper);
     free(e->url);
     free(e->authorization);
+    pf_strlist_free(&e->metadata_headers);
     free(e);
 }
 
@@ -80,10 +74,9 @@ static const pf_component_ops exporter_ops = {
 
 void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, pf_export_send_fn send)
+                             char *url, const pf_exporter_ops *ops)
 {
-    e->base.ops = &exporter_ops;
-    e->base.id = args->id;
+    pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
     e->client_cfg = client_cfg;
     e->url = url;
@@ -102,16 +95,16 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
     labels = pf_xasprintf("exporter=\"%s\",body=\"verbatim_compressed\"", args->id);
     e->verbatim_compressed = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
     free(labels);
-    e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, send, abort_sends, e);
+    pf_exporter_ops o = *ops;
+    o.abort_sends = abort_sends;
+    e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, &o, e);
     e->base.consumer = *pf_exporter_helper_consumer(e->helper);
 }
 
-bool pf_client_decoded(pf_batch *b, pf_export_attempt *attempt)
+bool pf_client_decoded(pf_batch *b, pf_error *err)
 {
     if (pf_batch_materialize(b)) return true;
-    pf_error err;
-    pf_error_set(&err, "the batch could not be decoded");
-    pf_export_done(attempt, PF_PERMANENT, &err, 0);
+    pf_error_set(err, "the batch could not be decoded");
     return false;
 }
 
@@ -138,60 +131,63 @@ pf_client_send pf_client_send_take(void *data)
     return send;
 }
 
-/* The body compressed as configured, unless it already is. */
-static const char *compress_body(pf_client_exporter *e, pf_buf *body, bool compressed)
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const char *url, const pf_http_header *headers,
+                    size_t n_headers, const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply)
 {
-    if (!e->compression || compressed) return e->compression;
-    pf_buf out = {0};
-    if (!pf_compress_level(e->compression, e->compression_level, body->data, body->len, &out)) {
-        pf_buf_free(&out);
-        return NULL; /* the config table only lets known encodings through */
-    }
-    pf_buf_free(body);
-    *body = out;
-    return e->compression;
-}
-
-void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, bool compressed, int64_t timeout_ns, pf_http_done_cb on_reply)
-{
-    const char *encoding = compress_body(e, body, compressed);
     pf_http_call call = {
         .method = "POST",
-        .url = e->url,
+        .url = url ? url : e->url,
         .headers = headers,
         .n_headers = n_headers,
-        .body = body->data,
-        .body_len = body->len,
-        .content_encoding = encoding,
+        .body = p->data,
+        .body_len = p->len,
+        .content_encoding = p->content_encoding,
         .body_encoded = true,
         .timeout_ns = timeout_ns,
     };
     pf_http_client_send(e->client, &call, on_reply, pf_client_send_new(e, attempt));
-    pf_buf_free(body);
 }
 
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, bool compressed,
-                         int64_t timeout_ns, pf_http_done_cb on_reply)
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, const pf_payload *p, int64_t timeout_ns,
+                         pf_http_done_cb on_reply)
 {
-    const char *encoding = compress_body(e, msg, compressed);
-    pf_http_header auth = {"authorization", e->authorization};
+    pf_client_grpc_send_md(e, attempt, NULL, 0, p, timeout_ns, on_reply);
+}
+
+void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
+                            const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply)
+{
+    pf_http_header stack_md[9];
+    pf_http_header *all = n_md < 8 ? stack_md : pf_xmalloc((n_md + 1) * sizeof(*all));
+    size_t n = 0;
+    if (e->authorization) all[n++] = (pf_http_header){"authorization", e->authorization};
+    for (size_t i = 0; i < n_md; i++) all[n++] = md[i];
     pf_grpc_call call = {
         .url = e->url,
-        .metadata = &auth,
-        .n_metadata = e->authorization ? 1 : 0,
-        .msg = msg->data,
-        .msg_len = msg->len,
-        .compression = encoding,
+        .metadata = all,
+        .n_metadata = n,
+        .msg = p->data,
+        .msg_len = p->len,
+        .compression = p->content_encoding,
         .msg_compressed = true,
         .timeout_ns = timeout_ns,
     };
     pf_grpc_unary(e->client, &call, on_reply, pf_client_send_new(e, attempt));
-    pf_buf_free(msg);
+    if (all != stack_md) free(all);
 }
 
-void pf_client_count_body(pf_client_exporter *e, pf_otlp_body_source source)
+const char *pf_client_otlp_key(const char *compression)
 {
+    if (!compression || !*compression || strcasecmp(compression, "none") == 0) return "otlp-proto/none";
+    if (strcasecmp(compression, "gzip") == 0) return "otlp-proto/gzip";
+    if (strcasecmp(compression, "zstd") == 0) return "otlp-proto/zstd";
+    return NULL;
+}
+
+void pf_client_count_body(pf_client_exporter *e, const pf_payload *p)
+{
+    if (p->origin <= 0) return;
+    pf_otlp_body_source source = (pf_otlp_body_source)(p->origin - 1);
     if (source == PF_OTLP_BODY_VERBATIM) pf_metric_add(e->verbatim, 1);
     else if (source == PF_OTLP_BODY_VERBATIM_COMPRESSED) pf_metric_add(e->verbatim_compressed, 1);
     else pf_metric_add(e->encoded, 1);

@@ -44,9 +44,8 @@ struct pf_client_exporter {
     const char *compression; /* the configured body compression; NULL when none */
     int compression_level;   /* compression_params.level (net/compress.h) */
     pf_metric *encoded, *verbatim, *verbatim_compressed; /* proflow_exporter_otlp_bodies_total */
+    pf_strlist metadata_headers; /* headers_from_metadata, names lower-cased (owned) */
     pf_log_limiter error_log;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
 };
 
 /* One send in progress: what a send function hands its reply callback. */
@@ -55,14 +54,15 @@ typedef struct pf_client_send {
     pf_export_attempt *attempt;
 } pf_client_send;
 
-/* Takes ownership of `url`. */
+/* Takes ownership of `url`. ops: encode, encode_key and send (abort_sends is the client exporter's). */
 void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, pf_export_send_fn send);
+                             char *url, const pf_exporter_ops *ops);
 
-/* Decodes a lazy batch (pipeline/model/wire.h) for an exporter that reads the tree; when it does not
- * decode, finishes `attempt` as permanent and returns false. */
-bool pf_client_decoded(pf_batch *b, pf_export_attempt *attempt);
+/* Decodes a lazy batch (pipeline/model/wire.h) for an exporter whose encode reads the tree (batches are
+ * encoded when consumed); when it does not decode, sets err and returns false (encode then answers
+ * PF_PERMANENT). */
+bool pf_client_decoded(pf_batch *b, pf_error *err);
 
 /* Finishes `attempt` as retryable when the exporter is not started; returns whether it did. */
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt);
@@ -71,18 +71,43 @@ pf_client_send *pf_client_send_new(pf_client_exporter *e, pf_export_attempt *att
 /* The send a reply callback was given as data; frees it. */
 pf_client_send pf_client_send_take(void *data);
 
-/* POSTs body to e->url with the given headers, compressed as configured (compression and
- * compression_params.level) unless `compressed` says it already is; on_reply gets a pf_client_send as
- * data. Frees the body. */
-void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *headers,
-                    size_t n_headers, pf_buf *body, bool compressed, int64_t timeout_ns, pf_http_done_cb on_reply);
-/* Sends msg as a unary gRPC call to e->url, compressed as configured unless `compressed` says it
- * already is (authorization as metadata when set); on_reply gets a pf_client_send as data. Frees the
- * message. */
-void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, pf_buf *msg, bool compressed,
-                         int64_t timeout_ns, pf_http_done_cb on_reply);
-/* Counts a body made by pf_otlp_body in proflow_exporter_otlp_bodies_total{exporter,body}. */
-void pf_client_count_body(pf_client_exporter *e, pf_otlp_body_source source);
+/* POSTs the payload's bytes to `url` (NULL: e->url) as they are, with Content-Encoding set to the
+ * payload's and the given headers; on_reply gets a pf_client_send as data. */
+void pf_client_post(pf_client_exporter *e, pf_export_attempt *attempt, const char *url, const pf_http_header *headers,
+                    size_t n_headers, const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Sends the payload as a unary gRPC call to e->url (its bytes as the message, with grpc-encoding set
+ * to the payload's content encoding; authorization as metadata when set); on_reply gets a
+ * pf_client_send as data. */
+void pf_client_grpc_send(pf_client_exporter *e, pf_export_attempt *attempt, const pf_payload *p, int64_t timeout_ns,
+                         pf_http_done_cb on_reply);
+/* The encode_key of OTLP protobuf payloads compressed with `compression` (the client config's),
+ * e.g. "otlp-proto/gzip". */
+const char *pf_client_otlp_key(const char *compression);
+
+/* ---- headers_from_metadata (metadata_headers.c): request metadata forwarded as headers, like the
+ * Collector's headers_setter extension with from_context. A receiver keeps the tenant
+ * (X-Scope-OrgID) always and other request headers with include_metadata: true. */
+#define PF_HEADERS_FROM_METADATA_ENTRY(off)                                                                 \
+    {.type = PF_CFG_STRING_LIST, .name = "headers_from_metadata", .offset = (off),                       \
+     .desc = "Request metadata keys (header names such as X-Scope-OrgID or OTLP-Profiles-Development-Version) " \
+             "whose value, when a batch has one, is sent as a header of the same name."}
+/* Keeps lower-cased copies of keys for pf_client_metadata_headers (freed by the component's destroy). */
+void pf_client_exporter_set_metadata_headers(pf_client_exporter *e, const pf_strlist *keys);
+/* The headers a batch is to be sent with, captured when it is encoded (a queued payload outlives its
+ * batch): "name\nvalue\n" for each configured key the batch has a metadata value for. Malloc'd; NULL
+ * when there is none. Kept in the payload's meta. */
+char *pf_client_metadata_capture(const pf_client_exporter *e, const pf_batch *b);
+/* Writes the headers of a captured text (as above; NULL = none) after the n headers already in h
+ * (capacity max), replacing a header of the same name; returns the new count. The names and values
+ * point into scratch, which the text is copied into (truncated to scratch_len). */
+size_t pf_client_metadata_headers(const char *captured, char *scratch, size_t scratch_len, pf_http_header *h, size_t n,
+                                  size_t max);
+/* pf_client_grpc_send with extra metadata (sent after authorization). */
+void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
+                            const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Counts a payload made by pf_export_encode_otlp_proto (its origin) in
+ * proflow_exporter_otlp_bodies_total{exporter,body} as it is sent; other payloads are not counted. */
+void pf_client_count_body(pf_client_exporter *e, const pf_payload *p);
 
 /* base with its trailing '/'s removed, then path. Malloc'd. */
 char *pf_client_url_join(const char *base, const char *path);

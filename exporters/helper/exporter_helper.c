@@ -10,23 +10,38 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
+#include <errno.h>
+#include <sys/stat.h>
+
+#include "net/compress.h"
+#include "pipeline/model/ack.h"
+#include "pipeline/storage/file_storage.h"
 #include "pipeline/base/log.h"
+#include "pipeline/storage/persistent_queue.h"
 #include "pipeline/base/telemetry.h"
+#include "exporters/helper/exporter_metrics.h"
 
 #define NS_PER_MS 1000000
 
-typedef enum item_state { ITEM_QUEUED, ITEM_SENDING, ITEM_WAITING } item_state;
+typedef enum item_state { ITEM_PERSISTING, ITEM_QUEUED, ITEM_LOADING, ITEM_SENDING, ITEM_WAITING } item_state;
 
 /* What queue_size counts (sending_queue.sizer). */
 typedef enum queue_sizer { SIZER_REQUESTS, SIZER_BYTES, SIZER_ITEMS } queue_sizer;
 
+#define STORAGE_RETRY_MS 5000
+
 struct pf_export_attempt {
     pf_exporter_helper *helper;
-    pf_batch *batch;
-    size_t size;    /* in sizer units */
+    pf_payload *payload; /* NULL while it is only on disk */
+    size_t size;         /* in sizer units */
     size_t samples;
     item_state state;
+    bool on_disk;        /* a record in the persistent queue (loc) */
+    bool recovered;      /* found on disk at start */
+    pf_pq_loc loc;
+    pf_ack_set acks;     /* ITEM_PERSISTING: the acks waiting for the write */
     uint64_t first_attempt_ms;
     uint64_t due_ms; /* ITEM_WAITING: when to try again */
     unsigned retries;
@@ -45,8 +60,7 @@ struct pf_exporter_helper {
     pf_consumer consumer;
     uv_loop_t *loop;
     char *id;
-    pf_export_send_fn send;
-    pf_export_abort_fn abort_sends;
+    pf_exporter_ops ops;
     void *ctx;
 
     int64_t timeout_ns;
@@ -56,9 +70,19 @@ struct pf_exporter_helper {
     size_t num_consumers, capacity;
 
     item_list queue;
-    size_t queued_size;
+    size_t queued_size; /* queued and persisting items, in sizer units */
     item_list active;
+    item_list persisting;
     bool pumping;
+
+    /* persistent queue (sending_queue.storage) */
+    char *storage_id;
+    char *storage_dir;          /* <file_storage directory>/exporter_<id> */
+    pf_pq_options pq_opt;
+    pf_pq *pq;                  /* NULL: no storage, or not usable now (storage_error says why) */
+    char storage_error[300];
+    uint64_t storage_retry_ms;  /* next time a broken storage is tried again */
+    bool closing_pq;
 
     uv_timer_t retry_timer;
     uv_timer_t shutdown_timer;
@@ -67,10 +91,12 @@ struct pf_exporter_helper {
     void (*shutdown_done)(void *data);
     void *shutdown_data;
     uint64_t rng;
+    size_t kept_on_disk, kept_samples; /* shutdown: left in the persistent queue */
 
     pf_metric *sent_samples, *failed_samples, *enqueue_failed_samples, *queue_size_gauge, *queue_capacity_gauge;
-    pf_metric *retries_total, *sent_bytes;
-    pf_log_limiter drop_log, enqueue_log;
+    pf_metric *retries_total, *sent_bytes, *held_bytes_gauge, *disk_bytes_gauge, *recovered_samples, *corrupt_records;
+    size_t held_bytes;
+    pf_log_limiter drop_log, enqueue_log, corrupt_log;
 };
 
 /* ---- lists ---- */
@@ -123,6 +149,17 @@ static double next_random(pf_exporter_helper *h)
 static void update_queue_gauge(pf_exporter_helper *h)
 {
     pf_metric_set(h->queue_size_gauge, (double)h->queued_size);
+    pf_metric_set(h->held_bytes_gauge, (double)h->held_bytes);
+    if (h->pq) pf_metric_set(h->disk_bytes_gauge, (double)pf_pq_disk_bytes(h->pq));
+}
+
+/* The payload an item holds in memory (held_bytes follows it). */
+static void item_set_payload(pf_exporter_helper *h, item *it, pf_payload *p)
+{
+    if (it->payload) h->held_bytes -= it->payload->len;
+    pf_payload_unref(it->payload);
+    it->payload = p;
+    if (p) h->held_bytes += p->len;
 }
 
 static void drop(pf_exporter_helper *h, item *it, const char *reason)
@@ -143,10 +180,14 @@ void *pf_export_attempt_state(const pf_export_attempt *it)
     return it->exporter_state;
 }
 
-static void free_item(item *it)
+/* Frees an item. `settled`: delivered or dropped for good, so its record leaves the persistent queue;
+ * otherwise a record stays on disk for the next start. */
+static void free_item(pf_exporter_helper *h, item *it, bool settled)
 {
     if (it->free_exporter_state) it->free_exporter_state(it->exporter_state);
-    pf_batch_unref(it->batch);
+    if (it->on_disk && settled && h->pq) pf_pq_ack(h->pq, it->loc);
+    if (it->acks.n) pf_ack_set_release(&it->acks, PF_RETRYABLE, "exporter stopped before the data was stored");
+    item_set_payload(h, it, NULL);
     free(it);
 }
 
@@ -158,7 +199,44 @@ static void arm_retry_timer(pf_exporter_helper *h);
 static void start_attempt(pf_exporter_helper *h, item *it)
 {
     it->state = ITEM_SENDING;
-    h->send(h->ctx, it->batch, h->timeout_ns, it);
+    h->ops.send(h->ctx, it->payload, h->timeout_ns, it);
+}
+
+static void finish_item(pf_exporter_helper *h, item *it);
+
+/* A record read back from the persistent queue. */
+static void on_loaded(void *ctx, bool ok, const uint8_t *data, size_t len, const char *why)
+{
+    item *it = ctx;
+    pf_exporter_helper *h = it->helper;
+    char err[300];
+    pf_payload *p = ok ? pf_payload_deserialize(data, len, err, sizeof(err)) : NULL;
+    if (!p) {
+        pf_metric_add(h->corrupt_records, 1);
+        char reason[400];
+        snprintf(reason, sizeof(reason), "persistent queue record unreadable: %s", ok ? err : why);
+        pf_log_limited(&h->corrupt_log, 60, PF_LOG_WARN, h->id, "skipping a queued record: %s", reason);
+        drop(h, it, reason);
+        finish_item(h, it);
+        return;
+    }
+    item_set_payload(h, it, p);
+    if (h->deadline_passed || (h->shutting_down && h->pq)) {
+        /* Stopping: the record stays on disk for the next start. */
+        list_remove(&h->active, it);
+        h->kept_on_disk++;
+        h->kept_samples += it->samples;
+        free_item(h, it, false);
+        maybe_finish_shutdown(h);
+        return;
+    }
+    start_attempt(h, it);
+}
+
+/* With storage, shutdown sends nothing new: what is queued stays on disk. */
+static bool may_start_new(const pf_exporter_helper *h)
+{
+    return !h->deadline_passed && !(h->shutting_down && h->pq);
 }
 
 /* Moves queued items into free consumer slots. Re-entrant calls (a send that completes
@@ -167,23 +245,41 @@ static void pump(pf_exporter_helper *h)
 {
     if (h->pumping) return;
     h->pumping = true;
-    while (!h->deadline_passed && h->queue.head && h->active.n < h->num_consumers) {
+    while (may_start_new(h) && h->queue.head && h->active.n < h->num_consumers) {
         item *it = h->queue.head;
         list_remove(&h->queue, it);
         h->queued_size -= it->size;
         update_queue_gauge(h);
         list_push(&h->active, it);
         it->first_attempt_ms = uv_now(h->loop);
-        start_attempt(h, it);
+        if (it->payload) {
+            start_attempt(h, it);
+        } else {
+            it->state = ITEM_LOADING;
+            pf_pq_read(h->pq, it->loc, on_loaded, it);
+        }
     }
     h->pumping = false;
 }
 
+/* Delivered or dropped for good. */
 static void finish_item(pf_exporter_helper *h, item *it)
 {
     list_remove(&h->active, it);
-    free_item(it);
+    free_item(h, it, true);
+    update_queue_gauge(h);
     pump(h);
+    maybe_finish_shutdown(h);
+}
+
+/* Stopping with storage: the item's record stays on disk. */
+static void keep_on_disk(pf_exporter_helper *h, item *it)
+{
+    list_remove(&h->active, it);
+    h->kept_on_disk++;
+    h->kept_samples += it->samples;
+    free_item(h, it, false);
+    update_queue_gauge(h);
     maybe_finish_shutdown(h);
 }
 
@@ -206,6 +302,10 @@ static void schedule_retry(pf_exporter_helper *h, item *it, const pf_error *err)
                  it->retries, (double)elapsed_ms / 1000, why);
         drop(h, it, reason);
         finish_item(h, it);
+        return;
+    }
+    if (it->on_disk && (h->deadline_passed || h->shutting_down)) {
+        keep_on_disk(h, it);
         return;
     }
     if (h->deadline_passed) {
@@ -276,25 +376,144 @@ static void arm_retry_timer(pf_exporter_helper *h)
     uv_timer_start(&h->retry_timer, on_retry_timer, earliest > now ? earliest - now : 0, 0);
 }
 
+/* ---- persistent queue ---- */
+
+static void on_recovered(void *ctx, pf_pq_loc loc, const uint8_t *data, size_t len)
+{
+    pf_exporter_helper *h = ctx;
+    /* The counts are at the start of the record (payload.c: u8 version, u64 samples, ...); a record
+     * that does not parse is found out when it is read back, and skipped then. */
+    uint64_t samples = 0;
+    if (len >= 9)
+        for (int i = 7; i >= 0; i--) samples = samples << 8 | data[1 + i];
+    item *it = pf_xcalloc(1, sizeof(*it));
+    it->helper = h;
+    it->samples = (size_t)samples;
+    it->size = h->sizer == SIZER_BYTES ? len : h->sizer == SIZER_ITEMS ? (samples ? (size_t)samples : 1) : 1;
+    it->on_disk = true;
+    it->recovered = true;
+    it->loc = loc;
+    it->state = ITEM_QUEUED;
+    list_push(&h->queue, it);
+    h->queued_size += it->size;
+}
+
+/* Opens the exporter's queue directory; false with storage_error set. */
+static bool open_storage(pf_exporter_helper *h)
+{
+    if (mkdir(h->storage_dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(h->storage_error, sizeof(h->storage_error), "persistent queue unavailable: cannot create %s: %s",
+                 h->storage_dir, strerror(errno));
+        return false;
+    }
+    pf_pq_stats st;
+    char err[256];
+    size_t before = h->queue.n;
+    h->pq = pf_pq_open(h->loop, h->storage_dir, &h->pq_opt, on_recovered, h, &st, err, sizeof(err));
+    if (!h->pq) {
+        snprintf(h->storage_error, sizeof(h->storage_error), "persistent queue unavailable: %s", err);
+        return false;
+    }
+    h->storage_error[0] = '\0';
+    size_t samples = 0;
+    for (item *it = h->queue.head; it; it = it->next)
+        if (it->recovered) samples += it->samples;
+    pf_metric_add(h->recovered_samples, (double)samples);
+    pf_metric_add(h->corrupt_records, (double)st.corrupt);
+    if (st.records || st.corrupt || st.unsupported_files)
+        pf_log(PF_LOG_INFO, h->id,
+               "persistent queue %s: resuming %zu batch(es) (%zu profile samples) left by an earlier run; %zu corrupt "
+               "record(s) skipped, %zu file(s) of another format set aside",
+               h->storage_dir, h->queue.n - before, samples, st.corrupt, st.unsupported_files);
+    update_queue_gauge(h);
+    return true;
+}
+
+/* Storage that could not be opened is tried again at most every STORAGE_RETRY_MS. */
+static bool storage_usable(pf_exporter_helper *h)
+{
+    if (h->pq) return true;
+    uint64_t now = uv_now(h->loop);
+    if (now < h->storage_retry_ms) return false;
+    h->storage_retry_ms = now + STORAGE_RETRY_MS;
+    if (!open_storage(h)) return false;
+    pf_log(PF_LOG_INFO, h->id, "persistent queue %s is usable again", h->storage_dir);
+    pump(h);
+    return true;
+}
+
+bool pf_exporter_helper_start(pf_exporter_helper *h, pf_host *host, pf_error *err)
+{
+    if (!h->storage_id) return true;
+    const pf_file_storage_config *fs = pf_host_capability(host, h->storage_id, PF_FILE_STORAGE_CAPABILITY);
+    if (!fs) {
+        pf_error_set(err,
+                     "sending_queue.storage: \"%s\" is not a file_storage extension listed in service.extensions",
+                     h->storage_id);
+        return false;
+    }
+    char *name = pf_xasprintf("exporter_%s", h->id);
+    for (char *p = name; *p; p++)
+        if (*p == '/') *p = '_';
+    h->storage_dir = pf_xasprintf("%s/%s", fs->directory, name);
+    free(name);
+    h->pq_opt = (pf_pq_options){.fsync = fs->fsync, .max_size = (uint64_t)fs->max_size, .owner = h->id};
+    h->storage_retry_ms = uv_now(h->loop) + STORAGE_RETRY_MS;
+    if (!open_storage(h))
+        pf_log(PF_LOG_ERROR, h->id, "%s; data is refused (503 / UNAVAILABLE) until it can be used", h->storage_error);
+    pump(h);
+    return true;
+}
+
+static void on_persisted(void *ctx, bool ok, pf_pq_loc loc, const char *why)
+{
+    item *it = ctx;
+    pf_exporter_helper *h = it->helper;
+    list_remove(&h->persisting, it);
+    if (!ok) {
+        h->queued_size -= it->size;
+        pf_metric_add(h->enqueue_failed_samples, (double)it->samples);
+        char msg[400];
+        snprintf(msg, sizeof(msg), "%s: persistent queue write failed: %s", h->id, why ? why : "unknown error");
+        if (!it->acks.n)
+            pf_log_limited(&h->enqueue_log, 10, PF_LOG_ERROR, h->id,
+                           "dropping %zu profile samples (their source does not wait for storage): %s", it->samples,
+                           msg);
+        pf_ack_set_release(&it->acks, PF_RETRYABLE, msg);
+        free_item(h, it, false);
+        update_queue_gauge(h);
+        maybe_finish_shutdown(h);
+        return;
+    }
+    it->on_disk = true;
+    it->loc = loc;
+    pf_ack_set_release(&it->acks, PF_OK, NULL);
+    item_set_payload(h, it, NULL); /* on disk now; read back when a consumer is free */
+    it->state = ITEM_QUEUED;
+    list_push(&h->queue, it);
+    update_queue_gauge(h);
+    pump(h);
+    maybe_finish_shutdown(h);
+}
+
 /* ---- consumer ---- */
 
-static pf_status refuse(pf_exporter_helper *h, pf_batch *b, size_t samples, pf_status st, pf_error *err,
-                        uint32_t retry_after_s, const char *why)
+static pf_status refuse(pf_exporter_helper *h, size_t samples, pf_status st, pf_error *err, uint32_t retry_after_s,
+                        const char *why)
 {
     pf_metric_add(h->enqueue_failed_samples, (double)samples);
     pf_log_limited(&h->enqueue_log, 10, PF_LOG_WARN, h->id, "refusing %zu profile samples: %s", samples, why);
     pf_error_set(err, "%s: %s", h->id, why);
     if (err) err->retry_after_s = retry_after_s;
-    pf_batch_unref(b);
     return st;
 }
 
-/* A batch's share of queue_size. Counted in items, a batch without samples still takes one, so that
- * the queue stays bounded. */
-static size_t batch_size(const pf_exporter_helper *h, pf_batch *b, size_t samples)
+/* A payload's share of queue_size. Counted in items, a batch without samples still takes one, so
+ * that the queue stays bounded. */
+static size_t payload_size(const pf_exporter_helper *h, const pf_payload *p, size_t samples)
 {
     switch (h->sizer) {
-    case SIZER_BYTES: return pf_batch_packed_size(b);
+    case SIZER_BYTES: return p->len;
     case SIZER_ITEMS: return samples > 0 ? samples : 1;
     case SIZER_REQUESTS: break;
     }
@@ -308,28 +527,105 @@ static queue_sizer sizer_named(const char *name)
     return SIZER_REQUESTS;
 }
 
+pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression, int level)
+{
+    pf_buf body = {0};
+    pf_otlp_body_source src = pf_otlp_body(b, compression, level, &body);
+    bool plain = !compression || !*compression || strcasecmp(compression, "none") == 0 ||
+                 pf_encoding_is_identity(compression);
+    const char *enc = plain ? NULL : compression;
+    pf_payload *p = pf_payload_new(&body, "application/x-protobuf", enc, NULL, pf_batch_sample_count(b),
+                                   pf_batch_profile_count(b));
+    p->origin = (int)src + 1;
+    return p;
+}
+
+/* b's payload in this exporter's wire form: shared with other exporters of the same form. */
+static pf_status encode(pf_exporter_helper *h, pf_batch *b, pf_payload **out, pf_error *err)
+{
+    pf_payload *p = pf_batch_encoded_get(b, h->ops.encode_key);
+    if (p) {
+        *out = pf_payload_ref(p);
+        return PF_OK;
+    }
+    pf_status st = h->ops.encode(h->ctx, b, out, err);
+    if (st != PF_OK) return st;
+    if (h->ops.encode_key && b->refs > 1) pf_batch_encoded_put(b, h->ops.encode_key, *out);
+    return PF_OK;
+}
+
 static pf_status helper_consume(pf_consumer *self, pf_batch *b, pf_error *err)
 {
     pf_exporter_helper *h = self->data;
     size_t samples = pf_batch_sample_count(b);
-    if (h->shutting_down) return refuse(h, b, samples, PF_RETRYABLE, err, 0, "exporter is shutting down");
-    if (!h->queue_enabled && h->active.n >= h->num_consumers)
-        return refuse(h, b, samples, PF_RETRYABLE, err, 0, "all consumers are busy (sending_queue disabled)");
-    size_t size = batch_size(h, b, samples);
+    pf_status st = PF_OK;
+    if (h->shutting_down) {
+        st = refuse(h, samples, PF_RETRYABLE, err, 0, "exporter is shutting down");
+    } else if (!h->queue_enabled && h->active.n >= h->num_consumers) {
+        st = refuse(h, samples, PF_RETRYABLE, err, 0, "all consumers are busy (sending_queue disabled)");
+    } else if (h->storage_id && !storage_usable(h)) {
+        st = refuse(h, samples, PF_RETRYABLE, err, 5, h->storage_error);
+    } else if (h->queue_enabled && h->sizer != SIZER_BYTES) {
+        /* Refused before encoding when the size is known without it. */
+        size_t size = payload_size(h, &(pf_payload){0}, samples);
+        char why[160];
+        if (size > h->capacity) {
+            snprintf(why, sizeof(why), "batch of %zu samples is larger than the queue capacity %zu", size, h->capacity);
+            st = refuse(h, samples, PF_PERMANENT, err, 0, why);
+        } else if (h->queued_size + size > h->capacity) {
+            st = refuse(h, samples, PF_RETRYABLE, err, h->block_on_overflow ? 1 : 0, "sending queue is full");
+        }
+    }
+    if (st != PF_OK) {
+        pf_batch_unref(b);
+        return st;
+    }
+    pf_payload *p = NULL;
+    pf_error enc_err = {{0}, 0};
+    if (encode(h, b, &p, &enc_err) != PF_OK) {
+        pf_batch_unref(b);
+        return refuse(h, samples, PF_PERMANENT, err, 0, enc_err.msg[0] ? enc_err.msg : "cannot encode the batch");
+    }
+    size_t size = payload_size(h, p, samples);
     if (h->queue_enabled && size > h->capacity) {
         char why[160];
         snprintf(why, sizeof(why), "batch of %zu %s is larger than the queue capacity %zu", size,
                  h->sizer == SIZER_BYTES ? "bytes" : "samples", h->capacity);
-        return refuse(h, b, samples, PF_PERMANENT, err, 0, why);
+        pf_payload_unref(p);
+        pf_batch_unref(b);
+        return refuse(h, samples, PF_PERMANENT, err, 0, why);
     }
-    if (h->queue_enabled && h->queued_size + size > h->capacity)
-        return refuse(h, b, samples, PF_RETRYABLE, err, h->block_on_overflow ? 1 : 0, "sending queue is full");
+    if (h->queue_enabled && h->queued_size + size > h->capacity) {
+        pf_payload_unref(p);
+        pf_batch_unref(b);
+        return refuse(h, samples, PF_RETRYABLE, err, h->block_on_overflow ? 1 : 0, "sending queue is full");
+    }
 
     item *it = pf_xcalloc(1, sizeof(*it));
     it->helper = h;
-    it->batch = b;
     it->size = size;
     it->samples = samples;
+    item_set_payload(h, it, p);
+    if (h->pq) {
+        pf_buf rec = {0};
+        pf_payload_serialize(p, &rec);
+        char why[300];
+        bool started = pf_pq_append(h->pq, (const uint8_t *)rec.data, rec.len, on_persisted, it, why, sizeof(why));
+        pf_buf_free(&rec);
+        if (!started) {
+            free_item(h, it, false);
+            pf_batch_unref(b);
+            return refuse(h, samples, PF_RETRYABLE, err, 5, why);
+        }
+        pf_batch_hold_acks(b, &it->acks);
+        pf_batch_unref(b);
+        it->state = ITEM_PERSISTING;
+        list_push(&h->persisting, it);
+        h->queued_size += size;
+        update_queue_gauge(h);
+        return PF_OK;
+    }
+    pf_batch_unref(b);
     it->state = ITEM_QUEUED;
     list_push(&h->queue, it);
     h->queued_size += size;
@@ -343,25 +639,32 @@ static bool helper_ready(pf_consumer *self)
 {
     pf_exporter_helper *h = self->data;
     if (h->shutting_down) return false;
+    if (h->storage_id && !h->pq && uv_now(h->loop) < h->storage_retry_ms) return false;
+    if (h->pq && !pf_pq_has_room(h->pq, 1)) return false;
     if (!h->queue_enabled) return h->active.n < h->num_consumers;
     return h->queued_size < h->capacity;
+}
+
+static bool helper_durable(pf_consumer *self)
+{
+    pf_exporter_helper *h = self->data;
+    return h->storage_id != NULL;
 }
 
 /* ---- lifecycle ---- */
 
 pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter_id,
-                                           const pf_exporter_helper_config *cfg, pf_export_send_fn send,
-                                           pf_export_abort_fn abort_sends, void *ctx)
+                                           const pf_exporter_helper_config *cfg, const pf_exporter_ops *ops, void *ctx)
 {
     pf_exporter_helper *h = pf_xcalloc(1, sizeof(*h));
     h->consumer.consume = helper_consume;
-    h->consumer.wire_ok = true; /* queues; sends that read the tree decode (pf_client_decoded) */
+    h->consumer.wire_ok = true; /* encodes at consume time; encode functions that read the tree decode first (pf_client_decoded) */
     h->consumer.ready = helper_ready;
+    h->consumer.durable = helper_durable;
     h->consumer.data = h;
     h->loop = loop;
     h->id = pf_xstrdup(exporter_id);
-    h->send = send;
-    h->abort_sends = abort_sends;
+    h->ops = *ops;
     h->ctx = ctx;
     h->timeout_ns = cfg->timeout;
     h->retry = cfg->retry_on_failure;
@@ -370,6 +673,10 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     h->block_on_overflow = cfg->sending_queue.block_on_overflow;
     h->num_consumers = cfg->sending_queue.num_consumers > 0 ? (size_t)cfg->sending_queue.num_consumers : 1;
     h->capacity = cfg->sending_queue.queue_size > 0 ? (size_t)cfg->sending_queue.queue_size : 1;
+    if (cfg->sending_queue.storage && *cfg->sending_queue.storage) {
+        h->storage_id = pf_xstrdup(cfg->sending_queue.storage);
+        h->queue_enabled = true; /* a persistent queue is a queue */
+    }
     h->rng = uv_hrtime() | 1;
 
     uv_timer_init(loop, &h->retry_timer);
@@ -378,16 +685,25 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     h->open_handles = 2;
 
     char *labels = pf_xasprintf("exporter=\"%s\"", exporter_id);
-    h->sent_samples = pf_counter("otelcol_exporter_sent_profile_samples",
-                                 "Profile samples successfully sent to the destination.", labels);
-    h->failed_samples = pf_counter("otelcol_exporter_send_failed_profile_samples",
-                                   "Profile samples that failed to be sent (dropped).", labels);
-    h->enqueue_failed_samples = pf_counter("otelcol_exporter_enqueue_failed_profile_samples",
-                                           "Profile samples refused by the sending queue.", labels);
+    pf_exporter_metrics m =
+        pf_exporter_metrics_new(exporter_id, PF_EXPORTER_SENT | PF_EXPORTER_SEND_FAILED | PF_EXPORTER_ENQUEUE_FAILED);
+    h->sent_samples = m.sent_samples;
+    h->failed_samples = m.failed_samples;
+    h->enqueue_failed_samples = m.enqueue_failed_samples;
     h->queue_size_gauge = pf_gauge("otelcol_exporter_queue_size", "Current size of the sending queue.", labels);
     h->queue_capacity_gauge = pf_gauge("otelcol_exporter_queue_capacity", "Capacity of the sending queue.", labels);
     h->retries_total = pf_counter("proflow_exporter_retries_total", "Send attempts that were retries.", labels);
-    h->sent_bytes = pf_counter("proflow_exporter_sent_bytes_total", "Bytes of successfully sent requests.", labels);
+    h->sent_bytes = pf_exporter_metrics_new(exporter_id, PF_EXPORTER_SENT_BYTES).sent_bytes;
+    h->held_bytes_gauge = pf_gauge("proflow_exporter_queue_memory_bytes",
+                                   "Encoded bytes the sending queue holds in memory (queued, being written or sent).",
+                                   labels);
+    h->disk_bytes_gauge = pf_gauge("proflow_exporter_queue_disk_bytes", "Bytes of the persistent queue's files.", labels);
+    h->recovered_samples = pf_counter("proflow_exporter_queue_recovered_profile_samples",
+                                      "Profile samples found in the persistent queue at start (sent again; those whose "
+                                      "send was in progress at a crash arrive twice).",
+                                      labels);
+    h->corrupt_records = pf_counter("proflow_exporter_queue_corrupt_records_total",
+                                    "Persistent queue records skipped because they were truncated or corrupt.", labels);
     free(labels);
     pf_metric_set(h->queue_capacity_gauge, (double)h->capacity);
     update_queue_gauge(h);
@@ -415,36 +731,84 @@ static void on_shutdown_reported(uv_timer_t *t)
     h->shutdown_done(h->shutdown_data);
 }
 
-static void maybe_finish_shutdown(pf_exporter_helper *h)
+static void report_shutdown(pf_exporter_helper *h)
 {
-    if (!h->shutting_down || h->shutdown_reported || h->queue.n || h->active.n) return;
-    h->shutdown_reported = true;
-    uv_timer_stop(&h->retry_timer);
     /* Reported from the loop, so the owner may free the helper in its callback. */
     uv_timer_start(&h->shutdown_timer, on_shutdown_reported, 0, 0);
+}
+
+static void on_pq_closed(void *data)
+{
+    report_shutdown(data);
+}
+
+/* With storage, queued items are not sent during shutdown: they stay on disk. */
+static void keep_queued_on_disk(pf_exporter_helper *h)
+{
+    while (h->queue.head) {
+        item *it = h->queue.head;
+        list_remove(&h->queue, it);
+        h->queued_size -= it->size;
+        h->kept_on_disk++;
+        h->kept_samples += it->samples;
+        free_item(h, it, false);
+    }
+    for (item *it = h->active.head, *next; it; it = next) {
+        next = it->next;
+        if (it->state != ITEM_WAITING) continue;
+        list_remove(&h->active, it);
+        h->kept_on_disk++;
+        h->kept_samples += it->samples;
+        free_item(h, it, false);
+    }
+    update_queue_gauge(h);
+}
+
+static void maybe_finish_shutdown(pf_exporter_helper *h)
+{
+    if (!h->shutting_down || h->shutdown_reported || h->persisting.n) return;
+    if (h->pq) keep_queued_on_disk(h);
+    if (h->queue.n || h->active.n) return;
+    h->shutdown_reported = true;
+    uv_timer_stop(&h->retry_timer);
+    uv_timer_stop(&h->shutdown_timer);
+    if (h->kept_on_disk)
+        pf_log(PF_LOG_INFO, h->id, "%zu batch(es) (%zu profile samples) stay in the persistent queue %s for the next start",
+               h->kept_on_disk, h->kept_samples, h->storage_dir);
+    if (h->pq) {
+        pf_pq *pq = h->pq;
+        h->pq = NULL;
+        pf_pq_close(pq, on_pq_closed, h);
+        return;
+    }
+    report_shutdown(h);
 }
 
 static void on_deadline(uv_timer_t *t)
 {
     pf_exporter_helper *h = t->data;
     h->deadline_passed = true;
-    while (h->queue.head) {
-        item *it = h->queue.head;
-        list_remove(&h->queue, it);
-        h->queued_size -= it->size;
-        drop(h, it, "shutdown deadline passed before it could be sent");
-        free_item(it);
+    if (h->pq) {
+        keep_queued_on_disk(h);
+    } else {
+        while (h->queue.head) {
+            item *it = h->queue.head;
+            list_remove(&h->queue, it);
+            h->queued_size -= it->size;
+            drop(h, it, "shutdown deadline passed before it could be sent");
+            free_item(h, it, false);
+        }
+        for (item *it = h->active.head, *next; it; it = next) {
+            next = it->next;
+            if (it->state != ITEM_WAITING) continue;
+            list_remove(&h->active, it);
+            drop(h, it, "shutdown deadline passed while waiting to retry");
+            free_item(h, it, false);
+        }
     }
     update_queue_gauge(h);
-    for (item *it = h->active.head, *next; it; it = next) {
-        next = it->next;
-        if (it->state != ITEM_WAITING) continue;
-        list_remove(&h->active, it);
-        drop(h, it, "shutdown deadline passed while waiting to retry");
-        free_item(it);
-    }
     uv_timer_stop(&h->retry_timer);
-    if (h->active.n && h->abort_sends) h->abort_sends(h->ctx);
+    if (h->active.n && h->ops.abort_sends) h->ops.abort_sends(h->ctx);
     maybe_finish_shutdown(h);
 }
 
@@ -463,18 +827,24 @@ static void on_timer_closed(uv_handle_t *handle)
     pf_exporter_helper *h = handle->data;
     if (--h->open_handles > 0) return;
     free(h->id);
+    free(h->storage_id);
+    free(h->storage_dir);
     free(h);
 }
 
 void pf_exporter_helper_free(pf_exporter_helper *h)
 {
     /* Only queued items can be left here (after a failed start, say): active ones keep shutdown from
-     * completing. */
+     * completing. With storage they stay on disk. */
     while (h->queue.head) {
         item *it = h->queue.head;
         list_remove(&h->queue, it);
-        drop(h, it, "exporter destroyed before it could be sent");
-        free_item(it);
+        if (!it->on_disk) drop(h, it, "exporter destroyed before it could be sent");
+        free_item(h, it, false);
+    }
+    if (h->pq) {
+        pf_pq_close(h->pq, NULL, NULL);
+        h->pq = NULL;
     }
     uv_close((uv_handle_t *)&h->retry_timer, on_timer_closed);
     uv_close((uv_handle_t *)&h->shutdown_timer, on_timer_closed);

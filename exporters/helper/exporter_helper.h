@@ -2,13 +2,27 @@
  * num_consumers concurrent sends, retries with exponential backoff + jitter (honouring Retry-After),
  * per-attempt timeout, drain on shutdown, and the otelcol_exporter_* metrics.
  *
- * An exporter supplies an asynchronous send function; the helper supplies the exporter's pf_consumer:
+ * The queue holds what is sent, not what was decoded: consume(b) has the exporter encode b into its
+ * wire form (pipeline/model/payload.h: bytes, compressed where configured, + content metadata + counts),
+ * then drops the batch, so the decoded tree is freed as soon as every exporter it fans out to has
+ * encoded it. Retries resend the same bytes. An exporter whose wire form depends only on the batch
+ * names it (ops.encode_key); exporters sharing a key share one encoding of a batch.
  *
- *   consume(b)  -> queued: PF_OK; queue full: PF_RETRYABLE (so receivers answer 429/503) and the
- *                  samples are counted in otelcol_exporter_enqueue_failed_profile_samples.
- *   send(ctx, b, timeout, attempt) -> the exporter calls pf_export_done(attempt, ...) exactly once,
- *                  now or later on the loop, with PF_OK, PF_RETRYABLE (+ err.retry_after_s) or
+ *   consume(b)  -> queued: PF_OK; queue full: PF_RETRYABLE (so receivers answer 503) and the
+ *                  samples are counted in otelcol_exporter_enqueue_failed_profile_samples; a batch
+ *                  the exporter cannot encode: PF_PERMANENT.
+ *   send(ctx, payload, timeout, attempt) -> the exporter calls pf_export_done(attempt, ...) exactly
+ *                  once, now or later on the loop, with PF_OK, PF_RETRYABLE (+ err.retry_after_s) or
  *                  PF_PERMANENT (+ err.msg, e.g. the backend's response body).
+ *
+ * Persistent queue (sending_queue.storage: file_storage[/name]): every payload is appended to the
+ * exporter's queue files (pipeline/storage/persistent_queue.h) before it counts as accepted: the acks of the
+ * batch (pipeline/model/ack.h) are held until the record is written (and fsync'ed with fsync: true), so
+ * the receiver answers only then; a failed write (disk full, max_size, unwritable directory) answers
+ * 503 / UNAVAILABLE. Once written the bytes leave memory and are read back when a consumer is free.
+ * A record is acknowledged on disk when it was delivered or dropped for good; what is left at
+ * shutdown stays on disk and is sent after the next start (at-least-once: a record whose send was in
+ * progress at a crash is sent again, counted in proflow_exporter_queue_redelivered_profile_samples).
  *
  * Retryable failures are retried until max_elapsed_time after the first attempt (0 = forever) and
  * then dropped; permanent failures are never retried. Every drop is counted in
@@ -18,8 +32,9 @@
  * accepted only while fewer than num_consumers sends are in progress. block_on_overflow=true likewise
  * cannot block; a full queue then answers PF_RETRYABLE with a Retry-After hint of 1 s.
  *
- * Ownership: the helper holds the batch reference consume() was given until the batch is delivered or
- * dropped; send() borrows it (valid until pf_export_done). The config is copied. The owner calls
+ * Ownership: the helper takes the batch reference consume() was given and drops it after encoding;
+ * it holds each payload until it is delivered or dropped; send() borrows it (valid until
+ * pf_export_done). The config is copied. The owner calls pf_exporter_helper_start() from its start,
  * pf_exporter_helper_shutdown() and, once its callback ran, pf_exporter_helper_free(). */
 #ifndef PF_EXPORTER_HELPER_H
 #define PF_EXPORTER_HELPER_H
@@ -32,6 +47,8 @@
 #include "config/config_map.h"
 #include "pipeline/model/batch.h"
 #include "pipeline/component/component.h"
+#include "pipeline/model/payload.h"
+#include "exporters/helper/otlp_body.h"
 
 typedef struct pf_retry_config {
     bool enabled;
@@ -48,6 +65,7 @@ typedef struct pf_queue_config {
     int64_t queue_size;   /* in units of sizer */
     char *sizer;          /* "requests" | "bytes" | "items" (profile samples) */
     bool block_on_overflow;
+    char *storage;        /* file_storage extension id; NULL/"" = in memory */
 } pf_queue_config;
 
 typedef struct pf_exporter_helper_config {
@@ -70,15 +88,27 @@ extern const pf_cfg_entry pf_queue_cfg_map[];
      .desc = "Retries of retryable failures with exponential backoff."},                                \
     {.type = PF_CFG_SECTION, .name = "sending_queue",                                                    \
      .offset = (base) + offsetof(pf_exporter_helper_config, sending_queue), .sub = pf_queue_cfg_map,     \
-     .desc = "In-memory queue in front of the sends."}
+     .desc = "Queue in front of the sends: in memory, or on disk with storage."}
 
 typedef struct pf_export_attempt pf_export_attempt;
 
-/* Sends `b` (borrowed) within timeout_ns; finishes with pf_export_done(attempt, ...). */
-typedef void (*pf_export_send_fn)(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt);
+/* Encodes b (borrowed) into the exporter's wire form: PF_OK with *out (one reference), or
+ * PF_PERMANENT with err set when b cannot be sent by this exporter. */
+typedef pf_status (*pf_export_encode_fn)(void *ctx, pf_batch *b, pf_payload **out, pf_error *err);
+/* Sends `p` (borrowed) within timeout_ns; finishes with pf_export_done(attempt, ...). */
+typedef void (*pf_export_send_fn)(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_export_attempt *attempt);
 /* Optional: makes every send in progress finish promptly (with any status); used when the shutdown
  * deadline passes. */
 typedef void (*pf_export_abort_fn)(void *ctx);
+
+typedef struct pf_exporter_ops {
+    pf_export_encode_fn encode;
+    /* Names the wire form when it depends only on the batch (e.g. "otlp-proto/gzip"), so exporters
+     * with the same form share one encoding of a batch; NULL when it depends on the exporter's config. */
+    const char *encode_key;
+    pf_export_send_fn send;
+    pf_export_abort_fn abort_sends; /* may be NULL */
+} pf_exporter_ops;
 
 /* State an exporter keeps with one batch across its attempts, e.g. which parts of it the backend
  * already accepted, so that a retry resends only the rest (a batch may be shared by several
@@ -97,15 +127,26 @@ void pf_export_done(pf_export_attempt *attempt, pf_status status, const pf_error
 typedef struct pf_exporter_helper pf_exporter_helper;
 
 pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter_id,
-                                           const pf_exporter_helper_config *cfg, pf_export_send_fn send,
-                                           pf_export_abort_fn abort_sends, void *ctx);
+                                           const pf_exporter_helper_config *cfg, const pf_exporter_ops *ops, void *ctx);
+
+/* Opens the persistent queue when sending_queue.storage is set (the extension is looked up through
+ * host; recovered records are queued). Without storage it does nothing. False with err set when the
+ * storage is not a started file_storage extension. A directory that cannot be used is not an error:
+ * the helper then refuses data (PF_RETRYABLE, naming the reason) and tries again every few seconds. */
+bool pf_exporter_helper_start(pf_exporter_helper *h, pf_host *host, pf_error *err);
+
+/* The default encoding: OTLP ExportProfilesServiceRequest protobuf, compressed with `compression`
+ * (NULL/"none" = not) at `level`, content type application/x-protobuf. The body comes from pf_otlp_body
+ * (otlp_body.h): the received bytes when nothing changed the batch (verbatim forwarding, lazy batches
+ * included), else the packed tree; the payload's origin says which. */
+pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression, int level);
 
 /* The consumer to install as the exporter component's input. Valid until pf_exporter_helper_free. */
 pf_consumer *pf_exporter_helper_consumer(pf_exporter_helper *h);
 
 /* Stops intake (consume answers PF_RETRYABLE), keeps sending what is queued until everything is
- * delivered or deadline_ms passed; then drops (and counts) what is left, waits for the sends in
- * progress (calling abort_sends) and calls done once. */
+ * delivered or deadline_ms passed; then drops (and counts) what is left — with storage it stays on
+ * disk instead — waits for the sends in progress (calling abort_sends) and calls done once. */
 void pf_exporter_helper_shutdown(pf_exporter_helper *h, uint64_t deadline_ms, void (*done)(void *data), void *data);
 /* Frees the helper; only after the shutdown callback ran. */
 void pf_exporter_helper_free(pf_exporter_helper *h);

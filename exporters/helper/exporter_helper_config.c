@@ -33,10 +33,13 @@ const pf_cfg_entry pf_queue_cfg_map[] = {
     {.type = PF_CFG_INT, .name = "queue_size", .def = "1000", .offset = offsetof(pf_queue_config, queue_size),
      .min = 1, .max = 1e15, .desc = "Capacity of the queue, in units of sizer."},
     {.type = PF_CFG_STRING, .name = "sizer", .def = "requests", .offset = offsetof(pf_queue_config, sizer),
-     .choices = sizer_choices, .desc = "Unit of queue_size: requests (batches), bytes (serialized size) or items (profile samples; a "
+     .choices = sizer_choices, .desc = "Unit of queue_size: requests (batches), bytes (bytes held: encoded and compressed, as sent) or items (profile samples; a "
              "batch without samples counts as one)."},
     {.type = PF_CFG_BOOL, .name = "block_on_overflow", .def = "false",
      .offset = offsetof(pf_queue_config, block_on_overflow),
      .desc = "The loop never blocks: a full queue then asks senders to retry after 1s instead."},
+    {.type = PF_CFG_STRING, .name = "storage", .offset = offsetof(pf_queue_config, storage),
+     .desc = "Id of a file_storage extension (file_storage or file_storage/<name>): the queue is kept on disk, a request is "
+             "acknowledged once written, and what is queued survives restarts and crashes. Unset: in memory."},
     PF_CFG_END,
 };

@@ -1,10 +1,12 @@
-/* push.c — push.v1.PushRequest encoding for the pyroscope exporter (see pyroscope_exporter.h). */
+/* push.c — push.v1.PushRequest encoding for the pyroscope exporter (see pyroscope_exporter.h): the
+ * series walk of exporters/helper/series_pb.h with push.v1's shape (series = 1, repeated LabelPair,
+ * a UUID per sample). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <uv.h>
 
 #include "exporters/pyroscope/pyroscope_exporter.h"
-#include "push/v1/push.pb-c.h"
+#include "exporters/helper/series_pb.h"
 
 const char *const pf_pyroscope_reserved_labels[] = {"__delta__", NULL};
 
@@ -30,53 +32,6 @@ void pf_uuid_v4(char out[37])
 
 void pf_pyroscope_push_encode(const pf_series_pprofs *s, pf_buf *out)
 {
-    Push__V1__PushRequest req = PUSH__V1__PUSH_REQUEST__INIT;
-    Push__V1__RawProfileSeries *series = pf_xcalloc(s->n + 1, sizeof(*series));
-    Push__V1__RawProfileSeries **series_ptrs = pf_xcalloc(s->n + 1, sizeof(*series_ptrs));
-    Push__V1__RawSample *samples = pf_xcalloc(s->n + 1, sizeof(*samples));
-    Push__V1__RawSample **sample_ptrs = pf_xcalloc(s->n + 1, sizeof(*sample_ptrs));
-    char (*ids)[37] = pf_xcalloc(s->n + 1, sizeof(*ids));
-    size_t n_labels = 0;
-    for (size_t i = 0; i < s->n; i += pf_series_run(s, i)) n_labels += s->items[i].labels.n;
-    Types__V1__LabelPair *labels = pf_xcalloc(n_labels + 1, sizeof(*labels));
-    Types__V1__LabelPair **label_ptrs = pf_xcalloc(n_labels + 1, sizeof(*label_ptrs));
-
-    size_t used_labels = 0;
-    for (size_t i = 0; i < s->n;) {
-        size_t run = pf_series_run(s, i);
-        Push__V1__RawProfileSeries *ser = &series[req.n_series];
-        *ser = (Push__V1__RawProfileSeries)PUSH__V1__RAW_PROFILE_SERIES__INIT;
-        const pf_labels *ls = &s->items[i].labels;
-        ser->labels = &label_ptrs[used_labels];
-        ser->n_labels = ls->n;
-        for (size_t k = 0; k < ls->n; k++, used_labels++) {
-            labels[used_labels] = (Types__V1__LabelPair)TYPES__V1__LABEL_PAIR__INIT;
-            labels[used_labels].name = ls->items[k].name;
-            labels[used_labels].value = ls->items[k].value;
-            label_ptrs[used_labels] = &labels[used_labels];
-        }
-        ser->samples = &sample_ptrs[i];
-        ser->n_samples = run;
-        for (size_t k = i; k < i + run; k++) {
-            samples[k] = (Push__V1__RawSample)PUSH__V1__RAW_SAMPLE__INIT;
-            samples[k].raw_profile.data = (uint8_t *)s->items[k].pprof.gzipped.data;
-            samples[k].raw_profile.len = s->items[k].pprof.gzipped.len;
-            pf_uuid_v4(ids[k]);
-            samples[k].id = ids[k];
-            sample_ptrs[k] = &samples[k];
-        }
-        series_ptrs[req.n_series++] = ser;
-        i += run;
-    }
-    req.series = series_ptrs;
-    size_t len = push__v1__push_request__get_packed_size(&req);
-    pf_buf_reserve(out, len);
-    out->len += push__v1__push_request__pack(&req, (uint8_t *)out->data + out->len);
-    free(label_ptrs);
-    free(labels);
-    free(ids);
-    free(sample_ptrs);
-    free(samples);
-    free(series_ptrs);
-    free(series);
+    static const pf_series_pb_shape push = {.series_field = 1, .sample_id = pf_uuid_v4};
+    pf_series_pb_encode(s, &push, out);
 }

@@ -1,5 +1,6 @@
 /* pyroscope_exporter.h — private to exporters/pyroscope: the two wire encodings of the pyroscope
- * exporter, kept apart from the component so unit tests can drive them directly.
+ * exporter, kept apart from the component (pyroscope_exporter.c) so unit tests can drive them
+ * directly, and at the end the component's config (table in config.c) and create().
  *
  *   push.c    PushRequest for POST <endpoint>/push.v1.PusherService/Push (Connect unary, protobuf)
  *   ingest.c  legacy POST <endpoint>/ingest?name=...: one multipart/form-data request per pprof
@@ -15,6 +16,10 @@
 #define PF_PYROSCOPE_EXPORTER_H
 
 #include "exporters/helper/series_pprof.h"
+#include "config/config_map.h"
+#include "exporters/helper/exporter_helper.h"
+#include "net/http_client.h"
+#include "pipeline/component/component.h"
 
 #define PF_PYROSCOPE_PUSH_PATH "/push.v1.PusherService/Push"
 #define PF_PYROSCOPE_INGEST_PATH "/ingest"
@@ -42,5 +47,31 @@ char *pf_pyroscope_ingest_url(const char *base, const pf_series_pprof *item);
  * "sample_type_config" (JSON describing each sample type of the pprof). Appends to out and returns
  * the Content-Type header value (malloc'd), or NULL with err set when the pprof cannot be read. */
 char *pf_pyroscope_ingest_body(const pf_series_pprof *item, pf_buf *out, char *err, size_t err_len);
+
+/* ---- the component: config (config.c) and create() (registered by factory.c) ---- */
+
+typedef struct basic_auth_config {
+    char *username;
+    char *password;
+} basic_auth_config;
+
+typedef struct pyroscope_config {
+    pf_http_client_config client;
+    char *protocol;
+    char *tenant_id;
+    bool tenant_from_metadata;
+    basic_auth_config basic_auth;
+    char *bearer_token;
+    pf_strmap external_labels;
+    pf_strlist headers_from_metadata;
+    pf_exporter_helper_config helper;
+} pyroscope_config;
+
+/* config.c */
+extern const pf_cfg_entry pyroscope_exporter_cfg_map[];
+bool pyroscope_exporter_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err);
+
+/* pyroscope_exporter.c */
+pf_component *pyroscope_exporter_create(const pf_create_args *args, pf_error *err);
 
 #endif

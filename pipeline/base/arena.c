@@ -8,6 +8,7 @@
  * High-water trimming: every TRIM_PERIOD chunk requests, pooled chunks that none of them took are
  * freed, so the pool shrinks back after a burst of large requests. */
 #include "pipeline/base/arena.h"
+#include "pipeline/base/memory_budget.h"
 #include "pipeline/base/xalloc.h"
 
 #include <stdbool.h>
@@ -41,7 +42,12 @@ typedef struct chunk {
 struct pf_arena {
     chunk *head;
     size_t next_size, total_used;
+    size_t accounted; /* bytes counted in the memory budget: what was handed out (touched), in steps */
 };
+
+/* The budget counts what an arena handed out, not the chunks it reserved: a chunk's untouched tail
+ * is address space, not memory. Counted in steps of ACCOUNT_STEP to keep allocation cheap. */
+#define ACCOUNT_STEP (64u << 10)
 
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
@@ -137,6 +143,7 @@ pf_arena *pf_arena_create(size_t first_chunk_size)
 void pf_arena_destroy(pf_arena *a)
 {
     if (!a) return;
+    if (a->accounted) pf_memory_add(PF_MEM_DECODED, -(int64_t)a->accounted);
     for (chunk *c = a->head, *n; c; c = n) {
         n = c->next;
         pool_put(c);
@@ -171,6 +178,11 @@ static void *arena_take(pf_arena *a, size_t size)
     void *p = c->data + c->used;
     c->used += size;
     a->total_used += size;
+    if (a->total_used >= a->accounted + ACCOUNT_STEP) {
+        size_t step = a->total_used - a->accounted;
+        a->accounted += step;
+        pf_memory_add(PF_MEM_DECODED, (int64_t)step);
+    }
     return p;
 }
 
@@ -190,6 +202,14 @@ void *pf_arena_grow(pf_arena *a, void *old, size_t old_size, size_t new_size)
     if (old && old_size) memcpy(p, old, old_size);
     memset((char *)p + old_size, 0, new_size - old_size);
     return p;
+}
+
+void *pf_arena_grow_array(pf_arena *a, void *items, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap) return items;
+    size_t old = *cap;
+    *cap = pf_grow_cap(old, need, first);
+    return pf_arena_grow(a, items, old * size, *cap * size);
 }
 
 char *pf_arena_strndup(pf_arena *a, const char *s, size_t n)

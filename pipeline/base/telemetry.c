@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "pipeline/base/hash.h"
+
 struct pf_metric {
     char *name, *labels, *help;
     bool is_counter;
@@ -26,18 +28,13 @@ typedef struct metric_index {
 static pf_metric *head, *tail;
 static metric_index series, families;
 
-static size_t hash_str(size_t h, const char *s)
-{
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static size_t series_hash(const char *name, const char *labels)
 {
-    return hash_str(hash_str(1469598103934665603ull, name) * 31u, labels);
+    /* name and labels with the name's NUL between them, so ("ab", "c") and ("a", "bc") differ */
+    return (size_t)pf_hash_mix64(pf_hash_fnv1a(pf_hash_fnv1a(PF_HASH_SEED, name, strlen(name) + 1), labels, strlen(labels)));
 }
 
-static size_t family_hash(const char *name) { return hash_str(1469598103934665603ull, name); }
+static size_t family_hash(const char *name) { return (size_t)pf_hash_str(name); }
 
 static pf_metric **chain_of(pf_metric *m, bool family) { return family ? &m->family_next : &m->series_next; }
 

@@ -55,13 +55,25 @@ char *pf_xasprintf(const char *fmt, ...)
     return p;
 }
 
+size_t pf_grow_cap(size_t cap, size_t need, size_t first)
+{
+    if (need <= cap) return cap;
+    size_t c = cap ? cap * 2 : first ? first : 1;
+    while (c < need) c *= 2;
+    return c;
+}
+
+void *pf_grow(void *items, size_t *cap, size_t need, size_t size, size_t first)
+{
+    if (need <= *cap) return items;
+    *cap = pf_grow_cap(*cap, need, first);
+    return pf_xrealloc(items, *cap * size);
+}
+
 void pf_buf_reserve(pf_buf *b, size_t extra)
 {
     if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + extra + 1) cap *= 2;
-    b->data = pf_xrealloc(b->data, cap);
-    b->cap = cap;
+    b->data = pf_grow(b->data, &b->cap, b->len + extra + 1, 1, 256);
 }
 
 void pf_buf_append(pf_buf *b, const void *p, size_t n)

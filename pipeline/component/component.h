@@ -26,6 +26,7 @@
 #include "config/config_map.h"
 #include "net/http_server.h"
 #include "pipeline/model/batch.h"
+#include "pipeline/model/status.h"
 
 typedef enum pf_kind {
     PF_KIND_RECEIVER,
@@ -34,11 +35,6 @@ typedef enum pf_kind {
     PF_KIND_EXTENSION,
 } pf_kind;
 
-typedef enum pf_status {
-    PF_OK = 0,
-    PF_RETRYABLE,
-    PF_PERMANENT,
-} pf_status;
 
 typedef struct pf_error {
     char msg[512];
@@ -60,6 +56,11 @@ typedef struct pf_consumer {
     /* consume() takes lazy batches (pipeline/model/wire.h: validated bytes, not decoded yet) and
      * decodes them itself where it needs the tree; without it pf_consumer_consume decodes first. */
     bool wire_ok;
+    /* Durability: true when something downstream stores data durably and acknowledges it only then
+     * (a persistent sending queue; pipeline/model/ack.h), so components that hold data in memory on the
+     * way (the batch processor) must hold the acks too. Found like readiness: this function, else
+     * ready_via's, else false. */
+    bool (*durable)(struct pf_consumer *self);
 } pf_consumer;
 
 /* Decodes a lazy batch, then hands it to c (PF_PERMANENT if it does not decode). */
@@ -77,6 +78,12 @@ static inline bool pf_consumer_ready(pf_consumer *c)
     return !c || !c->ready || c->ready(c);
 }
 
+static inline bool pf_consumer_durable(pf_consumer *c)
+{
+    while (c && !c->durable && c->ready_via) c = c->ready_via;
+    return c && c->durable && c->durable(c);
+}
+
 typedef struct pf_component pf_component;
 typedef void (*pf_done_cb)(pf_component *c, void *data);
 
@@ -89,6 +96,8 @@ struct pf_host {
     bool (*healthy)(const pf_host *host);
     void (*telemetry_route)(pf_host *host, const char *method, const char *path, bool prefix,
                             pf_http_handler fn, void *data);
+    /* The started extension with this id ("type" or "type/name"), or NULL. */
+    pf_component *(*extension)(pf_host *host, const char *id);
 };
 
 /* True when every component started and none reported a fatal error. */
@@ -110,6 +119,15 @@ typedef struct pf_component_ops {
     void (*shutdown)(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data);
     /* Frees the component. Called after shutdown completed (or after a failed start). */
     void (*destroy)(pf_component *c);
+    /* Processors and exporters: their input, which pf_component_init() makes c->consumer (its data is
+     * the component). `ready` as in pf_consumer; a processor without one is ready when its next is. */
+    pf_status (*consume)(pf_consumer *self, pf_batch *b, pf_error *err);
+    bool (*ready)(pf_consumer *self);
+    /* Extensions: what they offer other components by name (e.g. PF_FILE_STORAGE_CAPABILITY), or NULL.
+     * Others find it through pf_host_capability(). */
+    const void *(*capability)(pf_component *c, const char *name);
+    /* As pf_consumer.durable; a processor without one is durable when its next is. */
+    bool (*durable)(pf_consumer *self);
 } pf_component_ops;
 
 /* Embedded as the first member of every component's own struct. */
@@ -118,6 +136,9 @@ struct pf_component {
     const struct pf_factory *factory;
     const char *id;         /* "type" or "type/name"; owned by the service */
     pf_consumer consumer;   /* processors, exporters: their input (set by create) */
+    pf_component_ops own_ops; /* what ops points to after pf_component_init(): the defaults filled in */
+    pf_done_cb shutdown_done; /* pf_component_shutdown_begin() until pf_component_shutdown_end() */
+    void *shutdown_data;
 };
 
 typedef struct pf_create_args {
@@ -125,7 +146,26 @@ typedef struct pf_create_args {
     const void *config;     /* the parsed config struct; owned by the service, lives until destroy */
     pf_consumer *next;      /* receivers, processors: where to send (a fan-out when several) */
     uv_loop_t *loop;
+    const struct pf_factory *factory; /* the factory whose create() this is (NULL in some unit tests) */
 } pf_create_args;
+
+/* Fills what every component has, from create()'s arguments: ops (NULL entries get the defaults
+ * below, so a component writes only what it needs), id, factory and, when ops->consume is set, its
+ * input consumer {consume, ready, data = c, ready_via = args->next}. `c` is the component's embedded
+ * base (first member of its zeroed struct); `ops` must outlive it. */
+void pf_component_init(pf_component *c, const pf_component_ops *ops, const pf_create_args *args);
+
+/* For a shutdown that finishes later: remembers done(c, data) for pf_component_shutdown_end(). */
+void pf_component_shutdown_begin(pf_component *c, pf_done_cb done, void *data);
+/* Calls the remembered done once (later calls, or calls without a begin, do nothing). Takes the
+ * component as void * so that it can itself be the callback of what shutdown waits for (a server's or
+ * client's close, a writer's flush). */
+void pf_component_shutdown_end(void *component);
+
+/* The defaults: start does nothing; shutdown calls done at once; destroy frees the struct (free(c)). */
+bool pf_component_start_nothing(pf_component *c, pf_host *host, pf_error *err);
+void pf_component_shutdown_now(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data);
+void pf_component_free(pf_component *c);
 
 typedef struct pf_factory {
     const char *type;
@@ -141,5 +181,13 @@ typedef struct pf_factory {
 } pf_factory;
 
 const char *pf_kind_name(pf_kind kind); /* "receiver", ... */
+
+/* What the extension `id` offers under `capability`, or NULL when there is no such started
+ * extension or it offers nothing by that name (the Collector's host.GetExtensions + a type check). */
+static inline const void *pf_host_capability(pf_host *host, const char *id, const char *capability)
+{
+    pf_component *ext = host && host->extension ? host->extension(host, id) : NULL;
+    return ext && ext->ops->capability ? ext->ops->capability(ext, capability) : NULL;
+}
 
 #endif

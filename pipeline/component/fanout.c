@@ -38,12 +38,21 @@ static bool fanout_ready(pf_consumer *self)
     return true;
 }
 
+static bool fanout_durable(pf_consumer *self)
+{
+    pf_fanout *f = self->data;
+    for (size_t i = 0; i < f->n_targets; i++)
+        if (pf_consumer_durable(f->targets[i])) return true;
+    return false;
+}
+
 pf_fanout *pf_fanout_new(void)
 {
     pf_fanout *f = pf_xcalloc(1, sizeof(*f));
     f->consumer.consume = fanout_consume;
     f->consumer.wire_ok = true; /* hands out references; each target decodes if it must */
     f->consumer.ready = fanout_ready;
+    f->consumer.durable = fanout_durable;
     f->consumer.data = f;
     return f;
 }

@@ -8,8 +8,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include "pipeline/model/ack.h"
 #include "pipeline/model/pb_nesting.h"
 #include "pipeline/model/wire.h"
+#include "pipeline/model/payload.h"
 
 static otlp_dictionary *dictionary_with_zero_entries(pf_arena *a)
 {
@@ -108,6 +110,8 @@ void pf_batch_unref(pf_batch *b)
 {
     if (!b) return;
     if (--b->refs > 0) return;
+    pf_batch_encoded_release(b);
+    pf_batch_acks_release(b);
     pf_arena_destroy(b->arena); /* the batch struct itself lives in its arena */
 }
 
@@ -132,6 +136,7 @@ pf_batch *pf_batch_clone(const pf_batch *b)
     pf_buf_free(&buf);
     if (!c) abort(); /* our own encoding always decodes */
     copy_meta(c, b);
+    for (size_t i = 0; i < b->n_acks; i++) pf_batch_add_ack(c, b->acks[i]);
     return c;
 }
 

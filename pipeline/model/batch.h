@@ -49,6 +49,9 @@ typedef struct pf_batch {
     pf_batch_meta meta;
     size_t wire_bytes;         /* size as received (0 when built locally) */
     pf_dict_index *dict_index; /* lazily built by dict.c */
+    struct pf_batch_encoded *encoded; /* wire forms exporters made of it (payload.h); NULL when none */
+    struct pf_ack **acks;      /* acknowledgements waiting for it (ack.h); malloc'd */
+    size_t n_acks;
 } pf_batch;
 
 /* An empty request whose dictionary holds the mandatory zero entry in every table. */
@@ -97,6 +100,12 @@ const char *pf_kv_key(const pf_batch *b, const otlp_kv *kv);
 const char *pf_any_value_string(const pf_batch *b, const otlp_any_value *v, char *scratch, size_t scratch_len);
 /* Finds a string attribute by key in a KeyValue list; NULL when absent. */
 const char *pf_kv_list_get(const pf_batch *b, otlp_kv *const *kvs, size_t n, const char *key);
+/* Rewrites every string-table reference in attributes to the inline form: KeyValue.key_strindex →
+ * key and AnyValue.string_value_strindex → string_value, in resource and scope attributes (nested
+ * arrays and kvlists included) and in the values of dictionary.attribute_table. pf_batch_validate
+ * calls it, so every later stage sees, and every exporter writes, inline keys and values. The
+ * batch must be writable. */
+void pf_batch_inline_attributes(pf_batch *b);
 /* Adds or replaces a string KeyValue in a resource's attribute list (allocates in the arena). */
 void pf_resource_set_string(pf_batch *b, otlp_resource *r, const char *key, const char *value);
 

@@ -9,16 +9,20 @@
 
 #include <string.h>
 
-typedef struct slot {
+#include "pipeline/base/hash.h"
+#include "pipeline/base/map.h"
+
+/* The key of one dictionary entry, by its index in the table. */
+typedef struct entry_key {
     uint64_t hash;
-    const uint8_t *key;
-    uint32_t key_len;
-    int32_t index; /* -1 = empty */
-} slot;
+    const uint8_t *p; /* NULL: not indexed (a duplicate of an earlier entry, or beyond the index) */
+    uint32_t len;
+} entry_key;
 
 typedef struct table_index {
-    slot *slots;
-    size_t n_slots, used;
+    pf_map map;      /* key -> index of the entry in the dictionary table */
+    entry_key *keys; /* by entry index */
+    size_t keys_cap;
     size_t table_cap; /* allocated length of the dictionary array it indexes */
 } table_index;
 
@@ -48,8 +52,7 @@ static void kb_init(keybuf *k, pf_arena *a)
 static void kb_put(keybuf *k, const void *data, size_t n)
 {
     if (k->len + n > k->cap) {
-        size_t cap = k->cap * 2;
-        while (cap < k->len + n) cap *= 2;
+        size_t cap = pf_grow_cap(k->cap, k->len + n, sizeof(k->stack));
         uint8_t *np = pf_arena_alloc(k->arena, cap);
         memcpy(np, k->p, k->len);
         k->p = np;
@@ -65,69 +68,32 @@ static void kb_put(keybuf *k, const void *data, size_t n)
         kb_put((k), &tmp_, sizeof tmp_); \
     } while (0)
 
-static uint64_t hash_bytes(const uint8_t *p, size_t n)
-{
-    /* 64-bit FNV-1a over 8-byte words with a final avalanche: fast enough and well spread. */
-    uint64_t h = 0xcbf29ce484222325ull ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = (h ^ w) * 0x100000001b3ull;
-        h ^= h >> 29;
-        p += 8;
-        n -= 8;
-    }
-    while (n--) h = (h ^ *p++) * 0x100000001b3ull;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdull;
-    h ^= h >> 33;
-    return h;
-}
-
 /* ---- hash index ---- */
 
-static void index_insert_slot(table_index *t, uint64_t h, const uint8_t *key, uint32_t len, int32_t idx)
+static bool same_key(const void *ctx, uint32_t entry, const void *key)
 {
-    size_t mask = t->n_slots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        if (t->slots[i].index < 0) {
-            t->slots[i] = (slot){h, key, len, idx};
-            t->used++;
-            return;
-        }
-    }
+    const entry_key *have = &((const table_index *)ctx)->keys[entry], *want = key;
+    return have->hash == want->hash && have->len == want->len && memcmp(have->p, want->p, want->len) == 0;
 }
 
-static void index_grow(pf_arena *a, table_index *t)
-{
-    slot *old = t->slots;
-    size_t old_n = t->n_slots;
-    t->n_slots = old_n ? old_n * 2 : 64;
-    t->slots = pf_arena_alloc(a, t->n_slots * sizeof(slot));
-    for (size_t i = 0; i < t->n_slots; i++) t->slots[i].index = -1;
-    t->used = 0;
-    for (size_t i = 0; i < old_n; i++)
-        if (old[i].index >= 0) index_insert_slot(t, old[i].hash, old[i].key, old[i].key_len, old[i].index);
-}
+static uint64_t key_hash(const void *ctx, uint32_t entry) { return ((const table_index *)ctx)->keys[entry].hash; }
 
 static int32_t index_find(const table_index *t, uint64_t h, const uint8_t *key, size_t len)
 {
-    if (!t->n_slots) return -1;
-    size_t mask = t->n_slots - 1;
-    for (size_t i = h & mask;; i = (i + 1) & mask) {
-        const slot *s = &t->slots[i];
-        if (s->index < 0) return -1;
-        if (s->hash == h && s->key_len == len && memcmp(s->key, key, len) == 0) return s->index;
-    }
+    entry_key want = {h, key, (uint32_t)len};
+    uint32_t found = pf_map_find(&t->map, h, &want, same_key, t);
+    return found == PF_MAP_NONE ? -1 : (int32_t)found;
 }
 
 /* Records key → idx unless the key is present. `key` must stay valid (arena or table memory). */
 static void index_add(pf_arena *a, table_index *t, const uint8_t *key, size_t len, int32_t idx)
 {
-    uint64_t h = hash_bytes(key, len);
+    uint64_t h = pf_hash_bytes(key, len);
     if (index_find(t, h, key, len) >= 0) return;
-    if ((t->used + 1) * 4 >= t->n_slots * 3) index_grow(a, t);
-    index_insert_slot(t, h, key, (uint32_t)len, idx);
+    PF_ARENA_GROW(a, t->keys, t->keys_cap, (size_t)idx + 1, 64);
+    t->keys[idx] = (entry_key){h, key, (uint32_t)len};
+    if (!t->map.slots) pf_map_init(&t->map, a);
+    pf_map_add(&t->map, h, (uint32_t)idx, 64, key_hash, t);
 }
 
 /* ---- per-table key encoders ---- */
@@ -236,7 +202,7 @@ static pf_dict_index *ensure_index(pf_batch *b)
 static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n, void *item)
 {
     if (*n >= t->table_cap) {
-        size_t cap = t->table_cap < 8 ? 16 : t->table_cap * 2;
+        size_t cap = pf_grow_cap(t->table_cap, *n + 1, 16);
         *arr = pf_arena_grow(a, *arr, *n * sizeof(void *), cap * sizeof(void *));
         t->table_cap = cap;
     }
@@ -249,7 +215,7 @@ static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n,
     do {                                                                                     \
         pf_dict_index *x_ = ensure_index(b);                                                 \
         table_index *t_ = &x_->t[T];                                                         \
-        uint64_t h_ = hash_bytes((k)->p, (k)->len);                                          \
+        uint64_t h_ = pf_hash_bytes((k)->p, (k)->len);                                          \
         int32_t found_ = index_find(t_, h_, (k)->p, (k)->len);                               \
         if (found_ >= 0) return found_;                                                      \
         otlp_dictionary *d_ = (b)->req->dictionary;                                          \
@@ -263,7 +229,7 @@ int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len)
 {
     pf_dict_index *x = ensure_index(b);
     table_index *t = &x->t[T_STRING];
-    uint64_t h = hash_bytes((const uint8_t *)s, len);
+    uint64_t h = pf_hash_bytes((const uint8_t *)s, len);
     int32_t found = index_find(t, h, (const uint8_t *)s, len);
     if (found >= 0) return found;
     otlp_dictionary *d = b->req->dictionary;

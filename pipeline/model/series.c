@@ -44,10 +44,7 @@ static void add_label(pf_series *s, const char *key, const char *value, pf_label
             if (*p == '.') *p = '_';
     pf_series_source *src = find_source(s, name);
     if (!src) {
-        if (s->n_sources == s->cap_sources) {
-            s->cap_sources = s->cap_sources ? s->cap_sources * 2 : 16;
-            s->sources = pf_xrealloc(s->sources, s->cap_sources * sizeof(*s->sources));
-        }
+        PF_GROW(s->sources, s->cap_sources, s->n_sources + 1, 16);
         src = &s->sources[s->n_sources++];
         src->label = pf_xstrdup(name);
     } else {
@@ -140,12 +137,21 @@ void pf_series_diff(const pf_series *s, pf_attr_edits *attr_edits, pf_attr_edits
         const pf_series_source *src = &s->sources[i];
         const char *before = pf_labels_get(&s->initial, src->label), *after = pf_labels_get(&s->labels, src->label);
         if (src->origin == PF_ORIGIN_SYNTHETIC || (after && before && strcmp(before, after) == 0)) continue;
+        if (src->origin == PF_ORIGIN_ATTRS && after && resource_edits) {
+            /* An edited profile-level label moves to the resource (where Pyroscope reads labels). */
+            if (attr_edits) pf_attr_edits_set(attr_edits, src->key, NULL);
+            pf_attr_edits_set(resource_edits, src->key, after);
+            continue;
+        }
         pf_attr_edits *e = src->origin == PF_ORIGIN_RESOURCE ? resource_edits : attr_edits;
         if (e) pf_attr_edits_set(e, src->key, after);
     }
-    for (size_t i = 0; attr_edits && i < s->labels.n; i++) {
+    /* New labels go on the resource when the caller edits one: Pyroscope's OTLP ingest builds series
+     * labels from resource (and scope) attributes only, so a label left on the profile vanishes there. */
+    pf_attr_edits *fresh = resource_edits ? resource_edits : attr_edits;
+    for (size_t i = 0; fresh && i < s->labels.n; i++) {
         const pf_label *l = &s->labels.items[i];
-        if (strncmp(l->name, "__", 2) != 0 && !find_source(s, l->name)) pf_attr_edits_set(attr_edits, l->name, l->value);
+        if (strncmp(l->name, "__", 2) != 0 && !find_source(s, l->name)) pf_attr_edits_set(fresh, l->name, l->value);
     }
 }
 
@@ -162,10 +168,7 @@ void pf_attr_edits_set(pf_attr_edits *e, const char *key, const char *value)
 {
     pf_attr_edit *ed = edit_find(e, key);
     if (!ed) {
-        if (e->n == e->cap) {
-            e->cap = e->cap ? e->cap * 2 : 8;
-            e->items = pf_xrealloc(e->items, e->cap * sizeof(*e->items));
-        }
+        PF_GROW(e->items, e->cap, e->n + 1, 8);
         size_t at = 0;
         while (at < e->n && strcmp(e->items[at].key, key) < 0) at++;
         memmove(&e->items[at + 1], &e->items[at], (e->n - at) * sizeof(*e->items));
@@ -229,25 +232,35 @@ int32_t *pf_attr_indices_edit(pf_batch *b, const int32_t *idx, size_t n, const p
     return out;
 }
 
+static otlp_kv *string_kv(pf_batch *b, const pf_attr_edit *ed)
+{
+    otlp_kv *kv = pf_arena_alloc(b->arena, sizeof(*kv));
+    *kv = (otlp_kv)OTLP_KV_INIT;
+    kv->key = pf_arena_strdup(b->arena, ed->key);
+    kv->value = pf_arena_alloc(b->arena, sizeof(*kv->value));
+    *kv->value = (otlp_any_value)OTLP_ANY_VALUE_INIT;
+    kv->value->value_case = OTLP_VALUE_STRING;
+    kv->value->string_value = pf_arena_strdup(b->arena, ed->value);
+    return kv;
+}
+
 void pf_resource_edit(pf_batch *b, otlp_resource *r, const pf_attr_edits *e)
 {
     otlp_kv **attrs = pf_arena_alloc(b->arena, (r->n_attributes + e->n + 1) * sizeof(otlp_kv *));
+    bool *used = pf_xcalloc(e->n + 1, sizeof(bool));
     size_t k = 0;
     for (size_t i = 0; i < r->n_attributes; i++) {
         const pf_attr_edit *ed = edit_find(e, pf_kv_key(b, r->attributes[i]));
         if (!ed) {
             attrs[k++] = r->attributes[i];
-        } else if (ed->value) {
-            otlp_kv *kv = pf_arena_alloc(b->arena, sizeof(*kv));
-            *kv = (otlp_kv)OTLP_KV_INIT;
-            kv->key = pf_arena_strdup(b->arena, ed->key);
-            kv->value = pf_arena_alloc(b->arena, sizeof(*kv->value));
-            *kv->value = (otlp_any_value)OTLP_ANY_VALUE_INIT;
-            kv->value->value_case = OTLP_VALUE_STRING;
-            kv->value->string_value = pf_arena_strdup(b->arena, ed->value);
-            attrs[k++] = kv;
+            continue;
         }
+        used[ed - e->items] = true;
+        if (ed->value) attrs[k++] = string_kv(b, ed);
     }
+    for (size_t i = 0; i < e->n; i++)
+        if (!used[i] && e->items[i].value) attrs[k++] = string_kv(b, &e->items[i]);
+    free(used);
     r->attributes = attrs;
     r->n_attributes = k;
 }

@@ -8,8 +8,9 @@
  * builder gives the labels of a sample (its attribute_indices).
  *
  * pf_series remembers where each label came from so that, after relabeling, pf_series_diff() turns the
- * changes into attribute edits: changed/removed labels edit their own attribute, new labels become new
- * attributes on the profile (or sample), and labels whose name starts with "__" are never written.
+ * changes into attribute edits: removed labels remove their own attribute, new and changed labels
+ * become resource attributes (or, without a resource to edit, as for a sample's labels, attributes of
+ * the profile or sample), and labels whose name starts with "__" are never written.
  *
  * Ownership: pf_series and pf_attr_edits own malloc'd copies (pf_series_free / pf_attr_edits_free).
  * Functions taking a pf_batch * allocate the edited protobuf arrays in the batch's arena; the batch
@@ -64,7 +65,11 @@ void pf_series_add_profile_type(pf_series *s, const pf_batch *b, const otlp_prof
 void pf_series_snapshot(pf_series *s);
 /* Everything above in one call: the labels of one profile of resource r. */
 void pf_series_of_profile(pf_series *s, const pf_batch *b, const otlp_resource *r, const otlp_profile *p);
-/* Edits making the attributes match s->labels (appends to both lists, which may be NULL). */
+/* Edits making the attributes match s->labels (appends to both lists, which may be NULL). With
+ * resource_edits: new labels and changed labels go to the resource (a changed label that came from
+ * attribute_indices is removed there and set on the resource), removed labels are removed where they
+ * came from; untouched labels stay where they are. Without resource_edits (a sample's labels)
+ * everything goes to attr_edits. */
 void pf_series_diff(const pf_series *s, pf_attr_edits *attr_edits, pf_attr_edits *resource_edits);
 
 /* The profile type name Pyroscope would give p: "process_cpu", "memory", "mutex", "block",
@@ -78,7 +83,8 @@ void pf_attr_edits_free(pf_attr_edits *e);
 
 /* New attribute_indices (arena) for idx[0..n) with edits applied; keys not present are appended. */
 int32_t *pf_attr_indices_edit(pf_batch *b, const int32_t *idx, size_t n, const pf_attr_edits *e, size_t *n_out);
-/* Applies edits to a resource's attributes (new array; edited KeyValues are new strings). */
+/* Applies edits to a resource's attributes (new array; edited KeyValues are new strings); keys not
+ * present are appended. */
 void pf_resource_edit(pf_batch *b, otlp_resource *r, const pf_attr_edits *e);
 
 #endif

@@ -227,6 +227,8 @@ bool pf_batch_validate(pf_batch *b, size_t *rejected_profiles, char *err, size_t
             if (sp->scope && !check_kvs(&v, sp->scope->attributes, sp->scope->n_attributes, r, s)) return false;
         }
     }
+    /* Every reference is in range now: resolve them once for all later stages. */
+    pf_batch_inline_attributes(b);
     profile_check pc = {.v = &v, .strict = rejected_profiles == NULL};
     if (pc.strict) {
         pf_batch_foreach_profile(b, keep_valid_profile, &pc);

@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "pipeline/base/log.h"
+#include "pipeline/model/payload.h"
 
 static const char *kept_encoding(const char *encoding)
 {
@@ -32,7 +33,12 @@ void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const 
 
 const pf_batch_wire *pf_batch_wire_get(const pf_batch *b) { return b->wire; }
 
-void pf_batch_wire_drop(pf_batch *b) { b->wire = NULL; }
+void pf_batch_wire_drop(pf_batch *b)
+{
+    b->wire = NULL;
+    /* Payloads exporters already made of it (payload.h) no longer match either. */
+    if (b->encoded) pf_batch_encoded_release(b);
+}
 
 pf_batch *pf_batch_new_lazy(const void *plain, size_t plain_len, const char *encoding, const void *encoded,
                             size_t encoded_len, const pf_wire_counts *counts)

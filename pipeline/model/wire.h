@@ -50,7 +50,8 @@ void pf_batch_wire_keep(pf_batch *b, const void *plain, size_t plain_len, const 
                         size_t encoded_len);
 /* The kept bytes; NULL when b has none (built locally, or changed since it was received). */
 const pf_batch_wire *pf_batch_wire_get(const pf_batch *b);
-/* Forgets the kept bytes: the tree is about to change. */
+/* Forgets the kept bytes, and the payloads exporters encoded of the batch (payload.h): the tree is
+ * about to change. */
 void pf_batch_wire_drop(pf_batch *b);
 
 /* ---- lazy batches: validated on the wire, decoded only when a consumer needs the tree ----
@@ -58,8 +59,9 @@ void pf_batch_wire_drop(pf_batch *b);
  * Forwarding a request unchanged needs no decoded tree: pf_wire_validate() checks the serialized
  * request as pf_batch_decode() + pf_batch_validate() would (wire_validate.c) and counts its profiles
  * and samples, and pf_batch_new_lazy() makes a batch of the bytes alone (b->req is NULL). Such a batch
- * travels through the consumers that declare pf_consumer.wire_ok (fan-out, counting, the batch
- * processor for requests it does not merge, the exporter helper: otlp/otlphttp send the bytes);
+ * travels through the consumers that declare pf_consumer.wire_ok (fan-out, counting, memory_limiter,
+ * the batch processor for requests it does not merge, the exporter helper, which encodes at consume
+ * time: otlp/otlphttp make their payload of the bytes, the others decode first);
  * pf_consumer_consume() decodes it for any other consumer (processors, debug, file), and so do
  * pf_batch_make_writable() and pf_batch_materialize(). Counting (pf_batch_sample_count,
  * pf_batch_profile_count) and packing (pf_batch_pack, pf_batch_packed_size) work on both forms. */

@@ -21,11 +21,7 @@ struct pf_pprof_builder {
 
 static void vec_push(pf_arena *a, ptr_vec *v, void *item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        v->items = pf_arena_grow(a, v->items, v->cap * sizeof(void *), cap * sizeof(void *));
-        v->cap = cap;
-    }
+    PF_ARENA_GROW(a, v->items, v->cap, v->n + 1, 16);
     v->items[v->n++] = item;
 }
 

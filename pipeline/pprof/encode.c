@@ -27,21 +27,13 @@ typedef struct i32_vec {
 
 static void ptr_push(pf_arena *a, ptr_vec *v, void *item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        v->items = pf_arena_grow(a, v->items, v->cap * sizeof(*v->items), cap * sizeof(*v->items));
-        v->cap = cap;
-    }
+    PF_ARENA_GROW(a, v->items, v->cap, v->n + 1, 16);
     v->items[v->n++] = item;
 }
 
 static void i32_push(pf_arena *a, i32_vec *v, int32_t item)
 {
-    if (v->n == v->cap) {
-        size_t cap = v->cap ? v->cap * 2 : 16;
-        v->items = pf_arena_grow(a, v->items, v->cap * sizeof(*v->items), cap * sizeof(*v->items));
-        v->cap = cap;
-    }
+    PF_ARENA_GROW(a, v->items, v->cap, v->n + 1, 16);
     v->items[v->n++] = item;
 }
 
@@ -154,7 +146,9 @@ static uint64_t location_id(enc *e, int32_t loc_index)
 static bool function_id(enc *e, int32_t fn_index, uint64_t *out)
 {
     *out = 0;
-    if (fn_index == 0) return true; /* the zero Function: no function */
+    /* The zero Function too gets a pprof Function (with an empty name): pprof readers refuse a Line
+     * whose function_id is 0 ("line with nil function", go tool pprof), and a real SDK (pyroscope-go's
+     * godeltaprof mutex profile) sends a frame whose Function has no name, which interning maps to 0. */
     if (fn_index < 0 || (size_t)fn_index >= e->d->n_function_table)
         return fail(e, "line.function_index %d out of range (function_table has %zu entries)", fn_index,
                     e->d->n_function_table);

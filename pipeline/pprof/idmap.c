@@ -1,62 +1,51 @@
-/* idmap.c — open-addressing uint64 → uint32 map (see idmap.h). */
+/* idmap.c — uint64 → uint32 map: keys and values in arrays, found through a pf_map (see idmap.h). */
 #include "pipeline/pprof/idmap.h"
 
-static size_t slot_of(uint64_t key, size_t mask)
+#include "pipeline/base/hash.h"
+#include "pipeline/base/xalloc.h"
+
+/* pprof ids are often sequential; the finalizer spreads them over the slots. */
+static uint64_t key_hash(uint64_t key) { return pf_hash_mix64(key); }
+
+static bool same_key(const void *ctx, uint32_t entry, const void *key)
 {
-    /* Fibonacci hashing: pprof ids are often sequential, which would cluster with a plain modulo. */
-    return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 17) & mask;
+    return ((const pf_idmap *)ctx)->keys[entry] == *(const uint64_t *)key;
 }
 
-static void alloc_slots(pf_idmap *m, size_t cap)
-{
-    m->keys = pf_arena_alloc(m->arena, cap * sizeof(*m->keys));
-    m->values = pf_arena_alloc(m->arena, cap * sizeof(*m->values));
-    m->mask = cap - 1;
-    m->count = 0;
-}
+static uint64_t entry_hash(const void *ctx, uint32_t entry) { return key_hash(((const pf_idmap *)ctx)->keys[entry]); }
 
 pf_idmap *pf_idmap_new(pf_arena *a, size_t expected)
 {
-    size_t cap = 16;
-    while (cap < expected * 2) cap *= 2;
     pf_idmap *m = pf_arena_alloc(a, sizeof(*m));
     m->arena = a;
-    alloc_slots(m, cap);
+    pf_map_init(&m->index, a);
+    PF_ARENA_GROW(a, m->keys, m->cap, expected ? expected : 1, 16);
+    m->values = pf_arena_alloc(a, m->cap * sizeof(*m->values));
     return m;
-}
-
-static void grow(pf_idmap *m)
-{
-    uint64_t *keys = m->keys;
-    uint32_t *values = m->values;
-    size_t cap = m->mask + 1;
-    alloc_slots(m, cap * 2);
-    for (size_t i = 0; i < cap; i++)
-        if (keys[i]) pf_idmap_put(m, keys[i], values[i]);
 }
 
 bool pf_idmap_put(pf_idmap *m, uint64_t key, uint32_t value)
 {
-    if (m->count + 1 > (m->mask + 1) / 2) grow(m);
-    for (size_t i = slot_of(key, m->mask);; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key) return false;
-        if (m->keys[i] == 0) {
-            m->keys[i] = key;
-            m->values[i] = value;
-            m->count++;
-            return true;
-        }
+    if (key == 0) return false; /* reserved, as the header says */
+    uint64_t h = key_hash(key);
+    if (pf_map_find(&m->index, h, &key, same_key, m) != PF_MAP_NONE) return false;
+    if (m->count == m->cap) {
+        size_t old = m->cap;
+        PF_ARENA_GROW(m->arena, m->keys, m->cap, m->count + 1, 16);
+        m->values = pf_arena_grow(m->arena, m->values, old * sizeof(*m->values), m->cap * sizeof(*m->values));
     }
+    m->keys[m->count] = key;
+    m->values[m->count] = value;
+    /* first: room for `expected` keys at the index's 3/4 load before it grows */
+    pf_map_add(&m->index, h, (uint32_t)m->count++, pf_grow_cap(16, m->cap * 4 / 3 + 1, 16), entry_hash, m);
+    return true;
 }
 
 bool pf_idmap_get(const pf_idmap *m, uint64_t key, uint32_t *value)
 {
     if (key == 0) return false;
-    for (size_t i = slot_of(key, m->mask);; i = (i + 1) & m->mask) {
-        if (m->keys[i] == key) {
-            *value = m->values[i];
-            return true;
-        }
-        if (m->keys[i] == 0) return false;
-    }
+    uint32_t found = pf_map_find(&m->index, key_hash(key), &key, same_key, m);
+    if (found == PF_MAP_NONE) return false;
+    *value = m->values[found];
+    return true;
 }

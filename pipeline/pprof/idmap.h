@@ -2,10 +2,10 @@
  * (mapping/location/function ids are arbitrary non-zero uint64) and OTLP dictionary indices without
  * scanning.
  *
- * Ownership: the table lives in the caller's arena (pf_idmap_new) and dies with it; there is no free.
- * Growing leaves the old slots in the arena, which is fine for the short-lived scratch arenas this is
- * used with. Key 0 is reserved as "empty slot": callers store non-zero keys only (pprof ids are never
- * 0, OTLP indices are stored as index + 1). */
+ * Ownership: the map lives in the caller's arena (pf_idmap_new) and dies with it; there is no free.
+ * Growing leaves the old arrays in the arena, which is fine for the short-lived scratch arenas this is
+ * used with. Key 0 is reserved (never stored, never found): callers store non-zero keys only (pprof
+ * ids are never 0, OTLP indices are stored as index + 1). */
 #ifndef PF_PPROF_IDMAP_H
 #define PF_PPROF_IDMAP_H
 
@@ -14,13 +14,14 @@
 #include <stdint.h>
 
 #include "pipeline/base/arena.h"
+#include "pipeline/base/map.h"
 
 typedef struct pf_idmap {
     pf_arena *arena;
-    uint64_t *keys;
-    uint32_t *values;
-    size_t mask; /* capacity - 1; capacity is a power of two, kept at least twice the count */
-    size_t count;
+    uint64_t *keys;   /* by entry, in insertion order */
+    uint32_t *values; /* by entry */
+    size_t count, cap;
+    pf_map index;     /* key -> entry */
 } pf_idmap;
 
 /* Sized for `expected` keys; grows past that. */

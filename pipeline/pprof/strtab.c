@@ -2,27 +2,14 @@
 #include <string.h>
 
 #include "pipeline/pprof/strtab.h"
+#include "pipeline/base/hash.h"
 
-static uint64_t hash_str(const char *s)
+static bool same_string(const void *ctx, uint32_t entry, const void *key)
 {
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
+    return strcmp(((const pf_strtab *)ctx)->strings[entry], key) == 0;
 }
 
-static void place(pf_strtab *t, uint32_t index)
-{
-    size_t i = hash_str(t->strings[index]) & t->mask;
-    while (t->slots[i]) i = (i + 1) & t->mask;
-    t->slots[i] = index + 1;
-}
-
-static void rehash(pf_strtab *t, size_t cap)
-{
-    t->slots = pf_arena_alloc(t->arena, cap * sizeof(*t->slots));
-    t->mask = cap - 1;
-    for (size_t i = 0; i < t->n; i++) place(t, (uint32_t)i);
-}
+static uint64_t string_hash(const void *ctx, uint32_t entry) { return pf_hash_str(((const pf_strtab *)ctx)->strings[entry]); }
 
 void pf_strtab_init(pf_strtab *t, pf_arena *a)
 {
@@ -31,19 +18,17 @@ void pf_strtab_init(pf_strtab *t, pf_arena *a)
     t->cap = 64;
     t->strings = pf_arena_alloc(a, t->cap * sizeof(*t->strings));
     t->strings[t->n++] = "";
-    rehash(t, 128);
+    pf_map_init(&t->index, a);
+    pf_map_add(&t->index, pf_hash_str(""), 0, 128, string_hash, t);
 }
 
 int64_t pf_strtab_intern(pf_strtab *t, const char *s)
 {
-    for (size_t i = hash_str(s) & t->mask; t->slots[i]; i = (i + 1) & t->mask)
-        if (strcmp(t->strings[t->slots[i] - 1], s) == 0) return t->slots[i] - 1;
-    if (t->n == t->cap) {
-        t->strings = pf_arena_grow(t->arena, t->strings, t->cap * sizeof(*t->strings), 2 * t->cap * sizeof(*t->strings));
-        t->cap *= 2;
-    }
+    uint64_t h = pf_hash_str(s);
+    uint32_t found = pf_map_find(&t->index, h, s, same_string, t);
+    if (found != PF_MAP_NONE) return found;
+    PF_ARENA_GROW(t->arena, t->strings, t->cap, t->n + 1, 16);
     t->strings[t->n++] = (char *)s;
-    if (t->n * 2 > t->mask + 1) rehash(t, (t->mask + 1) * 2);
-    else place(t, (uint32_t)(t->n - 1));
+    pf_map_add(&t->index, h, (uint32_t)(t->n - 1), 128, string_hash, t);
     return (int64_t)(t->n - 1);
 }

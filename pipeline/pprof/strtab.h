@@ -10,13 +10,13 @@
 #include <stdint.h>
 
 #include "pipeline/base/arena.h"
+#include "pipeline/base/map.h"
 
 typedef struct pf_strtab {
     pf_arena *arena;
     char **strings;
     size_t n, cap;
-    uint32_t *slots; /* index + 1 into strings; 0 = empty */
-    size_t mask;
+    pf_map index; /* string → its index in strings */
 } pf_strtab;
 
 void pf_strtab_init(pf_strtab *t, pf_arena *a);

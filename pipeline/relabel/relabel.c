@@ -67,10 +67,7 @@ void pf_labels_set_n(pf_labels *ls, const char *name, const char *value, size_t 
         ls->items[i].value = pf_xstrndup(value, value_len);
         return;
     }
-    if (ls->n == ls->cap) {
-        ls->cap = ls->cap ? ls->cap * 2 : 16;
-        ls->items = pf_xrealloc(ls->items, ls->cap * sizeof(pf_label));
-    }
+    PF_GROW(ls->items, ls->cap, ls->n + 1, 16);
     memmove(&ls->items[i + 1], &ls->items[i], (ls->n - i) * sizeof(pf_label));
     ls->items[i].name = pf_xstrdup(name);
     ls->items[i].value = pf_xstrndup(value, value_len);

@@ -2,6 +2,7 @@
  * (SIGTERM/SIGINT drain and exit 0, SIGHUP reloads the config and keeps the old one if the new
  * one fails). */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,12 @@ static void on_signal(uv_signal_t *h, int signum)
 
 static int cmd_run(const cli *c, pf_node *tree, pf_service_config *cfg)
 {
+    /* Large buffers (request bodies, decoded batches, queued payloads) come and go all the time.
+     * glibc raises its mmap threshold after the first such free, and from then on serves them from
+     * the heap, where freed holes stay resident: a fixed threshold keeps every large buffer in its own
+     * mapping, returned to the system when freed, so RSS follows what the memory budget accounts. */
+    mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 4 * 1024 * 1024);
     runner r = {0};
     r.loop = uv_default_loop();
     r.cli = c;

@@ -1,5 +1,6 @@
 /* service.c — config → component graph → running pipelines (see service.h). */
 #include "pipeline/service/service.h"
+#include "pipeline/base/memory_budget.h"
 #include "pipeline/service/registry.h"
 
 #include <string.h>
@@ -358,7 +359,7 @@ struct pf_service {
 
 static pf_component *create_component(pf_service *s, component_cfg *cc, pf_consumer *next, pf_error *err)
 {
-    pf_create_args args = {.id = cc->id, .config = cc->config, .next = next, .loop = s->loop};
+    pf_create_args args = {.id = cc->id, .config = cc->config, .next = next, .loop = s->loop, .factory = cc->factory};
     pf_component *c = cc->factory->create(&args, err);
     if (!c) return NULL;
     c->factory = cc->factory;
@@ -450,6 +451,8 @@ static void host_telemetry_route(pf_host *host, const char *method, const char *
     pf_service_telemetry_route(host->data, method, path, prefix, fn, data);
 }
 
+static pf_component *host_extension(pf_host *host, const char *id) { return pf_service_extension(host->data, id); }
+
 pf_service *pf_service_new(uv_loop_t *loop, pf_service_config *cfg)
 {
     pf_service *s = pf_xcalloc(1, sizeof(*s));
@@ -459,6 +462,7 @@ pf_service *pf_service_new(uv_loop_t *loop, pf_service_config *cfg)
     s->host.data = s;
     s->host.healthy = host_healthy;
     s->host.telemetry_route = host_telemetry_route;
+    s->host.extension = host_extension;
     return s;
 }
 
@@ -490,6 +494,7 @@ static void refresh_process_metrics(pf_service *s)
 static void metrics_handler(pf_http_request *req, void *data)
 {
     refresh_process_metrics(data);
+    pf_memory_publish();
     pf_buf out = {0};
     pf_metrics_render(&out);
     pf_http_header h = {"content-type", "text/plain; version=0.0.4; charset=utf-8"};
@@ -520,6 +525,22 @@ static bool start_telemetry(pf_service *s, pf_error *err)
     return true;
 }
 
+/* The process-wide memory budget: the first memory_limiter processor used, else the default. */
+static void configure_memory(pf_service *s)
+{
+    const component_cfg *ml = NULL;
+    for (size_t i = 0; i < s->cfg->n_components; i++) {
+        const component_cfg *cc = &s->cfg->components[i];
+        if (cc->kind != PF_KIND_PROCESSOR || !cc->used || strcmp(cc->factory->type, "memory_limiter") != 0) continue;
+        if (!ml) ml = cc;
+        else
+            pf_log(PF_LOG_WARN, NULL, "processor %s: the memory budget is process-wide; %s's limits apply", cc->id,
+                   ml->id);
+    }
+    pf_memory_configure(ml ? ml->config : NULL, ml ? ml->id : NULL);
+    pf_memory_start(s->loop);
+}
+
 bool pf_service_start(pf_service *s, pf_error *err)
 {
     s->start_ns = now_ns();
@@ -529,6 +550,7 @@ bool pf_service_start(pf_service *s, pf_error *err)
     pf_log_configure(lvl, strcmp(t->logs_encoding, "json") == 0);
     pf_metric_set(pf_gauge("proflow_build_info", "proflow version.", "version=\"" PROFLOW_VERSION "\""), 1);
 
+    configure_memory(s);
     if (!build_graph(s, err)) return false;
     /* instances are ordered extensions, exporters, processors (back to front), receivers: start in order. */
     for (size_t i = 0; i < s->n_inst; i++) {
@@ -552,6 +574,12 @@ bool pf_service_start(pf_service *s, pf_error *err)
 }
 
 bool pf_service_healthy(const pf_service *s) { return s->healthy; }
+
+pf_component *pf_service_extension(pf_service *s, const char *id)
+{
+    instance *in = s ? find_instance(s, PF_KIND_EXTENSION, id) : NULL;
+    return in && in->started ? in->comp : NULL;
+}
 
 /* Shutdown runs in phases, each waiting for every component of the phase:
  * receivers, processors, exporters, extensions (reverse start order). */
@@ -599,6 +627,7 @@ static void run_phase(pf_service *s)
         s->phase++;
     }
     s->healthy = false;
+    pf_memory_stop();
     if (s->telemetry) pf_http_server_close(s->telemetry, telemetry_closed, s);
     else s->done(s, s->done_data);
 }

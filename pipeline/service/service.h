@@ -40,6 +40,10 @@ bool pf_service_start(pf_service *s, pf_error *err);
 void pf_service_shutdown(pf_service *s, void (*done)(pf_service *s, void *data), void *data);
 void pf_service_free(pf_service *s);
 
+/* The started extension with this id ("file_storage", "file_storage/q"), or NULL when there is none
+ * (or it is not listed in service.extensions). For components' start(). */
+pf_component *pf_service_extension(pf_service *s, const char *id);
+
 /* Health: true when every component started and none reported a fatal error. */
 bool pf_service_healthy(const pf_service *s);
 /* Mounts a handler on the telemetry listener (service.telemetry.metrics address); call from a

@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "pipeline/model/ack.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 #include "pipeline/model/wire.h"
@@ -22,6 +23,7 @@ typedef struct shard {
     pf_merge *merge; /* NULL when empty or holding one batch */
     pf_batch *single; /* the shard's only batch, kept as it came: sent alone it needs no merge and keeps
                          its received bytes for verbatim forwarding (pipeline/model/wire.h) */
+    pf_ack_set acks; /* acknowledgements of the pending requests, held until the batch is handed on */
     uv_timer_t timer;
     struct shard *next;
 } shard;
@@ -35,8 +37,6 @@ struct batch_processor {
     size_t n_shards;
     bool stopping;
     size_t closing;
-    pf_done_cb done;
-    void *done_data;
     pf_metric *sent_size, *sent_timeout, *sent_shutdown, *refused_cardinality, *downstream_failed;
     pf_log_limiter failure_log;
 };
@@ -56,15 +56,28 @@ static char *shard_key(const batch_processor *bp, const pf_batch *b)
 
 typedef struct send_ctx {
     batch_processor *bp;
+    pf_ack_set *acks;
+    pf_status worst;
+    pf_error err;
 } send_ctx;
 
 static void send_piece(pf_batch *piece, void *data)
 {
-    batch_processor *bp = ((send_ctx *)data)->bp;
+    send_ctx *ctx = data;
+    batch_processor *bp = ctx->bp;
     size_t samples = pf_batch_sample_count(piece);
     pf_error err = {.retry_after_s = 0};
+    pf_ack_set_attach(ctx->acks, piece);
     pf_status st = pf_consumer_consume(bp->next, piece, &err);
     if (st != PF_OK) {
+        if (ctx->worst == PF_OK) ctx->err = err;
+        if (ctx->worst != PF_PERMANENT) ctx->worst = st;
+        if (ctx->acks->n) {
+            pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id,
+                           "the next component refused a batch of %zu samples; its requests are refused: %s", samples,
+                           err.msg);
+            return;
+        }
         pf_metric_add(bp->downstream_failed, (double)samples);
         pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id, "sending a batch of %zu samples failed: %s",
                        samples, err.msg);
@@ -79,6 +92,8 @@ static void flush(shard *s, pf_metric *trigger)
     pf_batch *b = s->single;
     s->merge = NULL;
     s->single = NULL;
+    pf_ack_set acks = s->acks;
+    s->acks = (pf_ack_set){0};
     if (m) {
         b = pf_merge_take(m);
         pf_merge_free(m);
@@ -86,9 +101,12 @@ static void flush(shard *s, pf_metric *trigger)
         pf_batch_unref(b); /* like a merge of nothing: no empty request goes on */
         b = NULL;
     }
-    if (!b) return;
+    if (!b) {
+        pf_ack_set_release(&acks, PF_OK, NULL);
+        return;
+    }
     pf_metric_add(trigger, 1);
-    send_ctx ctx = {bp};
+    send_ctx ctx = {.bp = bp, .acks = &acks, .worst = PF_OK};
     size_t max = (size_t)bp->cfg->send_batch_max_size;
     if (max > 0 && pf_batch_sample_count(b) > max) {
         pf_batch_split(b, max, send_piece, &ctx);
@@ -96,6 +114,8 @@ static void flush(shard *s, pf_metric *trigger)
     } else {
         send_piece(b, &ctx);
     }
+    /* Downstream holds the acks it needs (a persistent queue until written); ours go now. */
+    pf_ack_set_release(&acks, ctx.worst, ctx.err.msg);
 }
 
 static void on_timeout(uv_timer_t *t)
@@ -148,10 +168,20 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     size_t max = (size_t)bp->cfg->send_batch_max_size;
     if (size > 0 && samples * 2 >= size && (max == 0 || samples <= max)) {
         /* Big enough on its own: merging it would at most halve the number of exports, at the price of
-         * re-encoding it (and of the verbatim fast path, pipeline/model/wire.h). It goes on at once,
-         * and the receiver gets the next component's answer. */
+         * re-encoding it (and of the verbatim fast path, pipeline/model/wire.h) and of the copy a merge
+         * makes (half the memory a large request costs on its way through). It goes on at once, with
+         * its acknowledgements (downstream holds them if it must), and the receiver gets the next
+         * component's answer. */
         pf_metric_add(bp->sent_size, 1);
-        return pf_consumer_consume(bp->next, b, err);
+        pf_error derr = {{0}, 0};
+        pf_status st = pf_consumer_consume(bp->next, b, &derr);
+        if (st != PF_OK) {
+            pf_metric_add(bp->downstream_failed, (double)samples);
+            pf_log_limited(&bp->failure_log, 10, PF_LOG_WARN, bp->base.id, "sending a batch of %zu samples failed: %s",
+                           samples, derr.msg);
+            if (err) *err = derr;
+        }
+        return st;
     }
     size_t pending;
     if (!pf_batch_materialize(b)) { /* merging reads the tree (a lazy batch is decoded here) */
@@ -159,6 +189,8 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_error_set(err, "the request could not be decoded");
         return PF_PERMANENT;
     }
+    /* Acknowledgement waits for the flush when a persistent queue is downstream (pipeline/model/ack.h). */
+    if (pf_batch_has_acks(b) && pf_consumer_durable(bp->next)) pf_batch_hold_acks(b, &s->acks);
     if (!s->merge && !s->single) {
         s->single = b;
         pending = pf_batch_sample_count(b);
@@ -180,19 +212,13 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return PF_OK;
 }
 
-static bool batch_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
 static void on_shard_closed(uv_handle_t *h)
 {
     shard *s = h->data;
     batch_processor *bp = s->owner;
     free(s->key);
     free(s);
-    if (--bp->closing == 0 && bp->done) bp->done(&bp->base, bp->done_data);
+    if (--bp->closing == 0) pf_component_shutdown_end(bp);
 }
 
 static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
@@ -200,14 +226,13 @@ static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb don
     (void)deadline_ms;
     batch_processor *bp = (batch_processor *)c;
     bp->stopping = true;
-    bp->done = done;
-    bp->done_data = data;
+    pf_component_shutdown_begin(c, done, data);
     shard *list = bp->shards;
     bp->shards = NULL;
     bp->closing = bp->n_shards;
     bp->n_shards = 0;
     if (!list) {
-        done(c, data);
+        pf_component_shutdown_end(c);
         return;
     }
     while (list) {
@@ -223,15 +248,14 @@ static void batch_destroy(pf_component *c)
     free(c);
 }
 
-static const pf_component_ops batch_ops = {batch_start, batch_shutdown, batch_destroy};
+static const pf_component_ops batch_ops = {.shutdown = batch_shutdown, .destroy = batch_destroy, .consume = batch_consume};
 
 pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
-    bp->base.ops = &batch_ops;
-    bp->base.id = args->id;
-    bp->base.consumer = (pf_consumer){.consume = batch_consume, .data = bp, .ready_via = args->next, .wire_ok = true};
+    pf_component_init(&bp->base, &batch_ops, args);
+    bp->base.consumer.wire_ok = true; /* passes big batches on as they came; decodes the ones it merges */
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -1,5 +1,5 @@
-/* batch_processor.h — config and create() of the batch processor (factory in factory.c).
- * The config struct is owned by the service (table in factory.c, freed by pf_cfg_release); the
+/* batch_processor.h — config and create() of the batch processor (table in config.c, registration
+ * in factory.c). The config struct is owned by the service (table in config.c, freed by pf_cfg_release); the
  * component owns its pending batches and timers and frees them in shutdown/destroy. */
 #ifndef PF_BATCH_PROCESSOR_H
 #define PF_BATCH_PROCESSOR_H
@@ -13,6 +13,10 @@ typedef struct batch_processor_config {
     pf_strlist metadata_keys;
     int64_t metadata_cardinality_limit;
 } batch_processor_config;
+
+/* config.c */
+extern const pf_cfg_entry batch_processor_cfg_map[];
+bool batch_processor_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err);
 
 pf_component *batch_processor_create(const pf_create_args *args, pf_error *err);
 

@@ -1,5 +1,6 @@
 /* relabel_processor.c — applies relabel_configs to each profile series and sample_relabel_configs to
- * each sample, writing label changes back to the attributes they came from.
+ * each sample, writing label changes back to the attributes they came from; new series labels become
+ * resource attributes (the only attributes Pyroscope's OTLP ingest turns into series labels).
  *
  * Resource attributes are shared by every profile of a ResourceProfiles, but relabeling is per series:
  * when the profiles of one resource end up wanting different resource attributes, the resource is
@@ -217,32 +218,13 @@ static pf_status relabel_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return pf_consumer_consume(rp->next, b, err);
 }
 
-static bool relabel_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
-static void relabel_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
-{
-    (void)deadline_ms;
-    done(c, data);
-}
-
-static void relabel_destroy(pf_component *c)
-{
-    free(c);
-}
-
-static const pf_component_ops relabel_ops = {relabel_start, relabel_shutdown, relabel_destroy};
+static const pf_component_ops relabel_ops = {.consume = relabel_consume};
 
 pf_component *relabel_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     relabel_processor *rp = pf_xcalloc(1, sizeof(*rp));
-    rp->base.ops = &relabel_ops;
-    rp->base.id = args->id;
-    rp->base.consumer = (pf_consumer){.consume = relabel_consume, .data = rp, .ready_via = args->next};
+    pf_component_init(&rp->base, &relabel_ops, args);
     rp->cfg = args->config;
     rp->next = args->next;
     rp->dropped_profiles = pf_counter1("proflow_processor_relabel_dropped_profiles_total",

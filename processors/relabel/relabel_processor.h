@@ -1,5 +1,5 @@
-/* relabel_processor.h — the relabel processor's config and create(); the factory is in factory.c.
- * The config struct is owned by the service (filled from the table in factory.c, freed by
+/* relabel_processor.h — the relabel processor's config and create(); the table is in config.c, the
+ * registration in factory.c. The config struct is owned by the service (filled from the table in config.c, freed by
  * pf_cfg_release); the component owns only itself and frees it in destroy(). */
 #ifndef PF_RELABEL_PROCESSOR_H
 #define PF_RELABEL_PROCESSOR_H
@@ -12,6 +12,9 @@ typedef struct relabel_processor_config {
     pf_relabel_rules sample_relabel_configs; /* each sample's attributes */
     bool label_name_sanitize;
 } relabel_processor_config;
+
+/* config.c */
+extern const pf_cfg_entry relabel_processor_cfg_map[];
 
 pf_component *relabel_processor_create(const pf_create_args *args, pf_error *err);
 

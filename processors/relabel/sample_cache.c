@@ -1,71 +1,54 @@
-/* sample_cache.c — open-addressing hash table from an attribute_indices list to its relabel outcome
- * (see sample_cache.h). Linear probing, kept at most half full. */
+/* sample_cache.c — from an attribute_indices list to its relabel outcome (see sample_cache.h): the
+ * outcomes in an array, found through a pf_map. */
 #include "processors/relabel/sample_cache.h"
 
 #include <string.h>
 
 #include "pipeline/base/xalloc.h"
+#include "pipeline/base/hash.h"
 
-struct sample_cache_slot {
+struct sample_cache_entry {
     uint64_t hash;
-    const int32_t *key; /* NULL: free slot (an empty list is stored with a non-NULL key, see put) */
+    const int32_t *key;
     size_t key_len;
     sample_outcome outcome;
 };
 
-static uint64_t hash_indices(const int32_t *idx, size_t n)
+typedef struct lookup {
+    uint64_t hash;
+    const int32_t *idx;
+    size_t n;
+} lookup;
+
+static uint64_t hash_indices(const int32_t *idx, size_t n) { return pf_hash_bytes(idx, n * sizeof(*idx)); }
+
+static bool same_list(const void *ctx, uint32_t entry, const void *key)
 {
-    uint64_t h = 0xcbf29ce484222325ULL ^ n; /* FNV-1a over whole indices, then a final mix */
-    for (size_t i = 0; i < n; i++) h = (h ^ (uint32_t)idx[i]) * 0x100000001b3ULL;
-    h ^= h >> 33;
-    h *= 0xff51afd7ed558ccdULL;
-    h ^= h >> 33;
-    return h;
+    const sample_cache_entry *e = &((const sample_cache *)ctx)->entries[entry];
+    const lookup *k = key;
+    return e->hash == k->hash && e->key_len == k->n && (k->n == 0 || memcmp(e->key, k->idx, k->n * sizeof(int32_t)) == 0);
 }
 
-static bool same_list(const sample_cache_slot *s, uint64_t hash, const int32_t *idx, size_t n)
-{
-    return s->hash == hash && s->key_len == n && (n == 0 || memcmp(s->key, idx, n * sizeof(int32_t)) == 0);
-}
-
-/* The slot holding the list, or the free slot where it belongs. cap is a power of two. */
-static sample_cache_slot *find_slot(sample_cache_slot *slots, size_t cap, uint64_t hash, const int32_t *idx, size_t n)
-{
-    for (size_t i = (size_t)hash & (cap - 1);; i = (i + 1) & (cap - 1))
-        if (!slots[i].key || same_list(&slots[i], hash, idx, n)) return &slots[i];
-}
+static uint64_t entry_hash(const void *ctx, uint32_t entry) { return ((const sample_cache *)ctx)->entries[entry].hash; }
 
 const sample_outcome *sample_cache_get(const sample_cache *c, const int32_t *idx, size_t n)
 {
-    if (!c->cap) return NULL;
-    const sample_cache_slot *s = find_slot(c->slots, c->cap, hash_indices(idx, n), idx, n);
-    return s->key ? &s->outcome : NULL;
-}
-
-static void grow(sample_cache *c)
-{
-    size_t cap = c->cap ? c->cap * 2 : 64;
-    sample_cache_slot *slots = pf_xcalloc(cap, sizeof(*slots));
-    for (size_t i = 0; i < c->cap; i++)
-        if (c->slots[i].key)
-            *find_slot(slots, cap, c->slots[i].hash, c->slots[i].key, c->slots[i].key_len) = c->slots[i];
-    free(c->slots);
-    c->slots = slots;
-    c->cap = cap;
+    lookup k = {hash_indices(idx, n), idx, n};
+    uint32_t found = pf_map_find(&c->index, k.hash, &k, same_list, c);
+    return found == PF_MAP_NONE ? NULL : &c->entries[found].outcome;
 }
 
 void sample_cache_put(sample_cache *c, const int32_t *idx, size_t n, sample_outcome outcome)
 {
-    static const int32_t empty_list[1];
-    if (2 * (c->n + 1) > c->cap) grow(c);
     uint64_t hash = hash_indices(idx, n);
-    sample_cache_slot *s = find_slot(c->slots, c->cap, hash, idx, n);
-    *s = (sample_cache_slot){hash, n ? idx : empty_list, n, outcome};
-    c->n++;
+    PF_GROW(c->entries, c->cap, c->n + 1, 64);
+    c->entries[c->n] = (sample_cache_entry){hash, idx, n, outcome};
+    pf_map_add(&c->index, hash, (uint32_t)c->n++, 128, entry_hash, c);
 }
 
 void sample_cache_free(sample_cache *c)
 {
-    free(c->slots);
-    *c = (sample_cache){0};
+    free(c->entries);
+    pf_map_free(&c->index);
+    memset(c, 0, sizeof(*c));
 }

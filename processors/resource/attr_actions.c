@@ -114,10 +114,7 @@ static void put(attr_set *s, pf_batch *b, const char *key, const otlp_any_value 
 {
     attr_entry *e = find(s, key);
     if (!e) {
-        if (s->n == s->cap) {
-            s->cap = s->cap ? s->cap * 2 : 8;
-            s->items = pf_xrealloc(s->items, s->cap * sizeof(attr_entry));
-        }
+        PF_GROW(s->items, s->cap, s->n + 1, 8);
         e = &s->items[s->n++];
         *e = (attr_entry){.key = pf_arena_strdup(b->arena, key), .index = -1};
     }

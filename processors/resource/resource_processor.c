@@ -17,10 +17,7 @@ static void edit_resource(const attr_actions *acts, pf_batch *b, otlp_resource *
 {
     set->n = 0;
     for (size_t i = 0; i < r->n_attributes; i++) {
-        if (set->n == set->cap) {
-            set->cap = set->cap ? set->cap * 2 : 16;
-            set->items = pf_xrealloc(set->items, set->cap * sizeof(attr_entry));
-        }
+        PF_GROW(set->items, set->cap, set->n + 1, 16);
         set->items[set->n++] = (attr_entry){pf_kv_key(b, r->attributes[i]), r->attributes[i]->value, 0, (int32_t)i, false};
     }
     attr_actions_apply(acts, b, set);
@@ -48,10 +45,7 @@ static void edit_profile(const attr_actions *acts, pf_batch *b, otlp_profile *p,
         int32_t idx = p->attribute_indices[i];
         if (idx < 0 || (size_t)idx >= d->n_attribute_table) continue;
         const otlp_kvu *kv = d->attribute_table[idx];
-        if (set->n == set->cap) {
-            set->cap = set->cap ? set->cap * 2 : 16;
-            set->items = pf_xrealloc(set->items, set->cap * sizeof(attr_entry));
-        }
+        PF_GROW(set->items, set->cap, set->n + 1, 16);
         set->items[set->n++] = (attr_entry){pf_batch_string(b, kv->key_strindex), kv->value, kv->unit_strindex, idx, false};
     }
     attr_actions_apply(acts, b, set);
@@ -87,18 +81,6 @@ static pf_status resource_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     return pf_consumer_consume(rp->next, b, err);
 }
 
-static bool resource_start(pf_component *c, pf_host *host, pf_error *err)
-{
-    (void)c, (void)host, (void)err;
-    return true;
-}
-
-static void resource_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
-{
-    (void)deadline_ms;
-    done(c, data);
-}
-
 static void resource_destroy(pf_component *c)
 {
     resource_processor *rp = (resource_processor *)c;
@@ -107,7 +89,7 @@ static void resource_destroy(pf_component *c)
     free(rp);
 }
 
-static const pf_component_ops resource_ops = {resource_start, resource_shutdown, resource_destroy};
+static const pf_component_ops resource_ops = {.destroy = resource_destroy, .consume = resource_consume};
 
 pf_component *resource_processor_create(const pf_create_args *args, pf_error *err)
 {
@@ -125,9 +107,7 @@ pf_component *resource_processor_create(const pf_create_args *args, pf_error *er
         return NULL;
     }
     resource_processor *rp = pf_xcalloc(1, sizeof(*rp));
-    rp->base.ops = &resource_ops;
-    rp->base.id = args->id;
-    rp->base.consumer = (pf_consumer){.consume = resource_consume, .data = rp, .ready_via = args->next};
+    pf_component_init(&rp->base, &resource_ops, args);
     rp->next = args->next;
     rp->resource = res;
     rp->profile = prof;

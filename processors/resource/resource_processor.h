@@ -45,6 +45,9 @@ void attr_actions_free(attr_actions *a);
 /* Applies every action in order; new values are allocated in b's arena. */
 void attr_actions_apply(const attr_actions *a, pf_batch *b, attr_set *set);
 
+/* config.c */
+extern const pf_cfg_entry resource_processor_cfg_map[];
+
 pf_component *resource_processor_create(const pf_create_args *args, pf_error *err);
 /* Processes a writable batch in place (tests call it directly). */
 void resource_process_batch(const attr_actions *resource, const attr_actions *profile, pf_batch *b);

@@ -9,7 +9,7 @@
 
 #include "config/config_map.h"
 #include "pipeline/base/xalloc.h"
-#include "processors/sampling/hash.h"
+#include "pipeline/base/hash.h"
 
 static void strmap_add(pf_strmap *m, const char *key, const char *value)
 {
@@ -155,13 +155,13 @@ static char *labels_fingerprint(const pf_strmap *labels)
 {
     pf_labels sorted = {0};
     for (size_t i = 0; i < labels->n; i++) pf_labels_set(&sorted, labels->keys[i], labels->values[i]);
-    uint64_t h = SAMPLING_FNV_OFFSET;
+    uint64_t h = PF_HASH_SEED;
     for (size_t i = 0; i < sorted.n; i++) {
-        h = sampling_fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
-        h = sampling_fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
+        h = pf_hash_fnv1a(h, sorted.items[i].name, strlen(sorted.items[i].name) + 1);
+        h = pf_hash_fnv1a(h, sorted.items[i].value, strlen(sorted.items[i].value) + 1);
     }
     pf_labels_free(&sorted);
-    return pf_xasprintf("%016" PRIx64, sampling_mix64(h));
+    return pf_xasprintf("%016" PRIx64, pf_hash_mix64(h));
 }
 
 static bool parse_status(json_t *v, const char *what, bool *firing, char *err, size_t err_len)

@@ -18,10 +18,7 @@ bool sampling_match(const pf_strmap *match, const pf_labels *ls)
 sampling_override *override_store_add(override_store *s, uint64_t id, pf_strmap *match, const sampling_limits *limits,
                                       uint64_t now_ms, uint64_t expires_ms, const char *source, const char *fingerprint)
 {
-    if (s->n == s->cap) {
-        s->cap = s->cap ? s->cap * 2 : 8;
-        s->items = pf_xrealloc(s->items, s->cap * sizeof(*s->items));
-    }
+    PF_GROW(s->items, s->cap, s->n + 1, 8);
     sampling_override *o = &s->items[s->n++];
     *o = (sampling_override){.id = id, .match = *match, .limits = *limits, .created_ms = now_ms,
                              .expires_ms = expires_ms, .source = source,

@@ -7,7 +7,7 @@
 #include "pipeline/model/series.h"
 #include "pipeline/base/telemetry.h"
 #include "pipeline/base/xalloc.h"
-#include "processors/sampling/hash.h"
+#include "pipeline/base/hash.h"
 #include "processors/sampling/token_table.h"
 
 typedef enum outcome {
@@ -128,7 +128,7 @@ static void render_labels(pf_buf *out, const pf_labels *ls, bool with_sample_ide
 
 static double hash_unit(const pf_buf *text)
 {
-    uint64_t h = sampling_mix64(sampling_fnv1a(SAMPLING_FNV_OFFSET, text->data, text->len));
+    uint64_t h = pf_hash_bytes(text->data, text->len);
     return (double)(h >> 11) * (1.0 / 9007199254740992.0);
 }
 

@@ -17,8 +17,6 @@ typedef struct sampling_processor {
     uv_loop_t *loop;
     sampler *sampler;
     sampling_target *target; /* set between start and destroy */
-    pf_done_cb done;
-    void *done_data;
     pf_metric *dropped_samples;
     pf_log_limiter rate_log;
 } sampling_processor;
@@ -59,19 +57,12 @@ static bool sampling_start(pf_component *c, pf_host *host, pf_error *err)
     return true;
 }
 
-static void detached(void *data)
-{
-    sampling_processor *sp = data;
-    sp->done(&sp->base, sp->done_data);
-}
-
 static void sampling_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done, void *data)
 {
     (void)deadline_ms;
     sampling_processor *sp = (sampling_processor *)c;
-    sp->done = done;
-    sp->done_data = data;
-    sampling_control_detach(sp->target, detached, sp);
+    pf_component_shutdown_begin(c, done, data);
+    sampling_control_detach(sp->target, pf_component_shutdown_end, sp);
 }
 
 static void sampling_destroy(pf_component *c)
@@ -82,15 +73,18 @@ static void sampling_destroy(pf_component *c)
     free(sp);
 }
 
-static const pf_component_ops sampling_ops = {sampling_start, sampling_shutdown, sampling_destroy};
+static const pf_component_ops sampling_ops = {
+    .start = sampling_start,
+    .shutdown = sampling_shutdown,
+    .destroy = sampling_destroy,
+    .consume = sampling_consume,
+};
 
 pf_component *sampling_processor_create(const pf_create_args *args, pf_error *err)
 {
     (void)err;
     sampling_processor *sp = pf_xcalloc(1, sizeof(*sp));
-    sp->base.ops = &sampling_ops;
-    sp->base.id = args->id;
-    sp->base.consumer = (pf_consumer){.consume = sampling_consume, .data = sp, .ready_via = args->next};
+    pf_component_init(&sp->base, &sampling_ops, args);
     sp->cfg = args->config;
     sp->next = args->next;
     sp->loop = args->loop;

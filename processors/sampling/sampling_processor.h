@@ -1,6 +1,7 @@
-/* sampling_processor.h — config and create() of the sampling processor (factory in factory.c).
+/* sampling_processor.h — config and create() of the sampling processor (table in config.c,
+ * registration in factory.c).
  *
- * The config struct is owned by the service (filled from the table in factory.c, freed by
+ * The config struct is owned by the service (filled from the table in config.c, freed by
  * pf_cfg_release). The component owns its decision state (sampler.h) and shares the dynamic overrides
  * of its id with the other instances of that id through the control API (control.h). */
 #ifndef PF_SAMPLING_PROCESSOR_H
@@ -44,6 +45,9 @@ typedef struct sampling_config {
     int64_t max_override_duration;     /* ns */
     int64_t max_dynamic_overrides;
 } sampling_config;
+
+/* config.c */
+extern const pf_cfg_entry sampling_processor_cfg_map[];
 
 pf_component *sampling_processor_create(const pf_create_args *args, pf_error *err);
 

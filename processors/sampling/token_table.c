@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "pipeline/base/xalloc.h"
-#include "processors/sampling/hash.h"
+#include "pipeline/base/hash.h"
 
 typedef struct bucket {
     struct bucket *chain;            /* next in the same slot */
@@ -99,7 +99,7 @@ bool token_table_take(token_table *t, const void *key, size_t key_len, double ra
                       uint64_t now_ns)
 {
     forget_idle(t, now_ns);
-    uint64_t h = sampling_mix64(sampling_fnv1a(SAMPLING_FNV_OFFSET, key, key_len));
+    uint64_t h = pf_hash_bytes(key, key_len);
     bucket *b = find(t, key, key_len, h);
     if (b) {
         b->tokens = refilled(b, now_ns);

@@ -1,6 +1,10 @@
 /* otlp_reply.c — partial_success accounting of the OTLP exporters (see otlp_reply.h). */
 #include "receivers/helper/otlp_reply.h"
 
+#include <strings.h>
+
+#include "net/http_client.h"
+
 #include "pipeline/model/otlp.h"
 #include "pipeline/otlpjson/pbjson.h"
 
@@ -38,4 +42,12 @@ bool pf_otlp_reply_read(pf_otlp_reply *r, const uint8_t *body, size_t len, bool 
         partial_success(r, resp->partial_success->rejected_profiles, resp->partial_success->error_message);
     protobuf_c_message_free_unpacked(&resp->base, NULL);
     return true;
+}
+
+size_t pf_otlp_version_header(const pf_http_client_config *cfg, pf_http_header *h)
+{
+    for (size_t i = 0; i < cfg->headers.n; i++)
+        if (strcasecmp(cfg->headers.keys[i], PF_OTLP_PROFILES_VERSION_HEADER) == 0) return 0;
+    h[0] = (pf_http_header){PF_OTLP_PROFILES_VERSION_HEADER, PF_OTLP_PROFILES_VERSION};
+    return 1;
 }

@@ -26,4 +26,15 @@ void pf_otlp_reply_init(pf_otlp_reply *r, const char *exporter_id);
  * reply is a full success. False when the bytes do not decode. */
 bool pf_otlp_reply_read(pf_otlp_reply *r, const uint8_t *body, size_t len, bool json);
 
+/* The OTLP profiles development version this build encodes (opentelemetry-proto v1.10/v1.11 layout),
+ * as the Collector's pdata names it, and the header that carries it. */
+#define PF_OTLP_PROFILES_VERSION "1"
+#define PF_OTLP_PROFILES_VERSION_HEADER "otlp-profiles-development-version"
+
+struct pf_http_client_config;
+struct pf_http_header;
+/* Writes the version header into h[0] and returns 1, or returns 0 when the configured headers
+ * already set it (in any letter case). */
+size_t pf_otlp_version_header(const struct pf_http_client_config *cfg, struct pf_http_header *h);
+
 #endif

@@ -27,6 +27,7 @@
 #include "pipeline/component/component.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "receivers/helper/receiver_metrics.h"
 
 typedef struct pf_receiver_transport {
     const char *receiver_id;   /* the component's id */
@@ -36,10 +37,15 @@ typedef struct pf_receiver_transport {
     pf_metric *accepted;       /* otelcol_receiver_accepted_profile_samples */
     pf_metric *refused;        /* otelcol_receiver_refused_profile_samples */
     pf_metric *bytes;          /* proflow_receiver_bytes_total */
+    pf_consumer *gate_next;    /* pf_receiver_install_admission: the pipeline asked before a body is read */
 } pf_receiver_transport;
 
 void pf_receiver_transport_init(pf_receiver_transport *t, const char *receiver_id, const char *name,
                                 bool include_metadata, pf_log_limiter *log_limit);
+
+/* A header value's media type (or encoding), lowercased, without parameters or spaces:
+ * "Application/JSON; charset=utf-8" → "application/json". NULL gives "". */
+void pf_receiver_media_type(const char *value, char *out, size_t out_len);
 
 /* The answer a request gets, in the terms of each protocol. */
 typedef struct pf_receiver_answer {
@@ -57,10 +63,20 @@ void pf_receiver_answer_set(pf_receiver_answer *a, int http_status, int grpc_sta
  * the decode. Counted in proflow_receiver_early_refusals_total. */
 bool pf_receiver_admit(const pf_receiver_transport *t, pf_consumer *next, pf_receiver_answer *a);
 
+/* Installs admission on a receiver's server (pf_http_server_set_admission): before a request's body
+ * is read, the process-wide memory budget (pipeline/base/memory_budget.h) and the readiness of `next` are
+ * asked; a refusal is answered 503 + Retry-After / UNAVAILABLE without reading the body, counted in
+ * otelcol_receiver_refused_requests... (proflow_receiver_early_refusals_total{reason}). */
+void pf_receiver_install_admission(pf_http_server *s, pf_receiver_transport *t, pf_consumer *next);
+
 /* Attaches the request's metadata (receiver, client address, X-Scope-OrgID as tenant, receive time,
  * and the headers when include_metadata) and hands b to next, taking over the caller's reference.
  * Counts b's samples as accepted or refused. When refused, sets `a` as the table above says, its
- * message being the pipeline's reason. Returns the pipeline's status. */
+ * message being the pipeline's reason. Returns the pipeline's status.
+ *
+ * When a persistent queue is downstream (pf_consumer_durable), the request's answer is held
+ * (pf_http_hold_answer) until the data is stored: it goes out as the handler wrote it, or as
+ * 503 / UNAVAILABLE when storing failed; the samples are counted as accepted or refused then. */
 pf_status pf_receiver_deliver(const pf_receiver_transport *t, pf_consumer *next, const pf_http_request *req,
                               pf_batch *b, pf_receiver_answer *a);
 

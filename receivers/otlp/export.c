@@ -8,7 +8,6 @@
  *   pipeline PF_RETRYABLE          503 + Retry-After / UNAVAILABLE
  *   pipeline PF_PERMANENT          400 / INVALID_ARGUMENT
  * HTTP error bodies are google.rpc.Status in the request's format and encoding. */
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +16,7 @@
 #include "net/compress.h"
 #include "net/grpc_frame.h"
 #include "pipeline/model/wire.h"
+#include "receivers/helper/otlp_reply.h"
 #include "pipeline/otlpjson/pbjson.h"
 #include "receivers/otlp/otlp_receiver.h"
 
@@ -52,14 +52,56 @@ typedef struct wire_form {
     size_t encoded_len;
 } wire_form;
 
+/* True when some sample has neither values nor timestamps (what a v1.9 sample looks like in v1.10). */
+static bool samples_without_values(const pf_batch *b)
+{
+    const otlp_request *r = b->req;
+    for (size_t i = 0; i < r->n_resource_profiles; i++)
+        for (size_t j = 0; j < r->resource_profiles[i]->n_scope_profiles; j++) {
+            const otlp_scope_profiles *sp = r->resource_profiles[i]->scope_profiles[j];
+            for (size_t k = 0; k < sp->n_profiles; k++)
+                for (size_t s = 0; s < sp->profiles[k]->n_samples; s++) {
+                    const otlp_sample *x = sp->profiles[k]->samples[s];
+                    if (!x->n_values && !x->n_timestamps_unix_nano) return true;
+                }
+        }
+    return false;
+}
+
+static void refuse_v1_9(otlp_transport *t, export_result *res, size_t samples)
+{
+    char labels[256];
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",layout=\"v1.9\"", t->rt.receiver_id, t->rt.name);
+    pf_metric_add(pf_counter("proflow_receiver_layout_mismatch_requests_total",
+                             "Protobuf requests refused because they use an older OTLP profiles wire layout.", labels),
+                  1);
+    pf_metric_add(t->rt.refused, (double)samples);
+    pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+                           "request uses the OTLP profiles proto v1.9 layout (Sample.values = field 2, "
+                           "attribute_indices = 3, link_index = 4); this receiver speaks v1.10+ (attribute_indices = 2, "
+                           "link_index = 3, values = 4): upgrade the sender to opentelemetry-proto v1.10 or later");
+}
+
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
                         body_format format, const wire_form *wire, export_result *res)
 {
     if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
+    /* Like the Collector's receiver: absent means version 1; any other value is a schema we do not speak. */
+    const char *version = pf_http_header_get(req, PF_OTLP_PROFILES_VERSION_HEADER);
+    if (version && strcmp(version, PF_OTLP_PROFILES_VERSION) != 0) {
+        pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+                               "unsupported " PF_OTLP_PROFILES_VERSION_HEADER " \"%.64s\": this receiver speaks version "
+                               PF_OTLP_PROFILES_VERSION " (opentelemetry-proto v1.10/v1.11 layout)", version);
+        return;
+    }
     pf_wire_counts counts;
-    /* pf_wire_validate bounds attribute nesting itself (64 levels, below the decoder's guard). */
-    if (format == FORMAT_PROTOBUF && pf_wire_validate(body, len, &counts)) {
+    /* pf_wire_validate bounds attribute nesting itself (64 levels, below the decoder's guard). A request
+     * with attribute references (key_strindex / string_value_strindex) takes the tree path: they are
+     * resolved inline there (pf_batch_inline_attributes), which changes the bytes; so does one that
+     * looks like the v1.9 layout, which the tree path refuses with its own message. */
+    if (format == FORMAT_PROTOBUF && pf_wire_validate(body, len, &counts) && counts.attribute_refs == 0 &&
+        !otlp_request_is_v1_9_layout(body, len)) {
         /* Valid as received: the batch is these bytes, decoded only if a consumer needs the tree
          * (pipeline/model/wire.h); exporters send them as they are. */
         pf_batch *lazy = pf_batch_new_lazy(body, len, wire->encoding, wire->encoded, wire->encoded_len, &counts);
@@ -72,12 +114,24 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
     if (!b) {
         if (format == FORMAT_JSON)
             pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT, "invalid OTLP/JSON request: %s", err);
+        else if (otlp_request_is_v1_9_layout(body, len))
+            refuse_v1_9(t, res, 0);
         else
             pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
                                    "malformed ExportProfilesServiceRequest: protobuf decoding failed");
         return;
     }
     size_t samples = pf_batch_sample_count(b);
+    /* Protobuf field numbers, not names, changed between v1.9 and v1.10: JSON is not affected. */
+    if (format == FORMAT_PROTOBUF && samples_without_values(b) && otlp_request_is_v1_9_layout(body, len)) {
+        pf_batch_unref(b);
+        refuse_v1_9(t, res, samples);
+        return;
+    }
+    /* Kept before validation, so that whatever validation changes (attribute references resolved inline,
+     * invalid profiles dropped) drops them again: exporters may send these bytes instead of encoding the
+     * batch again only while they are what the batch holds (pipeline/model/wire.h). */
+    if (format == FORMAT_PROTOBUF) pf_batch_wire_keep(b, body, len, wire->encoding, wire->encoded, wire->encoded_len);
     size_t rejected = 0;
     if (!pf_batch_validate(b, &rejected, err, sizeof(err))) {
         pf_batch_unref(b);
@@ -89,9 +143,6 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
         /* Invalid profiles were dropped; the rest goes on and the client learns through partial_success. */
         pf_metric_add(t->rt.refused, (double)(samples - pf_batch_sample_count(b)));
         res->rejected_profiles = rejected;
-    } else if (format == FORMAT_PROTOBUF) {
-        /* Valid as received: exporters may send these bytes instead of encoding the batch again. */
-        pf_batch_wire_keep(b, body, len, wire->encoding, wire->encoded, wire->encoded_len);
     }
     pf_receiver_answer_set(&res->a, 200, PF_GRPC_OK, "%s", rejected ? err : "");
     if (pf_receiver_deliver(&t->rt, t->receiver->next, req, b, &res->a) != PF_OK) res->rejected_profiles = 0;
@@ -143,16 +194,6 @@ void otlp_grpc_export(pf_http_request *req, void *data)
 }
 
 /* ---------------------------------------------------------------- HTTP */
-
-/* "Application/JSON; charset=utf-8" → "application/json" in out. */
-static void media_type(const char *content_type, char *out, size_t out_len)
-{
-    size_t n = 0;
-    const char *p = content_type ? content_type : "";
-    while (*p == ' ') p++;
-    for (; *p && *p != ';' && *p != ' ' && n + 1 < out_len; p++) out[n++] = (char)tolower((unsigned char)*p);
-    out[n] = '\0';
-}
 
 /* google.rpc.Status {int32 code = 1; string message = 2;} */
 static void encode_status_protobuf(int code, const char *message, pf_buf *out)
@@ -242,7 +283,7 @@ void otlp_http_export(pf_http_request *req, void *data)
     pf_metric_add(t->rt.bytes, (double)req->body_len);
     char type[128];
     export_result res = {0};
-    media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
+    pf_receiver_media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
     http_answer a = {req, t, FORMAT_PROTOBUF, NULL};
     if (strcmp(type, "application/json") == 0) {
         a.format = FORMAT_JSON;
@@ -253,7 +294,7 @@ void otlp_http_export(pf_http_request *req, void *data)
         return;
     }
     char encoding[32];
-    media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
+    pf_receiver_media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
     if (!pf_encoding_supported(encoding)) {
         pf_receiver_answer_set(&res.a, 415, PF_GRPC_UNIMPLEMENTED,
                                "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);

@@ -1,5 +1,5 @@
-/* otlp_receiver.h — private to receivers/otlp: the component struct shared by the lifecycle
- * (factory.c) and the request handlers (export.c).
+/* otlp_receiver.h — private to receivers/otlp: the config (config.c), the component struct shared by
+ * the lifecycle (otlp_receiver.c) and the request handlers (export.c), and what factory.c registers.
  *
  * Ownership: the component owns its two servers (closed in shutdown, or in destroy after a failed
  * start); the config belongs to the service. Metrics belong to the telemetry registry. */
@@ -40,13 +40,22 @@ typedef struct otlp_receiver {
     uv_loop_t *loop;
     otlp_transport grpc, http;
     int servers_closing;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
     pf_log_limiter log_limit;
 } otlp_receiver;
+
+/* config.c */
+extern const pf_cfg_entry otlp_receiver_cfg_map[];
+bool otlp_receiver_validate(const void *config, const pf_node *node, const char *path, pf_cfg_error *err);
+
+/* otlp_receiver.c */
+pf_component *otlp_receiver_create(const pf_create_args *args, pf_error *err);
 
 /* Route handlers (export.c); data is the otlp_transport. */
 void otlp_grpc_export(pf_http_request *req, void *data);
 void otlp_http_export(pf_http_request *req, void *data);
+
+/* layout.c: true when serialized ExportProfilesServiceRequest bytes use the proto v1.9 Sample layout
+ * (values in field 2) rather than v1.10+ (values in field 4). */
+bool otlp_request_is_v1_9_layout(const uint8_t *buf, size_t len);
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pipeline/base/xalloc.h"
+#include "pipeline/base/hash.h"
 #include "receivers/pprof/delta.h"
 
 #define MAX_CUMULATIVE 8
@@ -42,12 +43,7 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_str(uint64_t seed, const char *s)
-{
-    uint64_t h = seed ^ 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return mix(seed, h);
-}
+static uint64_t hash_str(uint64_t seed, const char *s) { return mix(seed, pf_hash_str(s)); }
 
 static void key_add(key128 *k, uint64_t v)
 {

@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "pipeline/pprof/pprof.h"
+#include "pipeline/base/memory_budget.h"
+#include "pipeline/base/hash.h"
 #include "receivers/pprof/scraper_internal.h"
 
 static const double lateness_bounds[PPROF_LATENESS_BUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -129,6 +131,7 @@ static void on_response(const pf_http_response *resp, void *data)
     } else if (!s->stopping) {
         pf_metric_set(t->series->m[PPROF_M_DURATION], (double)(uv_hrtime() - t->started_ns) / 1e9);
         pf_metric_set(t->series->m[PPROF_M_BYTES], (double)resp->body_len);
+        t->last_body_bytes = resp->body_len;
         char err[512] = "";
         pprof_outcome outcome = PPROF_SCRAPE_OK;
         if (resp->status == 0) {
@@ -195,6 +198,19 @@ static void on_tick(uv_timer_t *timer)
                        t->url);
         return;
     }
+    if (!pf_memory_admit(t->last_body_bytes, s->id, NULL)) {
+        /* Deferred to the next interval: a scrape now (expected to be as large as the last one) would
+         * add memory proflow must not take; the delta of a cumulative profile then simply covers a
+         * longer window. */
+        pf_metric_add(pf_counter1("proflow_pprof_scrapes_deferred_total",
+                                  "Scrapes not started because proflow was at its memory limit (tried again at the "
+                                  "next interval).",
+                                  "receiver", s->id),
+                      1);
+        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s deferred: proflow is at its memory limit",
+                       t->url);
+        return;
+    }
     if (s->in_flight >= (size_t)s->cfg->max_concurrent_scrapes) queue_push(s, t);
     else start_scrape(t);
 }
@@ -202,9 +218,8 @@ static void on_tick(uv_timer_t *timer)
 /* Spreads targets over the interval so they do not all fire at once; stable per URL. */
 static uint64_t first_delay_ms(const char *url, uint64_t interval_ms)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (const char *p = url; *p; p++) h = (h ^ (unsigned char)*p) * 1099511628211ull;
-    return h % interval_ms;
+    /* FNV-1a without the finalizer, from the seed it always had: targets keep their scrape phase */
+    return pf_hash_fnv1a(1469598103934665603ull, url, strlen(url)) % interval_ms;
 }
 
 void pprof_target_schedule(pprof_target *t)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "receivers/helper/receiver_metrics.h"
 #include "receivers/pprof/scraper_internal.h"
 
 static void build_headers(const pprof_scrape_cfg *cfg, pf_strmap *out)
@@ -46,12 +47,9 @@ pprof_scraper *pprof_scraper_new(uv_loop_t *loop, const char *id, const pprof_re
     s->next = next;
     s->n_jobs = cfg->scrape_configs.n;
     s->jobs = pf_xcalloc(s->n_jobs ? s->n_jobs : 1, sizeof(*s->jobs));
-    char *labels = pf_xasprintf("receiver=\"%s\",transport=\"http\"", id);
-    s->accepted = pf_counter("otelcol_receiver_accepted_profile_samples",
-                             "Profile samples successfully pushed into the pipeline.", labels);
-    s->refused = pf_counter("otelcol_receiver_refused_profile_samples",
-                            "Profile samples that could not be pushed into the pipeline.", labels);
-    free(labels);
+    pf_receiver_metrics m = pf_receiver_metrics_new(id, "http");
+    s->accepted = m.accepted;
+    s->refused = m.refused;
     pprof_lateness_metrics(s);
     const pprof_scrape_cfg *jobs = cfg->scrape_configs.items;
     for (size_t i = 0; i < s->n_jobs; i++) {

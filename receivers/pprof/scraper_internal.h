@@ -58,6 +58,7 @@ typedef struct pprof_target {
     bool timer_started, timer_closed, retired;
     bool in_flight, queued, up, reported;
     uint64_t started_ns;
+    size_t last_body_bytes; /* body of the last scrape: what the next one is admitted against (memory budget) */
     struct pprof_target *prev_queued, *next_queued;
     pf_log_limiter skipped_log;
     uint64_t started_unix_nano; /* wall-clock start of the current scrape: ends the delta's window */

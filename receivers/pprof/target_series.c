@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "receivers/pprof/target_series.h"
+#include "pipeline/base/hash.h"
 
 static const struct {
     const char *name, *help;
@@ -29,16 +30,9 @@ static const char *const outcome_names[PPROF_OUTCOMES] = {
     [PPROF_FAIL_BAD_PPROF] = "bad_pprof",
 };
 
-static size_t labels_hash(const char *s)
-{
-    size_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static pprof_series **slot_of(pprof_series_set *set, const char *labels)
 {
-    return &set->slots[labels_hash(labels) & (set->n_slots - 1)];
+    return &set->slots[pf_hash_str(labels) & (set->n_slots - 1)];
 }
 
 static void grow(pprof_series_set *set)

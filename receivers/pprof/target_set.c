@@ -26,10 +26,7 @@ pprof_target *pprof_target_add(pprof_scraper *s, pprof_job *job, const pprof_tar
     t->profile = *spec->profile;
     pf_labels_copy(&t->labels, spec->labels);
     t->series = pprof_series_acquire(&s->series, s->id, job->cfg->job_name, spec->instance, spec->profile->name);
-    if (s->n_targets == s->cap_targets) {
-        s->cap_targets = s->cap_targets ? s->cap_targets * 2 : 64;
-        s->targets = pf_xrealloc(s->targets, s->cap_targets * sizeof(*s->targets));
-    }
+    PF_GROW(s->targets, s->cap_targets, s->n_targets + 1, 64);
     t->slot = s->n_targets;
     s->targets[s->n_targets++] = t;
     if (s->started) pprof_target_schedule(t);

@@ -6,7 +6,6 @@
  * Every RawProfileSeries becomes one resource per RawSample: its labels (which must hold __name__)
  * as attributes, its raw_profile (pprof, gzipped or not) as profiles. Annotations are dropped, as
  * Pyroscope does. */
-#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,22 +150,12 @@ static void connect_error(pyro_api *api, pf_http_request *req, const pf_receiver
     json_decref(j);
 }
 
-/* "Application/JSON; charset=utf-8" → "application/json". */
-static void media_type(const char *value, char *out, size_t out_len)
-{
-    size_t n = 0;
-    const char *p = value ? value : "";
-    while (*p == ' ') p++;
-    for (; *p && *p != ';' && *p != ' ' && n + 1 < out_len; p++) out[n++] = (char)tolower((unsigned char)*p);
-    out[n] = '\0';
-}
-
 static void connect_push(pyro_api *api, pf_http_request *req)
 {
     pf_receiver_answer res = {0};
     char type[128], encoding[32];
-    media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
-    media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
+    pf_receiver_media_type(pf_http_header_get(req, "content-type"), type, sizeof(type));
+    pf_receiver_media_type(pf_http_header_get(req, "content-encoding"), encoding, sizeof(encoding));
     push_codec codec = strcmp(type, "application/json") == 0 ? CODEC_JSON : CODEC_PROTO;
     if (codec == CODEC_PROTO && strcmp(type, "application/proto") != 0) {
         /* The Connect protocol answers an unknown codec with a bare 415. */

@@ -1,5 +1,5 @@
 /* pyroscope_receiver.h — private to receivers/pyroscope: the component struct shared by the lifecycle
- * (factory.c), the two request handlers (ingest_handler.c, push_handler.c) and the step they share,
+ * (pyroscope_receiver.c, registered by factory.c), the two request handlers (ingest_handler.c, push_handler.c) and the step they share,
  * turning decoded profiles into a batch and handing it to the pipeline (deliver.c).
  *
  * Ownership: the component owns its server (closed in shutdown, or in destroy after a failed start);
@@ -32,8 +32,6 @@ typedef struct pyro_receiver {
     pf_http_server *server;
     size_t max_body; /* decompressed-size limit: max_request_body_size */
     pyro_api ingest, push;
-    pf_done_cb shutdown_done;
-    void *shutdown_data;
     pf_log_limiter log_limit;
 } pyro_receiver;
 
@@ -52,6 +50,8 @@ bool pyro_batch_add_profile(pf_batch *b, pf_arena *scratch, const pf_pyro_labels
  * 200, or 503 + Retry-After for PF_RETRYABLE, 400 for PF_PERMANENT. Requests are counted with
  * pf_receiver_count_request(&api->rt, ...). */
 void pyro_deliver(pyro_api *api, const pf_http_request *req, pf_batch *b, pf_receiver_answer *res);
+
+pf_component *pyro_receiver_create(const pf_create_args *args, pf_error *err);
 
 /* Route handlers; data is the pyro_api. */
 void pyro_handle_ingest(pf_http_request *req, void *data);

@@ -4,7 +4,8 @@
 curl POSTs two OTLP requests (the realistic one of tests/unit/export_test_batch.h and one built here
 with Python protobuf) to the otlp receiver over HTTP. Three exporters get them: file/proto, file/json
 and debug (detailed). After SIGTERM (which must drain and exit 0) we check with Python protobuf that
-  - file/proto wrote one .binpb per request, each parsing to exactly the request sent;
+  - file/proto wrote one .binpb per request, each parsing to exactly the request sent, with its
+    attribute string-table references resolved inline (as the otlp receiver does for every exporter);
   - file/json wrote one .jsonl with one line per request, each accepted by json_format.Parse (after
     the OTLP hex ids are turned back into json_format's base64, see test_pbjson_python.py) and equal
     to the request sent;
@@ -42,6 +43,40 @@ def hex_ids_to_base64(node):
 
 
 
+def inlined(req):
+    """req with every string-table reference in attributes resolved, as the otlp receiver does before
+    any exporter sees it (docs/interop.md): KeyValue.key_strindex → key and
+    AnyValue.string_value_strindex → string_value in resource and scope attributes (nested values
+    too), and string values of the dictionary's attribute_table."""
+    out = svc.ExportProfilesServiceRequest()
+    out.CopyFrom(req)
+    table = out.dictionary.string_table
+
+    def value(v):
+        kind = v.WhichOneof("value")
+        if kind == "string_value_strindex":
+            v.string_value = table[v.string_value_strindex]
+        elif kind == "array_value":
+            for x in v.array_value.values:
+                value(x)
+        elif kind == "kvlist_value":
+            kvs(v.kvlist_value.values)
+
+    def kvs(items):
+        for kv in items:
+            if not kv.key:
+                kv.key = table[kv.key_strindex]
+            kv.key_strindex = 0
+            value(kv.value)
+    for rp in out.resource_profiles:
+        kvs(rp.resource.attributes)
+        for sp in rp.scope_profiles:
+            kvs(sp.scope.attributes)
+    for a in out.dictionary.attribute_table:
+        value(a.value)
+    return out
+
+
 def main():
     sample = subprocess.run([os.path.join(BUILD, "tests", "pbjson_convert"), "--sample-proto"],
                             capture_output=True, check=True).stdout
@@ -49,6 +84,8 @@ def main():
     samples = [sum(len(p.samples) for rp in r.resource_profiles for sp in rp.scope_profiles for p in sp.profiles)
                for r in sent]
     assert samples == [7, 2]
+    expected = [inlined(r) for r in sent]
+    assert expected[0] != sent[0]  # the realistic request has references; they come out inline
 
     work = tempfile.mkdtemp(prefix="proflow-file-exporter-")
     http_port, metrics_port = free_port(), free_port()
@@ -95,7 +132,7 @@ service:
     proto_files = sorted(os.listdir(f"{work}/proto"))
     assert len(proto_files) == 2 and all(n.endswith(".binpb") for n in proto_files), proto_files
     proto_bytes = 0
-    for name, want in zip(proto_files, sent):
+    for name, want in zip(proto_files, expected):
         data = open(f"{work}/proto/{name}", "rb").read()
         proto_bytes += len(data)
         assert svc.ExportProfilesServiceRequest.FromString(data) == want, name
@@ -106,7 +143,7 @@ service:
     content = open(f"{work}/json/{json_files[0]}", "rb").read()
     lines = content.decode().splitlines()
     assert len(lines) == 2, lines
-    for line, want in zip(lines, sent):
+    for line, want in zip(lines, expected):
         got = json_format.Parse(json.dumps(hex_ids_to_base64(json.loads(line))), svc.ExportProfilesServiceRequest())
         assert got == want
     assert metric(m, "proflow_exporter_sent_bytes_total", exporter="file/json") == len(content)

@@ -5,7 +5,7 @@ protobuf and compared exactly:
   - resource: resource attributes after insert/upsert/delete/hash (SHA-256 computed here)/extract/
     convert, profiles and their samples untouched;
   - relabel: a dropped series is gone (and counted), hashmod gives the shard Prometheus computes
-    (MD5 here), replace adds a label, labeldrop removes the resource attribute it came from;
+    (MD5 here), replace adds a label (on the resource), labeldrop removes the resource attribute it came from;
   - batch: ten requests become exactly one exporter request holding every profile and sample, smaller
     than the ten were (shared dictionary). The sampling processor has its own test_processors_sampling.py."""
 import hashlib
@@ -85,10 +85,11 @@ def test_relabel():
     for req in got:
         for rp, p in profiles(req):
             service = resource_attrs(req, rp)["service.name"]
-            assert resource_attrs(req, rp) == {"service.name": service}, resource_attrs(req, rp)
+            # new labels land on the resource (Pyroscope's OTLP ingest reads series labels only there)
+            want = {"service.name": service, "shard": str(hashmod(service, 8)), "app": service[:-len("-svc")]}
+            assert resource_attrs(req, rp) == want, resource_attrs(req, rp)
             attrs = profile_attrs(req, p)
-            assert attrs.get("shard") == str(hashmod(service, 8)), (service, attrs)
-            assert attrs.get("app") == service[:-len("-svc")], (service, attrs)
+            assert "shard" not in attrs and "app" not in attrs, (service, attrs)
             seen.append(service)
     assert sorted(seen) == sorted(s for s in services[:3] for _ in range(2)), seen
     assert metric(m, "proflow_processor_relabel_dropped_profiles_total", processor="relabel") == 2, m

@@ -131,6 +131,78 @@ static void test_validate_names_bad_index(void **state)
     pf_batch_unref(b);
 }
 
+/* A KeyValue in the Collector's form: key empty, key and string value as string-table references. */
+static otlp_kv *ref_kv(pf_batch *b, const char *key, const char *value)
+{
+    otlp_kv *kv = pf_arena_alloc(b->arena, sizeof(*kv));
+    *kv = (otlp_kv)OTLP_KV_INIT;
+    kv->key_strindex = pf_dict_string(b, key);
+    kv->value = pf_arena_alloc(b->arena, sizeof(*kv->value));
+    *kv->value = (otlp_any_value)OTLP_ANY_VALUE_INIT;
+    kv->value->value_case = OTLP_VALUE_STRINDEX;
+    kv->value->string_value_strindex = pf_dict_string(b, value);
+    return kv;
+}
+
+static void test_validate_inlines_attribute_references(void **state)
+{
+    (void)state;
+    pf_batch *b = build_sample_batch();
+    otlp_resource_profiles *rp = b->req->resource_profiles[0];
+    otlp_kv **attrs = pf_arena_alloc(b->arena, 3 * sizeof(otlp_kv *));
+    attrs[0] = ref_kv(b, "service.name", "cart");
+    attrs[1] = ref_kv(b, "k8s.labels", "");
+    /* a kvlist value whose entries are references too */
+    otlp_any_value *v = attrs[1]->value;
+    v->value_case = OTLP_VALUE_KVLIST;
+    v->kvlist_value = pf_arena_alloc(b->arena, sizeof(otlp_kv_list));
+    *v->kvlist_value = (otlp_kv_list)OTLP_KV_LIST_INIT;
+    v->kvlist_value->n_values = 1;
+    v->kvlist_value->values = pf_arena_alloc(b->arena, sizeof(otlp_kv *));
+    v->kvlist_value->values[0] = ref_kv(b, "app", "web");
+    attrs[2] = ref_kv(b, "host.name", "node-1");
+    rp->resource->attributes = attrs;
+    rp->resource->n_attributes = 3;
+    otlp_scope *sc = rp->scope_profiles[0]->scope;
+    sc->attributes = pf_arena_alloc(b->arena, sizeof(otlp_kv *));
+    sc->attributes[0] = ref_kv(b, "scope.attr", "x");
+    sc->n_attributes = 1;
+    /* an attribute_table value given as a reference */
+    otlp_kvu *entry = b->req->dictionary->attribute_table[1];
+    int32_t t1 = pf_dict_string(b, "t1");
+    entry->value->value_case = OTLP_VALUE_STRINDEX;
+    entry->value->string_value_strindex = t1;
+
+    char err[256];
+    assert_true(pf_batch_validate(b, NULL, err, sizeof err));
+    const char *keys[] = {"service.name", "k8s.labels", "host.name"};
+    for (size_t i = 0; i < 3; i++) {
+        assert_string_equal(rp->resource->attributes[i]->key, keys[i]);
+        assert_int_equal(rp->resource->attributes[i]->key_strindex, 0);
+    }
+    assert_int_equal(rp->resource->attributes[0]->value->value_case, OTLP_VALUE_STRING);
+    assert_string_equal(rp->resource->attributes[0]->value->string_value, "cart");
+    otlp_kv *inner = rp->resource->attributes[1]->value->kvlist_value->values[0];
+    assert_string_equal(inner->key, "app");
+    assert_string_equal(inner->value->string_value, "web");
+    assert_string_equal(sc->attributes[0]->key, "scope.attr");
+    assert_string_equal(sc->attributes[0]->value->string_value, "x");
+    assert_int_equal(entry->value->value_case, OTLP_VALUE_STRING);
+    assert_string_equal(entry->value->string_value, "t1");
+
+    /* What an exporter writes decodes with inline keys only. */
+    pf_buf out = {0};
+    pf_batch_pack(b, &out);
+    pf_batch *d = pf_batch_decode((const uint8_t *)out.data, out.len);
+    assert_non_null(d);
+    assert_string_equal(d->req->resource_profiles[0]->resource->attributes[2]->key, "host.name");
+    assert_int_equal(d->req->resource_profiles[0]->resource->attributes[2]->key_strindex, 0);
+    assert_string_equal(d->req->resource_profiles[0]->resource->attributes[2]->value->string_value, "node-1");
+    pf_batch_unref(d);
+    pf_buf_free(&out);
+    pf_batch_unref(b);
+}
+
 static void test_validate_drops_only_invalid_profiles(void **state)
 {
     (void)state;
@@ -206,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_interning_dedupes),
         cmocka_unit_test(test_pack_decode_round_trip_and_reindex),
         cmocka_unit_test(test_validate_names_bad_index),
+        cmocka_unit_test(test_validate_inlines_attribute_references),
         cmocka_unit_test(test_validate_drops_only_invalid_profiles),
         cmocka_unit_test(test_decode_garbage_fails),
         cmocka_unit_test(test_clone_and_writable),

@@ -21,7 +21,7 @@ typedef struct fake_exporter {
     bool hold; /* keep sends pending until release_pending() */
     unsigned calls, aborts;
     uint64_t call_ms[MAX_CALLS];
-    pf_batch *call_batch[MAX_CALLS];
+    const pf_payload *call_batch[MAX_CALLS];
     pf_export_attempt *pending[MAX_CALLS];
     unsigned pending_call[MAX_CALLS];
     size_t n_pending, max_pending;
@@ -50,7 +50,14 @@ static void on_respond(uv_timer_t *t)
     release_pending(t->data);
 }
 
-static void fake_send(void *ctx, pf_batch *b, int64_t timeout_ns, pf_export_attempt *attempt)
+static pf_status fake_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
+{
+    (void)ctx, (void)err;
+    *out = pf_export_encode_otlp_proto(b, NULL, 0);
+    return PF_OK;
+}
+
+static void fake_send(void *ctx, const pf_payload *b, int64_t timeout_ns, pf_export_attempt *attempt)
 {
     fake_exporter *f = ctx;
     assert_true(timeout_ns > 0);
@@ -149,7 +156,8 @@ static int setup(void **state)
 
 static void start_helper(fixture *fx)
 {
-    fx->helper = pf_exporter_helper_new(&fx->loop, fx->id, &fx->cfg, fake_send, fake_abort, &fx->fake);
+    pf_exporter_ops ops = {.encode = fake_encode, .send = fake_send, .abort_sends = fake_abort};
+    fx->helper = pf_exporter_helper_new(&fx->loop, fx->id, &fx->cfg, &ops, &fx->fake);
 }
 
 static void on_shutdown(void *data)

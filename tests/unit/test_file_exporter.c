@@ -322,9 +322,9 @@ static void test_bad_path_fails_start(void **state)
     free(blocker);
 }
 
-/* The directory vanishing under a running exporter: the batch is dropped, counted and logged, and the
- * exporter recovers once the directory is back. */
-static void test_write_failure_counts_dropped_samples(void **state)
+/* The directory vanishing under a running exporter: it is made again and nothing is lost, whether
+ * no file was open (the next open fails with ENOENT) or the json-lines file in use went with it. */
+static void test_directory_recreated(void **state)
 {
     fixture *f = *state;
     set_format(f, "json");
@@ -332,15 +332,42 @@ static void test_write_failure_counts_dropped_samples(void **state)
     remove_tree(f->cfg.path);
     consume(f, tagged_batch(1, 0));
     uv_run(&f->loop, UV_RUN_DEFAULT);
-    assert_true(metric("otelcol_exporter_send_failed_profile_samples", "file/gone") == EXPORT_TEST_SAMPLES);
-    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/gone") == 0);
+    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/gone") == EXPORT_TEST_SAMPLES);
+    assert_true(metric("otelcol_exporter_send_failed_profile_samples", "file/gone") == 0);
 
-    assert_int_equal(mkdir(f->cfg.path, 0755), 0);
+    remove_tree(f->cfg.path); /* the open file goes with it */
     consume(f, tagged_batch(2, 0));
     shutdown_and_destroy(f);
     char names[8][256];
     assert_int_equal(list_files(f, names, 8), 1);
-    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/gone") == EXPORT_TEST_SAMPLES);
+    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/gone") == 2 * EXPORT_TEST_SAMPLES);
+    assert_true(metric("otelcol_exporter_send_failed_profile_samples", "file/gone") == 0);
+}
+
+/* A directory that cannot be made again (a regular file took its place): the batch is dropped and
+ * counted with its real number of samples, also in pprof format where one batch is several files. */
+static int64_t add_fixture(pf_batch *b, const char *file, const char *name);
+
+static void test_write_failure_counts_dropped_samples(void **state)
+{
+    fixture *f = *state;
+    set_format(f, "pprof");
+    start(f, "file/blocked");
+    remove_tree(f->cfg.path);
+    FILE *fp = fopen(f->cfg.path, "w");
+    assert_non_null(fp);
+    fclose(fp);
+    pf_batch *b = pf_batch_new();
+    add_fixture(b, "cpu.pb.gz", "process_cpu");
+    add_fixture(b, "allocs.pb.gz", "memory");
+    size_t samples = pf_batch_sample_count(b);
+    assert_true(samples > 0);
+    consume(f, b);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_true(metric("otelcol_exporter_send_failed_profile_samples", "file/blocked") == (double)samples);
+    assert_true(metric("otelcol_exporter_sent_profile_samples", "file/blocked") == 0);
+    unlink(f->cfg.path);
+    shutdown_and_destroy(f);
 }
 
 /* Sum of the first sample type's values of a gzipped pprof, and its sample type count. */
@@ -413,6 +440,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_json_rotation_and_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proto_retention_counts_earlier_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_path_fails_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_directory_recreated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_failure_counts_dropped_samples, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pprof_one_file_per_profile_group, setup, teardown),
     };

@@ -98,6 +98,7 @@ static pf_batch *fixture(void)
     add_attr(b, cpu, "thread", "main");
     otlp_profile *eu = add_profile(b, sp0, "samples", "count", "cpu", 3);
     add_attr(b, eu, "region", "eu");
+    add_attr(b, eu, "zone", "z1");
     add_profile(b, sp0, "alloc_space", "bytes", "space", 5);
     otlp_resource_profiles *rp1 = pf_batch_add_resource(b);
     pf_resource_set_string(b, rp1->resource, "service.name", "cart");
@@ -119,6 +120,10 @@ static const char *config_yaml =
     "    regex: eu\n"
     "    target_label: deployment_environment\n"
     "    replacement: europe\n"
+    "  - source_labels: [region]\n"
+    "    regex: eu\n"
+    "    target_label: region\n"
+    "    replacement: eu-west\n"
     "  - source_labels: [__name__, service_name]\n"
     "    target_label: __tmp_key\n"
     "  - source_labels: [thread]\n"
@@ -137,7 +142,7 @@ static void test_series_relabel(void **state)
 {
     (void)state;
     relabel_processor_config cfg = parse_config(config_yaml);
-    assert_int_equal(cfg.relabel_configs.n, 5);
+    assert_int_equal(cfg.relabel_configs.n, 6);
     assert_true(cfg.label_name_sanitize);
     pf_batch *b = fixture();
     relabel_result res = relabel_batch(&cfg, b);
@@ -152,7 +157,9 @@ static void test_series_relabel(void **state)
     assert_string_equal(res_attr(b, rp0, "deployment.environment"), "prod");
     assert_int_equal(rp0->scope_profiles[0]->n_profiles, 1);
     otlp_profile *cpu = rp0->scope_profiles[0]->profiles[0];
-    assert_string_equal(profile_attr(b, cpu, "team"), "payout");
+    /* A new label lands on the resource (Pyroscope reads series labels from resource attributes only). */
+    assert_null(profile_attr(b, cpu, "team"));
+    assert_string_equal(res_attr(b, rp0, "team"), "payout");
     assert_null(profile_attr(b, cpu, "thread")); /* emptied by the rule → deleted */
     assert_null(profile_attr(b, cpu, "__tmp_key"));
     assert_null(profile_attr(b, cpu, "__name__"));
@@ -162,11 +169,17 @@ static void test_series_relabel(void **state)
     assert_string_equal(split->scope_profiles[0]->scope->name, "agent");
     otlp_profile *eu = split->scope_profiles[0]->profiles[0];
     assert_int_equal(eu->n_samples, 3);
-    assert_string_equal(profile_attr(b, eu, "region"), "eu");
-    assert_string_equal(profile_attr(b, eu, "team"), "payout");
+    /* An edited profile-level label moves to the resource; untouched ones stay on the profile. */
+    assert_null(profile_attr(b, eu, "region"));
+    assert_string_equal(res_attr(b, split, "region"), "eu-west");
+    assert_string_equal(profile_attr(b, eu, "zone"), "z1");
+    assert_null(res_attr(b, split, "zone"));
+    assert_null(profile_attr(b, eu, "team"));
+    assert_string_equal(res_attr(b, split, "team"), "payout");
 
     assert_string_equal(res_attr(b, rp1, "service.name"), "cart");
     assert_null(profile_attr(b, rp1->scope_profiles[0]->profiles[0], "team"));
+    assert_null(res_attr(b, rp1, "team"));
 
     /* Sample labels: span_id dropped, thread.name renamed to thread. */
     otlp_sample *s0 = cpu->samples[0], *s3 = cpu->samples[3];

@@ -26,6 +26,9 @@ typedef struct tally {
     json_t *by[PF_JFR_ACTIVE_SETTING + 1];
     int64_t alloc_weight;
     long monitor_object_class;
+    long stackless[PF_JFR_ACTIVE_SETTING + 1]; /* events without a stack (ev->stack NULL or no frames) */
+    int64_t stackless_alloc_weight;
+    const char *stackless_alloc_thread;
 } tally;
 
 static void bump(json_t *obj, const char *prefix, const char *key)
@@ -42,8 +45,15 @@ static bool on_event(const pf_jfr_event *ev, void *data)
     t->count[ev->kind]++;
     if (!t->by[ev->kind])
         t->by[ev->kind] = json_object();
-    if (ev->stack && ev->stack->n_frames)
+    if (ev->stack && ev->stack->n_frames) {
         bump(t->by[ev->kind], "top", ev->stack->frames[0].function);
+    } else {
+        t->stackless[ev->kind]++;
+        if (ev->kind == PF_JFR_ALLOC_SAMPLE) {
+            t->stackless_alloc_weight += ev->size;
+            t->stackless_alloc_thread = ev->thread;
+        }
+    }
     bump(t->by[ev->kind], "thread", ev->thread);
     if (ev->kind == PF_JFR_ALLOC_SAMPLE)
         t->alloc_weight += ev->size;
@@ -98,6 +108,15 @@ static void test_events_match_ground_truth(void **state)
     json_t *alloc = json_object_get(truth, "jdk.ObjectAllocationSample");
     assert_int_equal(t.alloc_weight, json_integer_value(json_object_get(alloc, "sum_weight_bytes")));
     assert_int_equal(t.monitor_object_class, 438);
+    /* `jfr print --json` of the recording: one event has "stackTrace": null — an ObjectAllocationSample
+     * of 1760 bytes by "C1 CompilerThread0" (JIT compiler threads have no Java frames; the event's
+     * stack trace id is 0, which no StackTrace constant has). Every other event has frames. */
+    assert_int_equal(t.stackless[PF_JFR_ALLOC_SAMPLE], 1);
+    assert_int_equal(t.stackless_alloc_weight, 1760);
+    assert_non_null(t.stackless_alloc_thread);
+    assert_string_equal(t.stackless_alloc_thread, "C1 CompilerThread0");
+    assert_int_equal(t.stackless[PF_JFR_EXECUTION_SAMPLE], 0);
+    assert_int_equal(t.stackless[PF_JFR_MONITOR_ENTER], 0);
     /* The recording has no TLAB or park events enabled (summary shows 0). */
     assert_int_equal(t.count[PF_JFR_ALLOC_IN_NEW_TLAB], 0);
     assert_int_equal(t.count[PF_JFR_THREAD_PARK], 0);
@@ -165,6 +184,17 @@ static void test_pprof_profiles(void **state)
     assert_string_equal(pf_pyro_label_get(&alloc->labels, "__name__"), "memory");
     assert_int_equal(value_sum(alloc->pprof, 0), 2524);
     assert_int_equal(value_sum(alloc->pprof, 1), 22188249432LL);
+    /* The stackless event above is kept as the one sample without locations, with exactly its values. */
+    size_t stackless = 0;
+    for (size_t i = 0; i < alloc->pprof->n_sample; i++) {
+        const Perftools__Profiles__Sample *smp = alloc->pprof->sample[i];
+        if (smp->n_location_id)
+            continue;
+        stackless++;
+        assert_int_equal(smp->value[0], 1);
+        assert_int_equal(smp->value[1], 1760);
+    }
+    assert_int_equal(stackless, 1);
 
     const pf_pyro_profile *lock = find_profile(ps, n, "contentions");
     assert_non_null(lock);

@@ -1,12 +1,14 @@
 /* test_robustness_otlp.c — mutated OTLP ExportProfilesServiceRequest bytes (built from the pprof
  * fixtures) through what the otlp receiver and the exporters do with them: pf_batch_decode →
- * pf_batch_validate (strict, and partial on a copy) → pf_pprof_from_batch → pf_batch_pack. Every
- * mutant is either rejected with a message or comes out as a batch every later stage accepts; what the
+ * pf_batch_validate (strict, and partial on a copy) → pf_pprof_from_batch → pf_batch_pack, and the
+ * receiver's v1.9-layout scan of the raw bytes (which must read any input safely). Every mutant is
+ * either rejected with a message or comes out as a batch every later stage accepts; what the
  * receiver's wire validation (pf_wire_validate) accepts, the tree path accepts too, unchanged. Also
  * AnyValues nested past protobuf-c's stack depth. */
 #include "pipeline/model/batch.h"
 #include "pipeline/model/pb_nesting.h"
 #include "pipeline/model/wire.h"
+#include "receivers/otlp/otlp_receiver.h"
 #include "tests/unit/test_robustness_seeds.h"
 
 /* Validates b in one mode; an accepted batch must pass the later stages. */
@@ -52,6 +54,7 @@ static void check_wire_agrees(const uint8_t *data, size_t len, pf_batch *strict,
 static bool check_request(const uint8_t *data, size_t len, void *ctx)
 {
     (void)ctx;
+    (void)otlp_request_is_v1_9_layout(data, len);
     pf_wire_counts wc = {0};
     bool wire_ok = pf_wire_validate(data, len, &wc);
     pf_batch *strict = pf_batch_decode(data, len);

@@ -70,11 +70,7 @@ static void set_label(pf_pyro_labels *l, size_t *cap, pf_arena *a, const char *k
             return;
         }
     }
-    if (l->n == *cap) {
-        size_t ncap = *cap ? *cap * 2 : 8;
-        l->items = pf_arena_grow(a, l->items, *cap * sizeof(*l->items), ncap * sizeof(*l->items));
-        *cap = ncap;
-    }
+    PF_ARENA_GROW(a, l->items, *cap, l->n + 1, 8);
     l->items[l->n].name = k;
     l->items[l->n].value = v;
     l->n++;

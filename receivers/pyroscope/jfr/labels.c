@@ -120,11 +120,7 @@ bool pf_jfr_labels_decode(const uint8_t *p, size_t len, pf_arena *a, pf_jfr_labe
                                              (size_t)(e.value_bytes.end - e.value_bytes.p));
             *pf_keymap_put_u64(&strings, (uint64_t)e.key, 0, NULL) = (uint64_t)(uintptr_t)s;
         } else if (field == 1) {
-            if (n_raw == cap_raw) {
-                size_t cap = cap_raw ? cap_raw * 2 : 16;
-                raw = pf_arena_grow(a, raw, cap_raw * sizeof(*raw), cap * sizeof(*raw));
-                cap_raw = cap;
-            }
+            PF_ARENA_GROW(a, raw, cap_raw, n_raw + 1, 16);
             raw[n_raw++] = (raw_context){e.key, e.value_bytes};
         }
     }
@@ -143,11 +139,7 @@ bool pf_jfr_labels_decode(const uint8_t *p, size_t len, pf_arena *a, pf_jfr_labe
             uint64_t *v = pf_keymap_get_u64(&strings, e.value_int);
             if (!k || !v)
                 continue; /* a pair naming an unknown string cannot be shown */
-            if (ctx->n == cap) {
-                size_t ncap = cap ? cap * 2 : 4;
-                ctx->labels = pf_arena_grow(a, ctx->labels, cap * sizeof(*ctx->labels), ncap * sizeof(*ctx->labels));
-                cap = ncap;
-            }
+            PF_ARENA_GROW(a, ctx->labels, cap, ctx->n + 1, 4);
             ctx->labels[ctx->n++] = (pf_pprof_str_label){(const char *)(uintptr_t)*k, (const char *)(uintptr_t)*v};
         }
         if (!body.ok)

@@ -58,11 +58,7 @@ static int64_t parse_id(const char *s, bool *ok)
 static void add_class(meta_ctx *m, jfr_class *c)
 {
     jfr_metadata *md = m->out;
-    if (md->n_classes == m->cap_classes) {
-        size_t cap = m->cap_classes ? m->cap_classes * 2 : 256;
-        md->classes = pf_arena_grow(m->a, md->classes, m->cap_classes * sizeof(*md->classes), cap * sizeof(*md->classes));
-        m->cap_classes = cap;
-    }
+    PF_ARENA_GROW(m->a, md->classes, m->cap_classes, md->n_classes + 1, 256);
     md->classes[md->n_classes] = c;
     *pf_keymap_put_u64(&md->by_id, (uint64_t)c->id, md->n_classes, NULL) = md->n_classes;
     md->n_classes++;
@@ -70,11 +66,7 @@ static void add_class(meta_ctx *m, jfr_class *c)
 
 static void add_field(meta_ctx *m, jfr_class *c, const jfr_field *f)
 {
-    if (c->n_fields == c->cap_fields) {
-        size_t cap = c->cap_fields ? c->cap_fields * 2 : 8;
-        c->fields = pf_arena_grow(m->a, c->fields, c->cap_fields * sizeof(*c->fields), cap * sizeof(*c->fields));
-        c->cap_fields = cap;
-    }
+    PF_ARENA_GROW(m->a, c->fields, c->cap_fields, c->n_fields + 1, 8);
     c->fields[c->n_fields++] = *f;
 }
 

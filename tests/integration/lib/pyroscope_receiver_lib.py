@@ -6,7 +6,8 @@
 - exported(): one item per profile written: the pprof file measured with the real `go tool pprof`
   (-top totals per sample type, -raw sums, samples and label keys) and decoded with Python protobuf,
   paired with its OTLP resource (attributes, samples, sums).
-- pprof_totals() / top_totals(): what `go tool pprof -raw` / `-top` say a pprof file holds.
+- pprof_totals() / top_totals(): what `go tool pprof -raw` (samples with a stack) / `-top` (all) say a
+  pprof file holds.
 - raw_request(): sends exact request bytes over one HTTP/1.1 connection and reads the answer.
 - push_stubs(): Python protobuf/grpc modules for push.v1 (generated from proto/ with grpc_tools)."""
 import gzip
@@ -64,7 +65,15 @@ def wait_exported(pf, metrics_port, timeout=30.0):
 
 
 def pprof_totals(path):
-    """{'samples': n, 'sums': {type/unit: sum}, 'label_keys': {key: samples}, 'types': [...]}."""
+    """{'samples': n, 'sums': {type/unit: sum}, 'label_keys': {key: samples}, 'types': [...]} of the
+    samples that `go tool pprof -raw` lists with at least one location.
+
+    Samples without a location are left out here on purpose: whether -raw lists them depends on the
+    `go` found on PATH. The pprof vendored in Go 1.19 (Debian 12's golang-go) always runs
+    FilterSamplesByName, which drops every sample without a location even when no filter is given;
+    the one in Go 1.26 (/usr/local/go) returns early without filters and prints them as "v1 v2: "
+    with no location ids. Counting only samples with a location gives the same figures under both.
+    The `-top` total (top_totals) counts every sample under both."""
     text = subprocess.run(["go", "tool", "pprof", "-raw", path], check=True, capture_output=True, text=True).stdout
     lines = text.splitlines()
     start = lines.index("Samples:")
@@ -72,15 +81,18 @@ def pprof_totals(path):
     sums = dict.fromkeys(types, 0)
     n = 0
     label_keys = {}
+    counted = False  # whether the label lines that follow belong to a counted sample
     for line in lines[start + 2:]:
         if line in ("Locations", "Mappings"):
             break
-        m = re.match(r"^\s*(-?\d+(?:\s+-?\d+)*):(?: \d+)* ?$", line)
+        m = re.match(r"^\s*(-?\d+(?:\s+-?\d+)*):((?: \d+)*) ?$", line)
         if m:
-            for t, v in zip(types, m.group(1).split()):
-                sums[t] += int(v)
-            n += 1
-        else:
+            counted = bool(m.group(2).split())
+            if counted:
+                for t, v in zip(types, m.group(1).split()):
+                    sums[t] += int(v)
+                n += 1
+        elif counted:
             for key in re.findall(r"(\S+?):\[", line):
                 label_keys[key] = label_keys.get(key, 0) + 1
     return {"samples": n, "sums": sums, "label_keys": label_keys, "types": types}
@@ -126,8 +138,8 @@ def top_totals(path, types):
 
 def pprof_contents(path):
     """What a pprof file holds, read with Python protobuf: sample types, samples and sums, the part of
-    them that has no stack, and the sums of the rest ('stacked_sums': what `go tool pprof -raw` lists,
-    as it leaves samples without a stack out; the `-top` total still counts them)."""
+    them that has no stack, and the sums of the rest ('stacked_sums': what pprof_totals() sums from
+    `go tool pprof -raw`, which counts only samples with a stack; the `-top` total counts them all)."""
     data = open(path, "rb").read()
     p = profile_pb2().Profile.FromString(gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data)
     s = p.string_table
