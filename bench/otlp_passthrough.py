@@ -5,7 +5,8 @@ Run it through bench/otlp_passthrough.sh, which builds proflow and pprof_to_otlp
 
 Requests are real profiles: every pprof fixture of tests/fixtures/pprof/{go,node} converted to one OTLP
 ExportProfilesServiceRequest by tests/pprof_to_otlp (the "small" request, ~58 KB), and the same set
-repeated REPEAT_LARGE times in one request (the "large" one, ~500 KB). h2load sends them over gRPC (h2c,
+repeated REPEAT_LARGE times in one request (the "large" one, ~500 KB); "medium" is the CPU fixtures (go cpu,
+cpu-2, node cpu) 6 times (~106 KB) and "1mb" every fixture 39 times (~1 MB), the two requests of issue 11. h2load sends them over gRPC (h2c,
 pre-framed body) and over HTTP/1.1 keep-alive connections.
 
   null:  h2load -> proflow [otlp -> debug(basic), logs at warn]
@@ -20,6 +21,7 @@ For each transport and size, four phases of DURATION seconds, each with fresh pr
 CPU is utime+stime of the proflow under test (/proc/<pid>/stat; the sink is reported apart), peak
 RSS is its VmHWM. Ratios full/null are the figures we track."""
 import argparse
+import gzip
 import math
 import os
 import shutil
@@ -70,8 +72,11 @@ def pprof_fixtures():
 class Request:
     """One serialized ExportProfilesServiceRequest on disk, raw (HTTP) and gRPC-framed."""
 
-    def __init__(self, name, tool, fixtures, workdir):
+    def __init__(self, name, tool, fixtures, workdir, gzip_level=0):
+        """gzip_level > 0: the bodies sent are gzipped at that level (Content-Encoding / grpc-encoding
+        gzip), as OTLP clients send them by default."""
         self.name = name
+        self.gzip = gzip_level > 0
         self.raw_path = os.path.join(workdir, f"{name}.binpb")
         out = subprocess.run([tool, self.raw_path, *fixtures], capture_output=True, text=True, check=True)
         fields = dict(kv.split("=") for kv in out.stdout.split())
@@ -80,9 +85,14 @@ class Request:
         with open(self.raw_path, "rb") as f:
             body = f.read()
         self.bytes = len(body)
+        if self.gzip:
+            body = gzip.compress(body, compresslevel=gzip_level, mtime=0)
+            self.raw_path += ".gz"
+            with open(self.raw_path, "wb") as f:
+                f.write(body)
         self.grpc_path = self.raw_path + ".grpc"
         with open(self.grpc_path, "wb") as f:
-            f.write(b"\0" + struct.pack(">I", len(body)) + body)
+            f.write((b"\1" if self.gzip else b"\0") + struct.pack(">I", len(body)) + body)
 
 
 def proc_cpu_seconds(pid):
@@ -168,11 +178,15 @@ def h2load_command(transport, request, pipeline, duration, rate, log_path):
     if rate:
         cmd.append(f"--rps={rate / load['clients']:.3f}")
     if transport == "grpc":
-        cmd += ["-d", request.grpc_path, "-H", "content-type: application/grpc", "-H", "te: trailers",
-                f"http://127.0.0.1:{pipeline.grpc_port}{GRPC_PATH}"]
+        cmd += ["-d", request.grpc_path, "-H", "content-type: application/grpc", "-H", "te: trailers"]
+        if request.gzip:
+            cmd += ["-H", "grpc-encoding: gzip"]
+        cmd.append(f"http://127.0.0.1:{pipeline.grpc_port}{GRPC_PATH}")
     else:
-        cmd += ["--h1", "-d", request.raw_path, "-H", "content-type: application/x-protobuf",
-                f"http://127.0.0.1:{pipeline.http_port}{HTTP_PATH}"]
+        cmd += ["--h1", "-d", request.raw_path, "-H", "content-type: application/x-protobuf"]
+        if request.gzip:
+            cmd += ["-H", "content-encoding: gzip"]
+        cmd.append(f"http://127.0.0.1:{pipeline.http_port}{HTTP_PATH}")
     return cmd
 
 
@@ -296,9 +310,13 @@ def main():
     parser.add_argument("--fixed-fraction", type=float, default=0.5,
                         help="fixed-rate phases offer this fraction of the full pipeline's saturation rate")
     parser.add_argument("--transports", default="grpc,http")
-    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--sizes", default="small,large", help="small, large, medium, 1mb")
+    parser.add_argument("--gzip-requests", type=int, default=0, metavar="LEVEL",
+                        help="send the requests gzipped at this level (0: uncompressed); MB figures stay "
+                             "uncompressed request bytes")
     args = parser.parse_args()
 
+    args.build_dir = os.path.abspath(args.build_dir)  # processes run in their own directories
     harness.PROFLOW = os.path.join(args.build_dir, "proflow")
     tool = os.path.join(args.build_dir, "tests", "pprof_to_otlp")
     for path in (harness.PROFLOW, tool):
@@ -311,8 +329,13 @@ def main():
     workdir = tempfile.mkdtemp(prefix="proflow-bench-otlp-")
     try:
         fixtures = pprof_fixtures()
-        requests = {"small": Request("small", tool, fixtures, workdir),
-                    "large": Request("large", tool, fixtures * REPEAT_LARGE, workdir)}
+        cpu = [p for p in fixtures if os.path.basename(p).startswith("cpu")]
+        lvl = args.gzip_requests
+        requests = {"small": Request("small", tool, fixtures, workdir, lvl),
+                    "large": Request("large", tool, fixtures * REPEAT_LARGE, workdir, lvl),
+                    # issue 11's two requests: ~100 KB of CPU profiles and ~1 MB
+                    "medium": Request("medium", tool, cpu * 6, workdir, lvl),
+                    "1mb": Request("1mb", tool, fixtures * 39, workdir, lvl)}
         print(f"proflow {harness.PROFLOW}, {args.duration} s per phase, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.2f}")
         for transport in args.transports.split(","):

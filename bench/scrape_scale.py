@@ -83,7 +83,16 @@ def start_server(tmp):
     return proc, addr
 
 
-def run(build_dir, tmp, addr, n, interval, intervals):
+PROFILES_ONE = """          profile.process_cpu: {enabled: false}
+          profile.goroutine: {enabled: false}
+          profile.mutex: {enabled: false}
+          profile.block: {enabled: false}
+          profile.memory: {delta: false}"""
+# Five types per target: process_cpu, memory (delta off), goroutine, mutex and block (deltas on).
+PROFILES_FIVE = """          profile.memory: {delta: false}"""
+
+
+def run(build_dir, tmp, addr, n, interval, intervals, types=1):
     run_dir = os.path.join(tmp, f"run{n}")
     os.makedirs(os.path.join(run_dir, "sd"))
     groups = [{"targets": [addr], "labels": {"instance": f"t{i}", "__profile_path_prefix__": f"/t{i}"}}
@@ -101,11 +110,7 @@ receivers:
         file_sd_configs:
           - files: ["{run_dir}/sd/*.json"]
         profiling_config:
-          profile.process_cpu: {{enabled: false}}
-          profile.goroutine: {{enabled: false}}
-          profile.mutex: {{enabled: false}}
-          profile.block: {{enabled: false}}
-          profile.memory: {{delta: false}}
+{PROFILES_ONE if types == 1 else PROFILES_FIVE}
 exporters:
   file:
     path: {run_dir}/out
@@ -145,7 +150,7 @@ service:
     p99 = next((le for le in sorted(window) if window[le] >= 0.99 * total), float("inf")) if total else float("nan")
     shutil.rmtree(os.path.join(run_dir, "out"), ignore_errors=True)
     return {"n": n, "cpu": (cpu1 - cpu0) / (t1 - t0), "rss": rss, "p99": p99, "starts": total,
-            "expected": n * intervals}
+            "expected": n * intervals * types}
 
 
 def main():
@@ -154,17 +159,22 @@ def main():
     ap.add_argument("--targets", default="1000,5000")
     ap.add_argument("--interval", type=int, default=15)
     ap.add_argument("--intervals", type=int, default=3)
+    ap.add_argument("--profile-types", type=int, choices=(1, 5), default=1,
+                    help="1: memory only; 5: process_cpu, memory, goroutine, mutex, block (all served the same "
+                         "fixture; mutex and block as deltas)")
+    ap.add_argument("--no-convert", action="store_true", help="skip the conversion timing")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="scrape-scale-")
     server, addr = start_server(tmp)
     try:
-        results = [run(args.build_dir, tmp, addr, n, args.interval, 1 if n == 1 else args.intervals)
+        results = [run(args.build_dir, tmp, addr, n, args.interval, 1 if n == 1 else args.intervals, args.profile_types)
                    for n in [1] + [int(x) for x in args.targets.split(",")]]
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
     base = results[0]
-    print(f"\nscrape_scale: interval {args.interval}s, {args.intervals} measured intervals, {os.cpu_count()} cores")
+    print(f"\nscrape_scale: {args.profile_types} profile type(s) per target, interval {args.interval}s, "
+          f"{args.intervals} measured intervals, {os.cpu_count()} cores")
     print(f"{'targets':>8} {'cpu % of 1 core':>16} {'RSS MiB':>9} {'RSS/target KiB':>15} {'lateness p99':>13} "
           f"{'scrape starts':>14}")
     for r in results:
@@ -172,6 +182,9 @@ def main():
         p99 = f"<= {r['p99'] * 1000:g} ms" if r["p99"] != float("inf") else "> 5 s"
         print(f"{r['n']:>8} {100 * r['cpu']:>15.1f}% {r['rss'] / 2**20:>9.1f} {per:>15.1f} {p99:>13} "
               f"{int(r['starts']):>7}/{r['expected']:<6}")
+    if args.no_convert:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return
     convert = os.path.join(args.build_dir, "bench", "scrape_scale_convert")
     files = [os.path.join(FIXTURES, f) for f in ("cpu.pb.gz", "allocs.pb.gz", "heap.pb.gz", "goroutine.pb.gz",
                                                   "mutex.pb.gz", "block.pb.gz")]

@@ -117,6 +117,9 @@ static pf_decompress_result inflate_stream(int window_bits, const uint8_t *in, s
     return finish(out);
 }
 
+/* Kept per thread (pf_compress_release frees it). */
+static _Thread_local struct libdeflate_decompressor *decompressor;
+
 /* One-shot libdeflate decode; false means "let the streaming path decide". */
 static bool gunzip_whole(const uint8_t *in, size_t len, size_t max_out, pf_buf *out)
 {
@@ -125,12 +128,11 @@ static bool gunzip_whole(const uint8_t *in, size_t len, size_t max_out, pf_buf *
                      (uint32_t)in[len - 1] << 24;
     if (isize > max_out) return false;
     reserve_exact(out, isize);
-    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    if (!d) return false;
+    if (!decompressor) decompressor = libdeflate_alloc_decompressor();
+    if (!decompressor) return false;
     size_t in_used = 0, out_n = 0;
     enum libdeflate_result res =
-        libdeflate_gzip_decompress_ex(d, in, len, out->data + out->len, isize, &in_used, &out_n);
-    libdeflate_free_decompressor(d);
+        libdeflate_gzip_decompress_ex(decompressor, in, len, out->data + out->len, isize, &in_used, &out_n);
     if (res != LIBDEFLATE_SUCCESS || in_used != len) return false;
     out->len += out_n;
     out->data[out->len] = '\0';
@@ -209,7 +211,46 @@ pf_decompress_result pf_decompress(const char *encoding_name, const void *in, si
     return PF_DECOMPRESS_UNSUPPORTED;
 }
 
-bool pf_compress(const char *encoding_name, const void *in, size_t len, pf_buf *out)
+/* libdeflate compressors allocate their match finder (hundreds of KB at level 6 and up) and set it
+ * up on creation; one per level is kept per thread instead of one per call. */
+static _Thread_local struct libdeflate_compressor *compressors[13];
+
+static struct libdeflate_compressor *compressor_for(int level)
+{
+    if (!compressors[level]) compressors[level] = libdeflate_alloc_compressor(level);
+    if (!compressors[level]) {
+        fputs("proflow: out of memory allocating a libdeflate compressor\n", stderr);
+        abort();
+    }
+    return compressors[level];
+}
+
+void pf_compress_release(void)
+{
+    for (size_t i = 0; i < sizeof(compressors) / sizeof(compressors[0]); i++) {
+        if (compressors[i]) libdeflate_free_compressor(compressors[i]);
+        compressors[i] = NULL;
+    }
+    if (decompressor) libdeflate_free_decompressor(decompressor);
+    decompressor = NULL;
+}
+
+int pf_compress_effective_level(const char *encoding_name, int level)
+{
+    switch (encoding_of(encoding_name)) {
+    case ENC_GZIP:
+    case ENC_DEFLATE:
+        if (level == PF_COMPRESS_DEFAULT_LEVEL || level == -1) return PF_GZIP_DEFAULT_LEVEL;
+        if (level == -2) return 1; /* zlib's HuffmanOnly: libdeflate has none; its fastest level */
+        return level < 0 ? 0 : level > 12 ? 12 : level;
+    case ENC_ZSTD:
+        if (level == PF_COMPRESS_DEFAULT_LEVEL) return PF_ZSTD_DEFAULT_LEVEL;
+        return level < ZSTD_minCLevel() ? ZSTD_minCLevel() : level > ZSTD_maxCLevel() ? ZSTD_maxCLevel() : level;
+    default: return 0;
+    }
+}
+
+bool pf_compress_level(const char *encoding_name, int level, const void *in, size_t len, pf_buf *out)
 {
     encoding enc = encoding_of(encoding_name);
     if (enc == ENC_UNKNOWN) return false;
@@ -217,27 +258,28 @@ bool pf_compress(const char *encoding_name, const void *in, size_t len, pf_buf *
         pf_buf_append(out, in, len);
         return true;
     }
+    level = pf_compress_effective_level(encoding_name, level);
     if (enc == ENC_ZSTD) {
         size_t bound = ZSTD_compressBound(len);
         reserve_exact(out, bound);
-        size_t n = ZSTD_compress(out->data + out->len, bound, in, len, 3);
+        size_t n = ZSTD_compress(out->data + out->len, bound, in, len, level);
         if (ZSTD_isError(n)) abort(); /* only possible with a too-small bound, i.e. a bug */
         out->len += n;
         out->data[out->len] = '\0';
         return true;
     }
-    struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
-    if (!c) {
-        fputs("proflow: out of memory allocating a libdeflate compressor\n", stderr);
-        abort();
-    }
+    struct libdeflate_compressor *c = compressor_for(level);
     size_t bound = enc == ENC_GZIP ? libdeflate_gzip_compress_bound(c, len) : libdeflate_zlib_compress_bound(c, len);
     reserve_exact(out, bound);
     size_t n = enc == ENC_GZIP ? libdeflate_gzip_compress(c, in, len, out->data + out->len, bound)
                                : libdeflate_zlib_compress(c, in, len, out->data + out->len, bound);
-    libdeflate_free_compressor(c);
     if (n == 0) abort(); /* the bound guarantees room */
     out->len += n;
     out->data[out->len] = '\0';
     return true;
+}
+
+bool pf_compress(const char *encoding_name, const void *in, size_t len, pf_buf *out)
+{
+    return pf_compress_level(encoding_name, PF_COMPRESS_DEFAULT_LEVEL, in, len, out);
 }

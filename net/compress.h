@@ -32,6 +32,22 @@ pf_decompress_result pf_decompress(const char *encoding, const void *in, size_t 
 /* Encodes `in` with `encoding` and appends the result to out. False only for an unknown encoding. */
 bool pf_compress(const char *encoding, const void *in, size_t len, pf_buf *out);
 
+/* Levels: PF_COMPRESS_DEFAULT_LEVEL (0, what `compression_params.level` is when not set, as in the
+ * Collector) picks proflow's default for the encoding. gzip/deflate: -1 (zlib's DefaultCompression)
+ * is the default too, -2 (HuffmanOnly) becomes libdeflate's level 1, 1-9 as zlib (libdeflate also
+ * has 10-12). zstd: any level, clamped to what libzstd supports.
+ * gzip's default is 1, not zlib's 6: on profiles libdeflate level 1 costs about a third of level 6's
+ * CPU for bodies about 10% larger (measured in docs/benchmarks.md, "Compression levels"). */
+#define PF_COMPRESS_DEFAULT_LEVEL 0
+#define PF_GZIP_DEFAULT_LEVEL     1
+#define PF_ZSTD_DEFAULT_LEVEL     3
+/* pf_compress with a level (see above). */
+bool pf_compress_level(const char *encoding, int level, const void *in, size_t len, pf_buf *out);
+/* The level pf_compress_level uses for `level` with `encoding` (0 for identity). */
+int pf_compress_effective_level(const char *encoding, int level);
+/* Frees the calling thread's cached libdeflate compressors and decompressor (at shutdown). */
+void pf_compress_release(void);
+
 /* True for "identity", "" and NULL (no transformation). */
 bool pf_encoding_is_identity(const char *encoding);
 /* True when pf_decompress/pf_compress know the encoding. */

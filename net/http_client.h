@@ -50,6 +50,9 @@ typedef struct pf_http_client_config {
     int64_t timeout;         /* ns, default per call */
     char *proxy_url;
     char *compression;       /* "gzip" | "zstd" | "none" | "" (body / gRPC message compression) */
+    struct {
+        int64_t level;       /* compression_params.level; 0 = the encoding's default (net/compress.h) */
+    } compression_params;
     pf_keepalive_config keepalive;
 } pf_http_client_config;
 
@@ -68,7 +71,10 @@ typedef struct pf_http_client_config {
      .desc = "Proxy to send requests through (http://, https://, socks5://)."},                           \
     {.type = PF_CFG_STRING, .name = "compression", .def = "gzip",                                         \
      .offset = (base) + offsetof(pf_http_client_config, compression), .choices = pf_http_compression_choices, \
-     .desc = "Body compression: gzip, zstd or none."}
+     .desc = "Body compression: gzip, zstd or none."},                                                  \
+    {.type = PF_CFG_SECTION, .name = "compression_params",                                              \
+     .offset = (base) + offsetof(pf_http_client_config, compression_params),                            \
+     .sub = pf_compression_params_cfg_map, .desc = "Compression settings (level)."}
 
 #define PF_HTTP_CLIENT_TIMEOUT_ENTRY(base)                                                                 \
     {.type = PF_CFG_DURATION, .name = "timeout", .def = "5s",                                             \
@@ -82,6 +88,11 @@ typedef struct pf_http_client_config {
 extern const pf_cfg_entry pf_tls_client_cfg_map[];
 extern const pf_cfg_entry pf_keepalive_cfg_map[];
 extern const char *const pf_http_compression_choices[];
+extern const pf_cfg_entry pf_compression_params_cfg_map[];
+/* The Collector's check of compression_params against compression: gzip takes -1 (default), -2
+ * (HuffmanOnly), 0 (unset) and 1-9; zstd any level; no compression only 0. False with err set. */
+bool pf_http_client_compression_valid(const pf_http_client_config *cfg, const pf_node *node, const char *path,
+                                      pf_cfg_error *err);
 /* The whole client table (endpoint, tls, headers, timeout, proxy_url, compression) for a struct that
  * is exactly a pf_http_client_config. */
 extern const pf_cfg_entry pf_http_client_cfg_map[];

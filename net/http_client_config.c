@@ -1,10 +1,33 @@
 /* http_client_config.c — config tables of the HTTP/gRPC client (confighttp / configgrpc / configtls
  * client key names and defaults), see http_client.h. */
 #include <stddef.h>
+#include <string.h>
 
 #include "net/http_client.h"
 
 const char *const pf_http_compression_choices[] = {"gzip", "zstd", "none", "", NULL};
+
+const pf_cfg_entry pf_compression_params_cfg_map[] = {
+    {.type = PF_CFG_INT, .name = "level", .def = "0", .offset = 0, .min = -131072, .max = 22,
+     .desc = "Compression level, as in the Collector: gzip 1 (fastest) to 9, -1 default, -2 HuffmanOnly; zstd "
+             "any level (1 fastest, 3 default, up to 22). 0 = proflow's default: gzip 1 (the Collector's is "
+             "6; level 1 costs a third of the CPU for about 10% more bytes on profiles, see "
+             "docs/benchmarks.md), zstd 3."},
+    PF_CFG_END,
+};
+
+bool pf_http_client_compression_valid(const pf_http_client_config *cfg, const pf_node *node, const char *path,
+                                      pf_cfg_error *err)
+{
+    const char *c = cfg->compression ? cfg->compression : "";
+    int64_t level = cfg->compression_params.level;
+    bool ok;
+    if (strcmp(c, "gzip") == 0) ok = level == -1 || level == -2 || (level >= 0 && level <= 9);
+    else if (strcmp(c, "zstd") == 0) ok = true;
+    else ok = level == 0;
+    if (!ok) pf_cfg_errorf(err, node, path, "unsupported parameters {Level:%lld} for compression type \"%s\"", (long long)level, c);
+    return ok;
+}
 
 const pf_cfg_entry pf_tls_client_cfg_map[] = {
     {.type = PF_CFG_BOOL, .name = "insecure", .def = "false", .offset = offsetof(pf_tls_client_config, insecure),

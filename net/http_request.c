@@ -323,6 +323,11 @@ void pf_req_dispatch(pf_req *r)
             pf_req_reject(r, 400, st, err);
             return;
         }
+        if (r->pub.body_len > 5 && r->pub.body[0] == 1) {
+            r->pub.grpc_compressed = r->pub.body + 5; /* r->body lives as long as the request */
+            r->pub.grpc_compressed_len = r->pub.body_len - 5;
+            r->pub.grpc_encoding = pf_http_header_get(&r->pub, "grpc-encoding");
+        }
         pf_buf_reserve(&r->grpc_msg, 0);
         pf_req_account_body(r);
         r->pub.body = (const uint8_t *)r->grpc_msg.data;

@@ -47,6 +47,12 @@ typedef struct pf_http_request {
     size_t n_headers;
     const uint8_t *body;
     size_t body_len;
+    /* gRPC: the request message as it came, still compressed with grpc_encoding, when its compressed
+     * flag was set (body is then the decompressed message); NULL otherwise. Lets a receiver forward
+     * the message without compressing it again. */
+    const uint8_t *grpc_compressed;
+    size_t grpc_compressed_len;
+    const char *grpc_encoding;
 } pf_http_request;
 
 /* Case-insensitive header lookup; NULL when absent. */

@@ -11,6 +11,7 @@
 #include "exporters/debug/top.h"
 #include "exporters/helper/exporter_metrics.h"
 #include "pipeline/component/component.h"
+#include "pipeline/model/wire.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
 
@@ -90,9 +91,10 @@ static pf_status debug_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     debug_exporter *e = self->data;
     size_t samples = pf_batch_sample_count(b);
     size_t bytes = b->wire_bytes ? b->wire_bytes : pf_batch_packed_size(b);
-    pf_log(PF_LOG_INFO, e->base.id, "profiles batch: resources=%zu profiles=%zu samples=%zu bytes=%zu",
-           b->req->n_resource_profiles, pf_batch_profile_count(b), samples, bytes);
-    if (e->verbosity >= VERBOSITY_NORMAL) pf_batch_foreach_profile(b, log_profile, e);
+    size_t resources = b->req ? b->req->n_resource_profiles : pf_batch_wire_get(b)->counts.resources;
+    pf_log(PF_LOG_INFO, e->base.id, "profiles batch: resources=%zu profiles=%zu samples=%zu bytes=%zu", resources,
+           pf_batch_profile_count(b), samples, bytes);
+    if (e->verbosity >= VERBOSITY_NORMAL && pf_batch_materialize(b)) pf_batch_foreach_profile(b, log_profile, e);
     pf_metric_add(e->sent_samples, (double)samples);
     pf_batch_unref(b);
     return PF_OK;
@@ -106,6 +108,8 @@ pf_component *debug_exporter_create(const pf_create_args *args, pf_error *err)
     const debug_config *cfg = args->config;
     debug_exporter *e = pf_xcalloc(1, sizeof(*e));
     pf_component_init(&e->base, &debug_ops, args);
+    /* takes lazy batches (pipeline/model/wire.h): basic verbosity only counts, so it never decodes them */
+    e->base.consumer.wire_ok = true;
     for (int v = VERBOSITY_BASIC; v <= VERBOSITY_DETAILED; v++)
         if (strcmp(cfg->verbosity, debug_exporter_verbosities[v]) == 0) e->verbosity = (debug_verbosity)v;
     e->sent_samples = pf_exporter_metrics_new(args->id, PF_EXPORTER_SENT).sent_samples;

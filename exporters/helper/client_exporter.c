@@ -7,7 +7,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net/compress.h"
 #include "net/grpc_frame.h"
+#include "pipeline/base/telemetry.h"
+#include "pipeline/model/wire.h"
 
 static bool exporter_start(pf_component *c, pf_host *host, pf_error *err)
 {
@@ -79,10 +82,30 @@ void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
     e->url = url;
     const char *comp = client_cfg->compression;
     e->compression = comp && *comp && strcasecmp(comp, "none") != 0 ? comp : NULL;
+    e->compression_level = (int)client_cfg->compression_params.level;
+    char *labels = pf_xasprintf("exporter=\"%s\",body=\"encoded\"", args->id);
+    static const char help[] = "Bodies an OTLP exporter sent, by origin: encoded from the batch, verbatim (the "
+                               "received protobuf bytes) or verbatim_compressed (the received compressed bytes, "
+                               "not compressed again)";
+    e->encoded = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
+    labels = pf_xasprintf("exporter=\"%s\",body=\"verbatim\"", args->id);
+    e->verbatim = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
+    labels = pf_xasprintf("exporter=\"%s\",body=\"verbatim_compressed\"", args->id);
+    e->verbatim_compressed = pf_counter("proflow_exporter_otlp_bodies_total", help, labels);
+    free(labels);
     pf_exporter_ops o = *ops;
     o.abort_sends = abort_sends;
     e->helper = pf_exporter_helper_new(args->loop, args->id, helper_cfg, &o, e);
     e->base.consumer = *pf_exporter_helper_consumer(e->helper);
+}
+
+bool pf_client_decoded(pf_batch *b, pf_error *err)
+{
+    if (pf_batch_materialize(b)) return true;
+    pf_error_set(err, "the batch could not be decoded");
+    return false;
 }
 
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt)
@@ -159,6 +182,15 @@ const char *pf_client_otlp_key(const char *compression)
     if (strcasecmp(compression, "gzip") == 0) return "otlp-proto/gzip";
     if (strcasecmp(compression, "zstd") == 0) return "otlp-proto/zstd";
     return NULL;
+}
+
+void pf_client_count_body(pf_client_exporter *e, const pf_payload *p)
+{
+    if (p->origin <= 0) return;
+    pf_otlp_body_source source = (pf_otlp_body_source)(p->origin - 1);
+    if (source == PF_OTLP_BODY_VERBATIM) pf_metric_add(e->verbatim, 1);
+    else if (source == PF_OTLP_BODY_VERBATIM_COMPRESSED) pf_metric_add(e->verbatim_compressed, 1);
+    else pf_metric_add(e->encoded, 1);
 }
 
 char *pf_client_url_join(const char *base, const char *path)

@@ -27,7 +27,9 @@
 #include "net/http_client.h"
 #include "pipeline/component/component.h"
 #include "exporters/helper/exporter_helper.h"
+#include "exporters/helper/otlp_body.h"
 #include "pipeline/base/log.h"
+#include "pipeline/base/telemetry.h"
 
 typedef struct pf_client_exporter pf_client_exporter;
 
@@ -40,6 +42,8 @@ struct pf_client_exporter {
     char *url;               /* where sends go (malloc'd; NULL when each send makes its own) */
     char *authorization;     /* Authorization value the exporter sends (malloc'd; NULL when none) */
     const char *compression; /* the configured body compression; NULL when none */
+    int compression_level;   /* compression_params.level (net/compress.h) */
+    pf_metric *encoded, *verbatim, *verbatim_compressed; /* proflow_exporter_otlp_bodies_total */
     pf_strlist metadata_headers; /* headers_from_metadata, names lower-cased (owned) */
     pf_log_limiter error_log;
 };
@@ -54,6 +58,11 @@ typedef struct pf_client_send {
 void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
                              const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
                              char *url, const pf_exporter_ops *ops);
+
+/* Decodes a lazy batch (pipeline/model/wire.h) for an exporter whose encode reads the tree (batches are
+ * encoded when consumed); when it does not decode, sets err and returns false (encode then answers
+ * PF_PERMANENT). */
+bool pf_client_decoded(pf_batch *b, pf_error *err);
 
 /* Finishes `attempt` as retryable when the exporter is not started; returns whether it did. */
 bool pf_client_exporter_not_started(pf_client_exporter *e, pf_export_attempt *attempt);
@@ -96,6 +105,9 @@ size_t pf_client_metadata_headers(const char *captured, char *scratch, size_t sc
 /* pf_client_grpc_send with extra metadata (sent after authorization). */
 void pf_client_grpc_send_md(pf_client_exporter *e, pf_export_attempt *attempt, const pf_http_header *md, size_t n_md,
                             const pf_payload *p, int64_t timeout_ns, pf_http_done_cb on_reply);
+/* Counts a payload made by pf_export_encode_otlp_proto (its origin) in
+ * proflow_exporter_otlp_bodies_total{exporter,body} as it is sent; other payloads are not counted. */
+void pf_client_count_body(pf_client_exporter *e, const pf_payload *p);
 
 /* base with its trailing '/'s removed, then path. Malloc'd. */
 char *pf_client_url_join(const char *base, const char *path);

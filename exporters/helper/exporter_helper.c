@@ -10,10 +10,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include <errno.h>
 #include <sys/stat.h>
 
+#include "net/compress.h"
 #include "pipeline/model/ack.h"
 #include "pipeline/storage/file_storage.h"
 #include "pipeline/base/log.h"
@@ -525,13 +527,17 @@ static queue_sizer sizer_named(const char *name)
     return SIZER_REQUESTS;
 }
 
-pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression)
+pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression, int level)
 {
     pf_buf body = {0};
-    pf_batch_pack(b, &body);
-    const char *enc = pf_payload_compress(&body, compression);
-    return pf_payload_new(&body, "application/x-protobuf", enc, NULL, pf_batch_sample_count(b),
-                          pf_batch_profile_count(b));
+    pf_otlp_body_source src = pf_otlp_body(b, compression, level, &body);
+    bool plain = !compression || !*compression || strcasecmp(compression, "none") == 0 ||
+                 pf_encoding_is_identity(compression);
+    const char *enc = plain ? NULL : compression;
+    pf_payload *p = pf_payload_new(&body, "application/x-protobuf", enc, NULL, pf_batch_sample_count(b),
+                                   pf_batch_profile_count(b));
+    p->origin = (int)src + 1;
+    return p;
 }
 
 /* b's payload in this exporter's wire form: shared with other exporters of the same form. */
@@ -652,6 +658,7 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
 {
     pf_exporter_helper *h = pf_xcalloc(1, sizeof(*h));
     h->consumer.consume = helper_consume;
+    h->consumer.wire_ok = true; /* encodes at consume time; encode functions that read the tree decode first (pf_client_decoded) */
     h->consumer.ready = helper_ready;
     h->consumer.durable = helper_durable;
     h->consumer.data = h;

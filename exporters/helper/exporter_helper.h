@@ -48,6 +48,7 @@
 #include "pipeline/model/batch.h"
 #include "pipeline/component/component.h"
 #include "pipeline/model/payload.h"
+#include "exporters/helper/otlp_body.h"
 
 typedef struct pf_retry_config {
     bool enabled;
@@ -135,8 +136,10 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
 bool pf_exporter_helper_start(pf_exporter_helper *h, pf_host *host, pf_error *err);
 
 /* The default encoding: OTLP ExportProfilesServiceRequest protobuf, compressed with `compression`
- * (NULL/"none" = not), content type application/x-protobuf. */
-pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression);
+ * (NULL/"none" = not) at `level`, content type application/x-protobuf. The body comes from pf_otlp_body
+ * (otlp_body.h): the received bytes when nothing changed the batch (verbatim forwarding, lazy batches
+ * included), else the packed tree; the payload's origin says which. */
+pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression, int level);
 
 /* The consumer to install as the exporter component's input. Valid until pf_exporter_helper_free. */
 pf_consumer *pf_exporter_helper_consumer(pf_exporter_helper *h);

@@ -22,5 +22,6 @@ bool otlp_exporter_validate(const void *config, const pf_node *node, const char 
         pf_cfg_errorf(err, node, path, "endpoint is required (host:port)");
         return false;
     }
-    return pf_client_grpc_endpoint_valid(ep, node, path, err);
+    return pf_client_grpc_endpoint_valid(ep, node, path, err) &&
+           pf_http_client_compression_valid(&cfg->client, node, path, err);
 }

@@ -13,7 +13,8 @@ const pf_factory pf_exporter_otlp_factory = {
     .description = "Sends profiles to an OTLP/gRPC endpoint (ProfilesService/Export, gzip by default). Retries "
                    "CANCELLED, DEADLINE_EXCEEDED, ABORTED, OUT_OF_RANGE, UNAVAILABLE, DATA_LOSS, and "
                    "RESOURCE_EXHAUSTED only when the reply carries a google.rpc.RetryInfo, whose retry_delay "
-                   "is honoured like Retry-After.",
+                   "is honoured like Retry-After. A batch nothing changed since an otlp receiver validated it is "
+                   "sent as received (verbatim; the received compressed bytes when the compression matches).",
     .config_map = otlp_exporter_cfg_map,
     .config_size = sizeof(otlp_exporter_config),
     .validate = otlp_exporter_validate,

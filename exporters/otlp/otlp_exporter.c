@@ -50,7 +50,7 @@ static pf_status otlp_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error 
 {
     (void)err;
     otlp_exporter *e = ctx;
-    *out = pf_export_encode_otlp_proto(b, e->base.compression);
+    *out = pf_export_encode_otlp_proto(b, e->base.compression, e->base.compression_level);
     (*out)->meta = pf_client_metadata_capture(&e->base, b);
     return PF_OK;
 }
@@ -70,6 +70,7 @@ static void otlp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_exp
     char scratch[1024];
     size_t n = pf_otlp_version_header(e->base.client_cfg, md);
     n = pf_client_metadata_headers(p->meta, scratch, sizeof(scratch), md, n, sizeof(md) / sizeof(md[0]));
+    pf_client_count_body(&e->base, p);
     pf_client_grpc_send_md(&e->base, attempt, md, n, p, timeout_ns, on_reply);
 }
 

@@ -35,5 +35,5 @@ bool otlphttp_exporter_validate(const void *config, const pf_node *node, const c
         pf_cfg_errorf(err, node, path, "endpoint \"%s\" must be an http:// or https:// URL", ep);
         return false;
     }
-    return true;
+    return pf_http_client_compression_valid(&cfg->client, node, path, err);
 }

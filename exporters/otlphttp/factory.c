@@ -9,7 +9,9 @@ const pf_factory pf_exporter_otlphttp_factory = {
     .type = "otlphttp",
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
-    .description = "Sends profiles to an OTLP/HTTP endpoint (protobuf or JSON, gzip by default).",
+    .description = "Sends profiles to an OTLP/HTTP endpoint (protobuf or JSON, gzip by default). With protobuf, a "
+                   "batch nothing changed since an otlp receiver validated it is sent as received (verbatim; the "
+                   "received compressed bytes when the compression matches).",
     .config_map = otlphttp_exporter_cfg_map,
     .config_size = sizeof(otlphttp_config),
     .validate = otlphttp_exporter_validate,

@@ -48,13 +48,14 @@ static pf_status otlphttp_encode(void *ctx, pf_batch *b, pf_payload **out, pf_er
     (void)err;
     otlphttp_exporter *e = ctx;
     if (!e->json) {
-        *out = pf_export_encode_otlp_proto(b, e->base.compression);
+        *out = pf_export_encode_otlp_proto(b, e->base.compression, e->base.compression_level);
         (*out)->meta = pf_client_metadata_capture(&e->base, b);
         return PF_OK;
     }
+    if (!pf_client_decoded(b, err)) return PF_PERMANENT;
     pf_buf body = {0};
     pf_pbjson_encode(&b->req->base, &body);
-    const char *enc = pf_payload_compress(&body, e->base.compression);
+    const char *enc = pf_payload_compress(&body, e->base.compression, e->base.compression_level);
     char *headers = pf_client_metadata_capture(&e->base, b);
     *out = pf_payload_new(&body, "application/json", enc, headers, pf_batch_sample_count(b), pf_batch_profile_count(b));
     free(headers);
@@ -71,6 +72,7 @@ static void otlphttp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf
     h[0] = (pf_http_header){"content-type", p->content_type ? p->content_type : "application/x-protobuf"};
     size_t n = 1 + pf_otlp_version_header(e->base.client_cfg, h + 1);
     n = pf_client_metadata_headers(p->meta, scratch, sizeof(scratch), h, n, sizeof(h) / sizeof(h[0]));
+    pf_client_count_body(&e->base, p);
     pf_client_post(&e->base, attempt, NULL, h, n, p, timeout_ns, on_reply);
 }
 

@@ -33,13 +33,14 @@ static void on_reply(const pf_http_response *resp, void *data)
 static pf_status parca_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
 {
     parca_exporter *e = ctx;
+    if (!pf_client_decoded(b, err)) return PF_PERMANENT;
     pf_series_pprofs s = {0};
     pf_series_options opts = {.external_labels = &e->cfg->external_labels};
     if (!pf_series_pprofs_build(b, &opts, &s, err->msg, sizeof(err->msg))) return PF_PERMANENT;
     pf_buf msg = {0};
     if (s.n) pf_parca_write_raw_encode(&s, &msg);
     pf_series_pprofs_free(&s);
-    const char *enc = msg.len ? pf_payload_compress(&msg, e->base.compression) : NULL;
+    const char *enc = msg.len ? pf_payload_compress(&msg, e->base.compression, e->base.compression_level) : NULL;
     *out = pf_payload_new(&msg, "application/x-protobuf+parca-writeraw", enc, NULL, pf_batch_sample_count(b),
                           pf_batch_profile_count(b));
     return PF_OK;

@@ -307,6 +307,7 @@ static void send_ingest(pyroscope_exporter *e, const pf_payload *p, payload_meta
 static pf_status pyroscope_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
 {
     pyroscope_exporter *e = ctx;
+    if (!pf_client_decoded(b, err)) return PF_PERMANENT;
     pf_series_pprofs s = {0};
     if (!build_series(e, b, &s, err)) return PF_PERMANENT;
     pf_buf body = {0};
@@ -315,7 +316,7 @@ static pf_status pyroscope_encode(void *ctx, pf_batch *b, pf_payload **out, pf_e
         encode_ingest(e, &s, &body);
     } else {
         encode_push(e, &s, &body);
-        if (body.len) enc = pf_payload_compress(&body, e->base.compression);
+        if (body.len) enc = pf_payload_compress(&body, e->base.compression, e->base.compression_level);
     }
     pf_series_pprofs_free(&s);
     char *headers = pf_client_metadata_capture(&e->base, b);

@@ -19,6 +19,8 @@ void pf_arena_destroy(pf_arena *a);
 
 /* Zeroed, 16-byte aligned memory; aborts on out-of-memory like the rest of proflow's allocations. */
 void *pf_arena_alloc(pf_arena *a, size_t size);
+/* The same, not zeroed: for callers that write every byte (copies, protobuf-c). */
+void *pf_arena_alloc_uninit(pf_arena *a, size_t size);
 /* Grows an array allocated in this arena (copies; the old block stays until the arena dies). */
 void *pf_arena_grow(pf_arena *a, void *old, size_t old_size, size_t new_size);
 /* pf_grow() for an array in this arena: room for `need` elements, capacity *cap doubled from `first`
@@ -33,7 +35,15 @@ void *pf_arena_memdup(pf_arena *a, const void *p, size_t n);
 /* Bytes handed out so far (for accounting, e.g. sending_queue sizer=bytes). */
 size_t pf_arena_used(const pf_arena *a);
 
-/* A protobuf-c allocator that allocates from `a` and never frees. Valid while `a` lives. */
+/* Chunks of destroyed arenas are kept in a small per-thread pool (at most 16 chunks / 64 MiB; idle ones
+ * are trimmed) and reused by the next arenas, so a request's decode memory is not returned to the
+ * kernel and faulted in again for the next one. pf_arena_pool_release() frees the calling thread's
+ * pool (at shutdown, so leak checkers see nothing left); pf_arena_pool_bytes() is its size. */
+void pf_arena_pool_release(void);
+size_t pf_arena_pool_bytes(void);
+
+/* A protobuf-c allocator that allocates from `a` and never frees; its memory is not zeroed (protobuf-c
+ * initializes what it allocates). Valid while `a` lives. */
 ProtobufCAllocator pf_arena_allocator(pf_arena *a);
 
 #endif

@@ -3,7 +3,10 @@
  * What is accounted (pf_memory_add, by kind):
  *   bodies   request bodies being read or held by the HTTP server (net/), until the request is freed
  *   decoded  every arena (pipeline/base/arena.c): decoded batches in flight, batches held by the batch
- *            processor, parse scratch of receivers and the scraper
+ *            processor, parse scratch of receivers and the scraper. Counted is what a live arena
+ *            handed out; pf_arena_destroy() takes it off before its chunks go to the per-thread chunk
+ *            pool, so idle pooled chunks (at most 16 chunks / 64 MiB per thread, high-water trimmed)
+ *            are outside the budget (the RSS backstop still sees them)
  *   queued   encoded payloads held in memory by exporter sending queues (pipeline/model/payload.c),
  *            including those not yet written to a persistent queue
  *

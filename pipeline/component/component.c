@@ -1,5 +1,6 @@
 /* component.c — small helpers of the component model (see component.h). */
 #include "pipeline/component/component.h"
+#include "pipeline/model/wire.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +25,16 @@ const char *pf_kind_name(pf_kind kind)
     case PF_KIND_EXTENSION: return "extension";
     }
     return "unknown";
+}
+
+pf_status pf_consumer_consume_decoded(pf_consumer *c, pf_batch *b, pf_error *err)
+{
+    if (!pf_batch_materialize(b)) {
+        pf_batch_unref(b);
+        pf_error_set(err, "the request could not be decoded");
+        return PF_PERMANENT;
+    }
+    return c->consume(c, b, err);
 }
 
 bool pf_component_start_nothing(pf_component *c, pf_host *host, pf_error *err)

@@ -53,6 +53,9 @@ typedef struct pf_consumer {
      * consume() may still refuse: readiness is advice, not a reservation. */
     bool (*ready)(struct pf_consumer *self);
     struct pf_consumer *ready_via;
+    /* consume() takes lazy batches (pipeline/model/wire.h: validated bytes, not decoded yet) and
+     * decodes them itself where it needs the tree; without it pf_consumer_consume decodes first. */
+    bool wire_ok;
     /* Durability: true when something downstream stores data durably and acknowledges it only then
      * (a persistent sending queue; pipeline/model/ack.h), so components that hold data in memory on the
      * way (the batch processor) must hold the acks too. Found like readiness: this function, else
@@ -60,8 +63,12 @@ typedef struct pf_consumer {
     bool (*durable)(struct pf_consumer *self);
 } pf_consumer;
 
+/* Decodes a lazy batch, then hands it to c (PF_PERMANENT if it does not decode). */
+pf_status pf_consumer_consume_decoded(pf_consumer *c, pf_batch *b, pf_error *err);
+
 static inline pf_status pf_consumer_consume(pf_consumer *c, pf_batch *b, pf_error *err)
 {
+    if (!b->req && !c->wire_ok) return pf_consumer_consume_decoded(c, b, err);
     return c->consume(c, b, err);
 }
 

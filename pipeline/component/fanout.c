@@ -50,6 +50,7 @@ pf_fanout *pf_fanout_new(void)
 {
     pf_fanout *f = pf_xcalloc(1, sizeof(*f));
     f->consumer.consume = fanout_consume;
+    f->consumer.wire_ok = true; /* hands out references; each target decodes if it must */
     f->consumer.ready = fanout_ready;
     f->consumer.durable = fanout_durable;
     f->consumer.data = f;
@@ -86,6 +87,7 @@ pf_counting_consumer *pf_counting_consumer_new(pf_consumer *next, const char *me
 {
     pf_counting_consumer *c = pf_xcalloc(1, sizeof(*c));
     c->consumer.consume = counting_consume;
+    c->consumer.wire_ok = true; /* counts only; next decodes if it must */
     c->consumer.data = c;
     c->consumer.ready_via = next;
     c->next = next;

@@ -10,52 +10,65 @@
  * keys and values — which is also what every exporter then puts on the wire.
  * The resolved strings are the string table's own (same arena), not copies. */
 #include "pipeline/model/batch.h"
+#include "pipeline/model/wire.h"
 
-static void inline_value(const pf_batch *b, otlp_any_value *v, int depth);
+/* Each returns whether it changed anything (the received bytes then no longer match the tree). */
+static bool inline_value(const pf_batch *b, otlp_any_value *v, int depth);
 
-static void inline_kvs(const pf_batch *b, otlp_kv **kvs, size_t n, int depth)
+static bool inline_kvs(const pf_batch *b, otlp_kv **kvs, size_t n, int depth)
 {
+    bool changed = false;
     for (size_t i = 0; i < n; i++) {
         otlp_kv *kv = kvs[i];
-        if (!kv->key || !kv->key[0]) kv->key = (char *)pf_batch_string(b, kv->key_strindex);
-        kv->key_strindex = 0;
-        inline_value(b, kv->value, depth);
+        if (kv->key_strindex != 0) {
+            if (!kv->key || !kv->key[0]) kv->key = (char *)pf_batch_string(b, kv->key_strindex);
+            kv->key_strindex = 0;
+            changed = true;
+        }
+        changed |= inline_value(b, kv->value, depth);
     }
+    return changed;
 }
 
-static void inline_value(const pf_batch *b, otlp_any_value *v, int depth)
+static bool inline_value(const pf_batch *b, otlp_any_value *v, int depth)
 {
-    if (!v || depth > 64) return; /* decoding already bounds nesting (pb_nesting.h) */
+    if (!v || depth > 64) return false; /* decoding already bounds nesting (pb_nesting.h) */
+    bool changed = false;
     switch (v->value_case) {
     case OTLP_VALUE_STRINDEX: {
         const char *s = pf_batch_string(b, v->string_value_strindex);
         v->value_case = OTLP_VALUE_STRING;
         v->string_value = (char *)s;
+        changed = true;
         break;
     }
     case OTLP_VALUE_ARRAY:
         for (size_t i = 0; v->array_value && i < v->array_value->n_values; i++)
-            inline_value(b, v->array_value->values[i], depth + 1);
+            changed |= inline_value(b, v->array_value->values[i], depth + 1);
         break;
     case OTLP_VALUE_KVLIST:
-        if (v->kvlist_value) inline_kvs(b, v->kvlist_value->values, v->kvlist_value->n_values, depth + 1);
+        if (v->kvlist_value) changed |= inline_kvs(b, v->kvlist_value->values, v->kvlist_value->n_values, depth + 1);
         break;
     default: break;
     }
+    return changed;
 }
 
 void pf_batch_inline_attributes(pf_batch *b)
 {
     otlp_request *r = b->req;
+    bool changed = false;
     for (size_t i = 0; i < r->n_resource_profiles; i++) {
         otlp_resource_profiles *rp = r->resource_profiles[i];
-        if (rp->resource) inline_kvs(b, rp->resource->attributes, rp->resource->n_attributes, 0);
+        if (rp->resource) changed |= inline_kvs(b, rp->resource->attributes, rp->resource->n_attributes, 0);
         for (size_t j = 0; j < rp->n_scope_profiles; j++) {
             otlp_scope *sc = rp->scope_profiles[j]->scope;
-            if (sc) inline_kvs(b, sc->attributes, sc->n_attributes, 0);
+            if (sc) changed |= inline_kvs(b, sc->attributes, sc->n_attributes, 0);
         }
     }
     /* KeyValueAndUnit keeps its key_strindex (that is its only key field); its value goes inline. */
     const otlp_dictionary *d = r->dictionary;
-    for (size_t i = 0; i < d->n_attribute_table; i++) inline_value(b, d->attribute_table[i]->value, 0);
+    for (size_t i = 0; i < d->n_attribute_table; i++) changed |= inline_value(b, d->attribute_table[i]->value, 0);
+    /* The tree no longer is the bytes it was received as: exporters must encode it (wire.h). */
+    if (changed) pf_batch_wire_drop(b);
 }

@@ -10,6 +10,7 @@
 
 #include "pipeline/model/ack.h"
 #include "pipeline/model/pb_nesting.h"
+#include "pipeline/model/wire.h"
 #include "pipeline/model/payload.h"
 
 static otlp_dictionary *dictionary_with_zero_entries(pf_arena *a)
@@ -58,14 +59,25 @@ static pf_batch *batch_alloc(pf_arena *a)
     return b;
 }
 
+otlp_request *pf_batch_new_tree(pf_batch *b)
+{
+    otlp_request *req = pf_arena_alloc(b->arena, sizeof(*req));
+    *req = (otlp_request)OTLP_REQUEST_INIT;
+    req->dictionary = dictionary_with_zero_entries(b->arena);
+    return req;
+}
+
 pf_batch *pf_batch_new(void)
 {
     pf_arena *a = pf_arena_create(16 * 1024);
     pf_batch *b = batch_alloc(a);
-    b->req = pf_arena_alloc(a, sizeof(*b->req));
-    *b->req = (otlp_request)OTLP_REQUEST_INIT;
-    b->req->dictionary = dictionary_with_zero_entries(a);
+    b->req = pf_batch_new_tree(b);
     return b;
+}
+
+pf_batch *pf_batch_new_empty_lazy(size_t arena_size)
+{
+    return batch_alloc(pf_arena_create(arena_size));
 }
 
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len)
@@ -130,7 +142,11 @@ pf_batch *pf_batch_clone(const pf_batch *b)
 
 pf_batch *pf_batch_make_writable(pf_batch *b)
 {
-    if (b->refs == 1) return b;
+    pf_batch_materialize(b);
+    if (b->refs == 1) {
+        pf_batch_wire_drop(b);
+        return b;
+    }
     pf_batch *c = pf_batch_clone(b);
     pf_batch_unref(b);
     return c;
@@ -138,11 +154,16 @@ pf_batch *pf_batch_make_writable(pf_batch *b)
 
 size_t pf_batch_packed_size(const pf_batch *b)
 {
+    if (!b->req) return b->wire->plain_len; /* lazy (wire.h) */
     return protobuf_c_message_get_packed_size(&b->req->base);
 }
 
 size_t pf_batch_pack(const pf_batch *b, pf_buf *out)
 {
+    if (!b->req) {
+        pf_buf_append(out, b->wire->plain, b->wire->plain_len);
+        return b->wire->plain_len;
+    }
     size_t n = pf_batch_packed_size(b);
     pf_buf_reserve(out, n);
     protobuf_c_message_pack(&b->req->base, (uint8_t *)out->data + out->len);
@@ -183,6 +204,7 @@ size_t pf_profile_sample_count(const otlp_profile *p) { return p->n_samples; }
 
 size_t pf_batch_profile_count(const pf_batch *b)
 {
+    if (!b->req) return b->wire->counts.profiles; /* lazy (wire.h) */
     size_t n = 0;
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = b->req->resource_profiles[r];
@@ -193,6 +215,7 @@ size_t pf_batch_profile_count(const pf_batch *b)
 
 size_t pf_batch_sample_count(const pf_batch *b)
 {
+    if (!b->req) return b->wire->counts.samples; /* lazy (wire.h) */
     size_t n = 0;
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = b->req->resource_profiles[r];
@@ -256,6 +279,7 @@ static otlp_any_value *string_value(pf_batch *b, const char *value)
 
 void pf_resource_set_string(pf_batch *b, otlp_resource *r, const char *key, const char *value)
 {
+    pf_batch_wire_drop(b);
     for (size_t i = 0; i < r->n_attributes; i++) {
         if (strcmp(pf_kv_key(b, r->attributes[i]), key) == 0) {
             r->attributes[i]->value = string_value(b, value);
@@ -328,6 +352,7 @@ bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_prof
 size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data)
 {
     size_t removed = 0, nr = 0;
+    bool changed = false;
     otlp_request *req = b->req;
     for (size_t r = 0; r < req->n_resource_profiles; r++) {
         otlp_resource_profiles *rp = req->resource_profiles[r];
@@ -340,12 +365,16 @@ size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_
                 if (keep(b, &ref, data)) sp->profiles[np++] = sp->profiles[p];
                 else if (sp->profiles[p]) removed += pf_profile_sample_count(sp->profiles[p]);
             }
+            changed |= np != sp->n_profiles;
             sp->n_profiles = np;
             if (np) rp->scope_profiles[ns++] = sp;
         }
+        changed |= ns != rp->n_scope_profiles;
         rp->n_scope_profiles = ns;
         if (ns) req->resource_profiles[nr++] = rp;
     }
+    changed |= nr != req->n_resource_profiles;
     req->n_resource_profiles = nr;
+    if (changed) pf_batch_wire_drop(b); /* the received bytes no longer match (wire.h) */
     return removed;
 }

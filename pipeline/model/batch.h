@@ -25,6 +25,7 @@
 #include "pipeline/base/xalloc.h"
 
 typedef struct pf_dict_index pf_dict_index; /* private to dict.c */
+typedef struct pf_batch_wire pf_batch_wire; /* wire.h */
 
 typedef struct pf_meta_kv {
     char *key;   /* lower-case header name */
@@ -43,7 +44,8 @@ typedef struct pf_batch_meta {
 typedef struct pf_batch {
     int refs;
     pf_arena *arena;
-    otlp_request *req;         /* never NULL; req->dictionary never NULL */
+    pf_batch_wire *wire;       /* the bytes it was received as, while req still matches them (wire.h) */
+    otlp_request *req;         /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
     pf_batch_meta meta;
     size_t wire_bytes;         /* size as received (0 when built locally) */
     pf_dict_index *dict_index; /* lazily built by dict.c */
@@ -54,6 +56,10 @@ typedef struct pf_batch {
 
 /* An empty request whose dictionary holds the mandatory zero entry in every table. */
 pf_batch *pf_batch_new(void);
+/* Such an empty request in b's arena (b->req is not changed). */
+otlp_request *pf_batch_new_tree(pf_batch *b);
+/* A batch without a request yet (for pf_batch_new_lazy, wire.h). */
+pf_batch *pf_batch_new_empty_lazy(size_t arena_size);
 /* Decodes serialized ExportProfilesServiceRequest bytes into a new batch; NULL if malformed. */
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len);
 
@@ -62,7 +68,8 @@ void pf_batch_unref(pf_batch *b);
 /* Deep copy (into a fresh arena), metadata included. */
 pf_batch *pf_batch_clone(const pf_batch *b);
 /* Returns b itself if the caller holds the only reference, else a clone (and drops the caller's
- * reference to b). Use before modifying a batch received from upstream. */
+ * reference to b). Use before modifying a batch received from upstream. The result has no received
+ * bytes (wire.h): it is about to change. */
 pf_batch *pf_batch_make_writable(pf_batch *b);
 
 /* Serializes req into out (appends). Returns bytes written. */

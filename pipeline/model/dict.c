@@ -5,6 +5,7 @@
  * nothing here needs freeing. Existing duplicates in a decoded dictionary are tolerated: the first
  * occurrence is the one returned. */
 #include "pipeline/model/dict.h"
+#include "pipeline/model/wire.h"
 
 #include <string.h>
 
@@ -218,6 +219,7 @@ static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n,
         int32_t found_ = index_find(t_, h_, (k)->p, (k)->len);                               \
         if (found_ >= 0) return found_;                                                      \
         otlp_dictionary *d_ = (b)->req->dictionary;                                          \
+        pf_batch_wire_drop(b); /* an entry is added: the received bytes no longer match */   \
         int32_t idx_ = table_append((b)->arena, t_, (void ***)&d_->field, &d_->n_##field, (make_expr)); \
         index_add((b)->arena, t_, persist_key((b)->arena, (k)), (k)->len, idx_);             \
         return idx_;                                                                         \
@@ -231,6 +233,7 @@ int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len)
     int32_t found = index_find(t, h, (const uint8_t *)s, len);
     if (found >= 0) return found;
     otlp_dictionary *d = b->req->dictionary;
+    pf_batch_wire_drop(b); /* a string is added: the received bytes no longer match (wire.h) */
     char *copy = pf_arena_strndup(b->arena, s, len);
     int32_t idx = table_append(b->arena, t, (void ***)&d->string_table, &d->n_string_table, copy);
     index_add(b->arena, t, (const uint8_t *)copy, len, idx);

@@ -50,11 +50,11 @@ void pf_payload_unref(pf_payload *p)
     free(p);
 }
 
-const char *pf_payload_compress(pf_buf *body, const char *encoding)
+const char *pf_payload_compress(pf_buf *body, const char *encoding, int level)
 {
     if (!encoding || !*encoding || strcasecmp(encoding, "none") == 0 || pf_encoding_is_identity(encoding)) return NULL;
     pf_buf out = {0};
-    if (!pf_compress(encoding, body->data, body->len, &out)) {
+    if (!pf_compress_level(encoding, level, body->data, body->len, &out)) {
         pf_buf_free(&out);
         return NULL;
     }

@@ -28,6 +28,8 @@ typedef struct pf_payload {
     char *content_encoding; /* "gzip", "zstd"; NULL = identity */
     char *meta;             /* exporter-specific text kept with the bytes (e.g. the tenant); NULL when none */
     uint64_t samples, profiles;
+    int origin; /* how the bytes were made, for the exporter's metrics (exporters/helper/otlp_body.h:
+                   pf_otlp_body_source + 1); 0 = not said (e.g. read back from a persistent queue) */
 } pf_payload;
 
 /* Takes over body's bytes (body is left empty). Strings are copied; any may be NULL. */
@@ -36,9 +38,10 @@ pf_payload *pf_payload_new(pf_buf *body, const char *content_type, const char *c
 pf_payload *pf_payload_ref(pf_payload *p);
 void pf_payload_unref(pf_payload *p);
 
-/* Compresses body in place with `encoding` ("gzip", "zstd"; NULL/"none"/"" = leave as is). Returns the
- * encoding applied (NULL when none). */
-const char *pf_payload_compress(pf_buf *body, const char *encoding);
+/* Compresses body in place with `encoding` ("gzip", "zstd"; NULL/"none"/"" = leave as is) at `level`
+ * (compression_params.level; net/compress.h, 0 = the encoding's default). Returns the encoding applied
+ * (NULL when none). */
+const char *pf_payload_compress(pf_buf *body, const char *encoding, int level);
 
 /* The payload another exporter encoded from b under `key`, or NULL. Borrowed: ref it to keep it. */
 pf_payload *pf_batch_encoded_get(const pf_batch *b, const char *key);

@@ -3,6 +3,7 @@
 #include "pipeline/model/batch.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 
 typedef struct vctx {
@@ -31,22 +32,36 @@ static bool fail(vctx *v, const char *fmt, ...)
         }                                                                                               \
     } while (0)
 
-static bool check_ints(vctx *v, const int32_t *ix, size_t n, size_t limit, const char *what, const char *table)
+/* Position of the first index of ix[0..n) outside [0, limit), or n when all are in range. The error
+ * message is formatted by the caller, only when there is one (formatting every field's location up
+ * front cost 2.5% of a forwarder's CPU). */
+static size_t first_bad(const int32_t *ix, size_t n, size_t limit)
 {
     for (size_t i = 0; i < n; i++)
-        if (ix[i] < 0 || (size_t)ix[i] >= limit)
-            return fail(v, "%s[%zu] %d out of range (%s has %zu entries)", what, i, (int)ix[i], table, limit);
-    return true;
+        if (ix[i] < 0 || (size_t)ix[i] >= limit) return i;
+    return n;
 }
+
+/* Fails with "<where>[i] <value> out of range (<table> has <limit> entries)" when an index is bad;
+ * `where` is a printf format with its arguments, formatted only then. */
+#define CHECK_INTS(v, ix, n, limit, table, where, ...)                                                    \
+    do {                                                                                                \
+        size_t bad_ = first_bad((ix), (n), (limit));                                                    \
+        if (bad_ < (n)) {                                                                               \
+            char where_[256];                                                                           \
+            snprintf(where_, sizeof where_, where, __VA_ARGS__);                                        \
+            return fail((v), "%s[%zu] %d out of range (" table " has %zu entries)", where_, bad_,        \
+                        (int)(ix)[bad_], (size_t)(limit));                                              \
+        }                                                                                               \
+    } while (0)
 
 static bool check_dictionary(vctx *v)
 {
     const otlp_dictionary *d = v->d;
-    char what[128];
     for (size_t i = 0; i < d->n_mapping_table; i++) {
         CHECK_INDEX(v, d->mapping_table[i]->filename_strindex, string_table, "dictionary.mapping_table[%zu].filename_strindex", i);
-        snprintf(what, sizeof what, "dictionary.mapping_table[%zu].attribute_indices", i);
-        if (!check_ints(v, d->mapping_table[i]->attribute_indices, d->mapping_table[i]->n_attribute_indices, d->n_attribute_table, what, "attribute_table")) return false;
+        CHECK_INTS(v, d->mapping_table[i]->attribute_indices, d->mapping_table[i]->n_attribute_indices,
+                   d->n_attribute_table, "attribute_table", "dictionary.mapping_table[%zu].attribute_indices", i);
     }
     for (size_t i = 0; i < d->n_function_table; i++) {
         const otlp_function *f = d->function_table[i];
@@ -59,12 +74,12 @@ static bool check_dictionary(vctx *v)
         CHECK_INDEX(v, l->mapping_index, mapping_table, "dictionary.location_table[%zu].mapping_index", i);
         for (size_t j = 0; j < l->n_lines; j++)
             CHECK_INDEX(v, l->lines[j]->function_index, function_table, "dictionary.location_table[%zu].lines[%zu].function_index", i, j);
-        snprintf(what, sizeof what, "dictionary.location_table[%zu].attribute_indices", i);
-        if (!check_ints(v, l->attribute_indices, l->n_attribute_indices, d->n_attribute_table, what, "attribute_table")) return false;
+        CHECK_INTS(v, l->attribute_indices, l->n_attribute_indices, d->n_attribute_table, "attribute_table",
+                   "dictionary.location_table[%zu].attribute_indices", i);
     }
     for (size_t i = 0; i < d->n_stack_table; i++) {
-        snprintf(what, sizeof what, "dictionary.stack_table[%zu].location_indices", i);
-        if (!check_ints(v, d->stack_table[i]->location_indices, d->stack_table[i]->n_location_indices, d->n_location_table, what, "location_table")) return false;
+        CHECK_INTS(v, d->stack_table[i]->location_indices, d->stack_table[i]->n_location_indices,
+                   d->n_location_table, "location_table", "dictionary.stack_table[%zu].location_indices", i);
     }
     for (size_t i = 0; i < d->n_attribute_table; i++) {
         const otlp_kvu *a = d->attribute_table[i];
@@ -81,41 +96,59 @@ static bool check_dictionary(vctx *v)
     return true;
 }
 
-static bool check_kvs(vctx *v, otlp_kv *const *kvs, size_t n, const char *where)
+/* Resource attributes of resource_profiles[r] (s == SIZE_MAX) or scope attributes of its scope s. */
+static bool check_kvs(vctx *v, otlp_kv *const *kvs, size_t n, size_t r, size_t s)
 {
     for (size_t i = 0; i < n; i++) {
-        if (!kvs[i]->key[0]) CHECK_INDEX(v, kvs[i]->key_strindex, string_table, "%s[%zu].key_strindex", where, i);
-        if (kvs[i]->value && kvs[i]->value->value_case == OTLP_VALUE_STRINDEX)
+        bool key_ref = !kvs[i]->key[0];
+        bool val_ref = kvs[i]->value && kvs[i]->value->value_case == OTLP_VALUE_STRINDEX;
+        if (!key_ref && !val_ref) continue;
+        char where[160];
+        if (s == SIZE_MAX) snprintf(where, sizeof where, "resource_profiles[%zu].resource.attributes", r);
+        else snprintf(where, sizeof where, "resource_profiles[%zu].scope_profiles[%zu].scope.attributes", r, s);
+        if (key_ref) CHECK_INDEX(v, kvs[i]->key_strindex, string_table, "%s[%zu].key_strindex", where, i);
+        if (val_ref)
             CHECK_INDEX(v, kvs[i]->value->string_value_strindex, string_table, "%s[%zu].value.string_value_strindex", where, i);
     }
     return true;
 }
 
-static bool check_profile(vctx *v, const otlp_profile *p, const char *where)
+/* Where a profile is: "resource_profiles[r].scope_profiles[s].profiles[p]". Written only when a check
+ * of that profile fails. */
+#define PROFILE_AT "resource_profiles[%zu].scope_profiles[%zu].profiles[%zu]"
+#define PROFILE_AT_ARGS(ref) (ref)->rp_index, (ref)->sp_index, (ref)->profile_index
+
+static bool check_profile(vctx *v, const pf_profile_ref *ref)
 {
     const otlp_dictionary *d = v->d;
-    char what[256];
+    const otlp_profile *p = ref->profile;
     if (p->sample_type) {
-        CHECK_INDEX(v, p->sample_type->type_strindex, string_table, "%s.sample_type.type_strindex", where);
-        CHECK_INDEX(v, p->sample_type->unit_strindex, string_table, "%s.sample_type.unit_strindex", where);
+        CHECK_INDEX(v, p->sample_type->type_strindex, string_table, PROFILE_AT ".sample_type.type_strindex", PROFILE_AT_ARGS(ref));
+        CHECK_INDEX(v, p->sample_type->unit_strindex, string_table, PROFILE_AT ".sample_type.unit_strindex", PROFILE_AT_ARGS(ref));
     }
     if (p->period_type) {
-        CHECK_INDEX(v, p->period_type->type_strindex, string_table, "%s.period_type.type_strindex", where);
-        CHECK_INDEX(v, p->period_type->unit_strindex, string_table, "%s.period_type.unit_strindex", where);
+        CHECK_INDEX(v, p->period_type->type_strindex, string_table, PROFILE_AT ".period_type.type_strindex", PROFILE_AT_ARGS(ref));
+        CHECK_INDEX(v, p->period_type->unit_strindex, string_table, PROFILE_AT ".period_type.unit_strindex", PROFILE_AT_ARGS(ref));
     }
     if (p->profile_id.len != 0 && p->profile_id.len != 16)
-        return fail(v, "%s.profile_id must be 16 bytes, got %zu", where, p->profile_id.len);
-    snprintf(what, sizeof what, "%s.attribute_indices", where);
-    if (!check_ints(v, p->attribute_indices, p->n_attribute_indices, d->n_attribute_table, what, "attribute_table")) return false;
+        return fail(v, PROFILE_AT ".profile_id must be 16 bytes, got %zu", PROFILE_AT_ARGS(ref), p->profile_id.len);
+    CHECK_INTS(v, p->attribute_indices, p->n_attribute_indices, d->n_attribute_table, "attribute_table",
+               PROFILE_AT ".attribute_indices", PROFILE_AT_ARGS(ref));
+    const size_t n_stacks = d->n_stack_table, n_links = d->n_link_table, n_attrs = d->n_attribute_table;
     for (size_t i = 0; i < p->n_samples; i++) {
         const otlp_sample *s = p->samples[i];
-        CHECK_INDEX(v, s->stack_index, stack_table, "%s.samples[%zu].stack_index", where, i);
-        CHECK_INDEX(v, s->link_index, link_table, "%s.samples[%zu].link_index", where, i);
-        snprintf(what, sizeof what, "%s.samples[%zu].attribute_indices", where, i);
-        if (!check_ints(v, s->attribute_indices, s->n_attribute_indices, d->n_attribute_table, what, "attribute_table")) return false;
-        if (s->n_values && s->n_timestamps_unix_nano && s->n_values != s->n_timestamps_unix_nano)
-            return fail(v, "%s.samples[%zu]: %zu values but %zu timestamps (must be equal when both are set)", where, i,
-                        s->n_values, s->n_timestamps_unix_nano);
+        if ((size_t)s->stack_index >= n_stacks || (size_t)s->link_index >= n_links ||
+            (s->n_attribute_indices && first_bad(s->attribute_indices, s->n_attribute_indices, n_attrs) < s->n_attribute_indices) ||
+            (s->n_values && s->n_timestamps_unix_nano && s->n_values != s->n_timestamps_unix_nano)) {
+            /* Slow path, only for a bad sample: the same checks again, with their messages.
+             * (An int32 index < 0 becomes a huge size_t above, so one comparison covers both ends.) */
+            CHECK_INDEX(v, s->stack_index, stack_table, PROFILE_AT ".samples[%zu].stack_index", PROFILE_AT_ARGS(ref), i);
+            CHECK_INDEX(v, s->link_index, link_table, PROFILE_AT ".samples[%zu].link_index", PROFILE_AT_ARGS(ref), i);
+            CHECK_INTS(v, s->attribute_indices, s->n_attribute_indices, n_attrs, "attribute_table",
+                       PROFILE_AT ".samples[%zu].attribute_indices", PROFILE_AT_ARGS(ref), i);
+            return fail(v, PROFILE_AT ".samples[%zu]: %zu values but %zu timestamps (must be equal when both are set)",
+                        PROFILE_AT_ARGS(ref), i, s->n_values, s->n_timestamps_unix_nano);
+        }
     }
     return true;
 }
@@ -149,7 +182,6 @@ static void add_missing_zero_entries(pf_batch *b)
 
 typedef struct profile_check {
     vctx *v;
-    char where[200];
     bool strict;
     size_t rejected, total;
     bool failed;      /* strict mode: first failure ends the walk */
@@ -162,14 +194,12 @@ static bool keep_valid_profile(pf_batch *b, const pf_profile_ref *ref, void *dat
     profile_check *pc = data;
     pc->total++;
     if (pc->failed) return true;
-    snprintf(pc->where, sizeof pc->where, "resource_profiles[%zu].scope_profiles[%zu].profiles[%zu]", ref->rp_index,
-             ref->sp_index, ref->profile_index);
     if (pc->have_message) {
         /* Keep the first message: check into a scratch buffer. */
         char scratch[512];
         vctx v2 = {pc->v->d, scratch, sizeof scratch};
-        if (check_profile(&v2, ref->profile, pc->where)) return true;
-    } else if (check_profile(pc->v, ref->profile, pc->where)) {
+        if (check_profile(&v2, ref)) return true;
+    } else if (check_profile(pc->v, ref)) {
         return true;
     } else {
         pc->have_message = true;
@@ -188,19 +218,13 @@ bool pf_batch_validate(pf_batch *b, size_t *rejected_profiles, char *err, size_t
     if (rejected_profiles) *rejected_profiles = 0;
     vctx v = {b->req->dictionary, err, err_len};
     if (!check_dictionary(&v)) return false;
-    char where[200];
     for (size_t r = 0; r < b->req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = b->req->resource_profiles[r];
-        if (rp->resource) {
-            snprintf(where, sizeof where, "resource_profiles[%zu].resource.attributes", r);
-            if (!check_kvs(&v, rp->resource->attributes, rp->resource->n_attributes, where)) return false;
-        }
+        if (rp->resource && !check_kvs(&v, rp->resource->attributes, rp->resource->n_attributes, r, SIZE_MAX))
+            return false;
         for (size_t s = 0; s < rp->n_scope_profiles; s++) {
             const otlp_scope_profiles *sp = rp->scope_profiles[s];
-            if (sp->scope) {
-                snprintf(where, sizeof where, "resource_profiles[%zu].scope_profiles[%zu].scope.attributes", r, s);
-                if (!check_kvs(&v, sp->scope->attributes, sp->scope->n_attributes, where)) return false;
-            }
+            if (sp->scope && !check_kvs(&v, sp->scope->attributes, sp->scope->n_attributes, r, s)) return false;
         }
     }
     /* Every reference is in range now: resolve them once for all later stages. */

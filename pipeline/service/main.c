@@ -9,7 +9,9 @@
 #include <uv.h>
 
 #include "config/loader.h"
+#include "net/compress.h"
 #include "pipeline/service/default_config.h"
+#include "pipeline/base/arena.h"
 #include "pipeline/base/log.h"
 #include "pipeline/service/service.h"
 #include "pipeline/service/registry.h"
@@ -243,6 +245,8 @@ static int cmd_run(const cli *c, pf_node *tree, pf_service_config *cfg)
     pf_node_free(r.next_tree);
     pf_node_free(r.tree);
     uv_loop_close(r.loop);
+    pf_arena_pool_release();
+    pf_compress_release();
     return r.exit_code;
 }
 

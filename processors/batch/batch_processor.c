@@ -1,6 +1,9 @@
 /* batch_processor.c — the Collector's batch processor for profiles: requests are merged (dictionaries
  * re-interned, equal resources/scopes merged) until send_batch_size samples or `timeout`, then sent,
- * split to send_batch_max_size. One pending batch ("shard") per tenant + metadata_keys values, so a
+ * split to send_batch_max_size. Deliberately unlike the Collector, a request of at least half of
+ * send_batch_size samples (and within send_batch_max_size) is not merged but passed on at once, as
+ * it came: profile requests are often that large, merging two of them saves at most half the exports
+ * but re-encodes them, and sent alone they keep their received bytes for verbatim forwarding. One pending batch ("shard") per tenant + metadata_keys values, so a
  * batch never mixes tenants; at most metadata_cardinality_limit shards exist at once. */
 #include "processors/batch/batch_processor.h"
 
@@ -9,6 +12,7 @@
 #include "pipeline/model/ack.h"
 #include "pipeline/base/log.h"
 #include "pipeline/base/telemetry.h"
+#include "pipeline/model/wire.h"
 #include "processors/batch/merge.h"
 
 typedef struct batch_processor batch_processor;
@@ -16,8 +20,10 @@ typedef struct batch_processor batch_processor;
 typedef struct shard {
     batch_processor *owner;
     char *key;       /* tenant + metadata values, NUL-separated text */
-    pf_merge *merge; /* NULL when empty */
-    pf_ack_set acks; /* acknowledgements of the merged requests, held until the batch is handed on */
+    pf_merge *merge; /* NULL when empty or holding one batch */
+    pf_batch *single; /* the shard's only batch, kept as it came: sent alone it needs no merge and keeps
+                         its received bytes for verbatim forwarding (pipeline/model/wire.h) */
+    pf_ack_set acks; /* acknowledgements of the pending requests, held until the batch is handed on */
     uv_timer_t timer;
     struct shard *next;
 } shard;
@@ -83,15 +89,18 @@ static void flush(shard *s, pf_metric *trigger)
     batch_processor *bp = s->owner;
     uv_timer_stop(&s->timer);
     pf_merge *m = s->merge;
+    pf_batch *b = s->single;
     s->merge = NULL;
+    s->single = NULL;
     pf_ack_set acks = s->acks;
     s->acks = (pf_ack_set){0};
-    if (!m) {
-        pf_ack_set_release(&acks, PF_OK, NULL);
-        return;
+    if (m) {
+        b = pf_merge_take(m);
+        pf_merge_free(m);
+    } else if (b && pf_batch_profile_count(b) == 0) {
+        pf_batch_unref(b); /* like a merge of nothing: no empty request goes on */
+        b = NULL;
     }
-    pf_batch *b = pf_merge_take(m);
-    pf_merge_free(m);
     if (!b) {
         pf_ack_set_release(&acks, PF_OK, NULL);
         return;
@@ -155,11 +164,14 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         pf_batch_unref(b);
         return PF_PERMANENT;
     }
-    size_t samples = pf_batch_sample_count(b);
-    if (!s->merge && bp->cfg->send_batch_size > 0 && samples >= (size_t)bp->cfg->send_batch_size &&
-        (bp->cfg->send_batch_max_size <= 0 || samples <= (size_t)bp->cfg->send_batch_max_size)) {
-        /* Big enough on its own and nothing pending: sent as it is, without the copy a merge makes
-         * (half the memory a large request costs on its way through). */
+    size_t samples = pf_batch_sample_count(b), size = (size_t)bp->cfg->send_batch_size;
+    size_t max = (size_t)bp->cfg->send_batch_max_size;
+    if (size > 0 && samples * 2 >= size && (max == 0 || samples <= max)) {
+        /* Big enough on its own: merging it would at most halve the number of exports, at the price of
+         * re-encoding it (and of the verbatim fast path, pipeline/model/wire.h) and of the copy a merge
+         * makes (half the memory a large request costs on its way through). It goes on at once, with
+         * its acknowledgements (downstream holds them if it must), and the receiver gets the next
+         * component's answer. */
         pf_metric_add(bp->sent_size, 1);
         pf_error derr = {{0}, 0};
         pf_status st = pf_consumer_consume(bp->next, b, &derr);
@@ -171,12 +183,29 @@ static pf_status batch_consume(pf_consumer *self, pf_batch *b, pf_error *err)
         }
         return st;
     }
-    if (!s->merge) s->merge = pf_merge_new(b);
+    size_t pending;
+    if (!pf_batch_materialize(b)) { /* merging reads the tree (a lazy batch is decoded here) */
+        pf_batch_unref(b);
+        pf_error_set(err, "the request could not be decoded");
+        return PF_PERMANENT;
+    }
     /* Acknowledgement waits for the flush when a persistent queue is downstream (pipeline/model/ack.h). */
     if (pf_batch_has_acks(b) && pf_consumer_durable(bp->next)) pf_batch_hold_acks(b, &s->acks);
-    pf_merge_add_batch(s->merge, b);
-    pf_batch_unref(b);
-    if (bp->cfg->send_batch_size > 0 && pf_merge_samples(s->merge) >= (size_t)bp->cfg->send_batch_size)
+    if (!s->merge && !s->single) {
+        s->single = b;
+        pending = pf_batch_sample_count(b);
+    } else {
+        if (!s->merge) {
+            s->merge = pf_merge_new(s->single);
+            pf_merge_add_batch(s->merge, s->single);
+            pf_batch_unref(s->single);
+            s->single = NULL;
+        }
+        pf_merge_add_batch(s->merge, b);
+        pf_batch_unref(b);
+        pending = pf_merge_samples(s->merge);
+    }
+    if (bp->cfg->send_batch_size > 0 && pending >= (size_t)bp->cfg->send_batch_size)
         flush(s, bp->sent_size);
     else if (!uv_is_active((uv_handle_t *)&s->timer))
         uv_timer_start(&s->timer, on_timeout, (uint64_t)(bp->cfg->timeout / 1000000), 0);
@@ -226,6 +255,7 @@ pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
     (void)err;
     batch_processor *bp = pf_xcalloc(1, sizeof(*bp));
     pf_component_init(&bp->base, &batch_ops, args);
+    bp->base.consumer.wire_ok = true; /* passes big batches on as they came; decodes the ones it merges */
     bp->cfg = args->config;
     bp->next = args->next;
     bp->loop = args->loop;

@@ -57,6 +57,7 @@ pf_component *memory_limiter_create(const pf_create_args *args, pf_error *err)
     (void)err;
     memory_limiter *m = pf_xcalloc(1, sizeof(*m));
     pf_component_init(&m->base, &ml_ops, args);
+    m->base.consumer.wire_ok = true; /* counts and passes on: lazy batches stay lazy (pipeline/model/wire.h) */
     m->next = args->next;
     m->refused = pf_counter1("proflow_processor_memory_limiter_refused_samples_total",
                              "Samples refused because the memory limit was reached", "processor", args->id);

@@ -15,6 +15,7 @@
 
 #include "net/compress.h"
 #include "net/grpc_frame.h"
+#include "pipeline/model/wire.h"
 #include "receivers/helper/otlp_reply.h"
 #include "pipeline/otlpjson/pbjson.h"
 #include "receivers/otlp/otlp_receiver.h"
@@ -42,6 +43,14 @@ static pf_batch *decode_json(const uint8_t *body, size_t len, char *err, size_t 
     b->wire_bytes = len;
     return b;
 }
+
+/* How the request came on the wire, for verbatim forwarding (pipeline/model/wire.h): compressed with
+ * `encoding` as `encoded` (NULL when it was not). */
+typedef struct wire_form {
+    const char *encoding;
+    const uint8_t *encoded;
+    size_t encoded_len;
+} wire_form;
 
 /* True when some sample has neither values nor timestamps (what a v1.9 sample looks like in v1.10). */
 static bool samples_without_values(const pf_batch *b)
@@ -75,7 +84,7 @@ static void refuse_v1_9(otlp_transport *t, export_result *res, size_t samples)
 
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
 static void export_body(otlp_transport *t, const pf_http_request *req, const uint8_t *body, size_t len,
-                        body_format format, export_result *res)
+                        body_format format, const wire_form *wire, export_result *res)
 {
     if (!pf_receiver_admit(&t->rt, t->receiver->next, &res->a)) return;
     /* Like the Collector's receiver: absent means version 1; any other value is a schema we do not speak. */
@@ -84,6 +93,20 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
         pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
                                "unsupported " PF_OTLP_PROFILES_VERSION_HEADER " \"%.64s\": this receiver speaks version "
                                PF_OTLP_PROFILES_VERSION " (opentelemetry-proto v1.10/v1.11 layout)", version);
+        return;
+    }
+    pf_wire_counts counts;
+    /* pf_wire_validate bounds attribute nesting itself (64 levels, below the decoder's guard). A request
+     * with attribute references (key_strindex / string_value_strindex) takes the tree path: they are
+     * resolved inline there (pf_batch_inline_attributes), which changes the bytes; so does one that
+     * looks like the v1.9 layout, which the tree path refuses with its own message. */
+    if (format == FORMAT_PROTOBUF && pf_wire_validate(body, len, &counts) && counts.attribute_refs == 0 &&
+        !otlp_request_is_v1_9_layout(body, len)) {
+        /* Valid as received: the batch is these bytes, decoded only if a consumer needs the tree
+         * (pipeline/model/wire.h); exporters send them as they are. */
+        pf_batch *lazy = pf_batch_new_lazy(body, len, wire->encoding, wire->encoded, wire->encoded_len, &counts);
+        pf_receiver_answer_set(&res->a, 200, PF_GRPC_OK, "%s", "");
+        pf_receiver_deliver(&t->rt, t->receiver->next, req, lazy, &res->a);
         return;
     }
     char err[512] = "";
@@ -105,6 +128,10 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
         refuse_v1_9(t, res, samples);
         return;
     }
+    /* Kept before validation, so that whatever validation changes (attribute references resolved inline,
+     * invalid profiles dropped) drops them again: exporters may send these bytes instead of encoding the
+     * batch again only while they are what the batch holds (pipeline/model/wire.h). */
+    if (format == FORMAT_PROTOBUF) pf_batch_wire_keep(b, body, len, wire->encoding, wire->encoded, wire->encoded_len);
     size_t rejected = 0;
     if (!pf_batch_validate(b, &rejected, err, sizeof(err))) {
         pf_batch_unref(b);
@@ -153,7 +180,8 @@ void otlp_grpc_export(pf_http_request *req, void *data)
         return;
     }
     export_result res = {0};
-    export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &res);
+    wire_form wire = {req->grpc_encoding, req->grpc_compressed, req->grpc_compressed_len};
+    export_body(t, req, req->body, req->body_len, FORMAT_PROTOBUF, &wire, &res);
     pf_receiver_count_request(&t->rt, req, pf_grpc_status_name(res.a.grpc_status), &res.a);
     if (res.a.grpc_status != PF_GRPC_OK) {
         pf_grpc_respond(req, res.a.grpc_status, res.a.message, NULL, 0);
@@ -277,7 +305,11 @@ void otlp_http_export(pf_http_request *req, void *data)
     pf_buf plain = {0};
     char err[256] = "";
     switch (pf_decompress(encoding, req->body, req->body_len, t->max_body, &plain, err, sizeof(err))) {
-    case PF_DECOMPRESS_OK: export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &res); break;
+    case PF_DECOMPRESS_OK: {
+        wire_form wire = {encoding, req->body, req->body_len};
+        export_body(t, req, (const uint8_t *)plain.data, plain.len, a.format, &wire, &res);
+        break;
+    }
     case PF_DECOMPRESS_TOO_LARGE:
         pf_receiver_answer_set(&res.a, 413, PF_GRPC_RESOURCE_EXHAUSTED,
                                "request body exceeds max_request_body_size (%zu bytes) after decompression", t->max_body);

@@ -108,6 +108,7 @@ class _Recorder:
         self.slow = []        # decoded requests answered too late for the client
         self.refused = 0      # requests answered with an error status
         self.headers = []     # request headers of every request, lower-case names
+        self.bodies = []      # HTTP: every request body as it came (still compressed), in order
 
     def next_action(self, headers):
         with self.lock:
@@ -159,6 +160,8 @@ class HttpPeer(_Recorder):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                with peer.lock:
+                    peer.bodies.append(body)
                 action = peer.next_action(headers)
                 if self.path != "/v1development/profiles":
                     return self._answer(404, b"not found")

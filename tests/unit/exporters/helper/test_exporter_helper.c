@@ -53,7 +53,7 @@ static void on_respond(uv_timer_t *t)
 static pf_status fake_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
 {
     (void)ctx, (void)err;
-    *out = pf_export_encode_otlp_proto(b, NULL);
+    *out = pf_export_encode_otlp_proto(b, NULL, 0);
     return PF_OK;
 }
 

@@ -373,6 +373,19 @@ static pf_batch *tenant_request(unsigned seed, const char *tenant)
     return b;
 }
 
+/* A random request of `tenant` with between lo and hi samples. */
+static pf_batch *request_sized(size_t lo, size_t hi, const char *tenant)
+{
+    for (unsigned seed = 1000; seed < 200000; seed++) {
+        pf_batch *b = tenant_request(seed, tenant);
+        size_t n = pf_batch_sample_count(b);
+        if (n >= lo && n <= hi) return b;
+        pf_batch_unref(b);
+    }
+    fail_msg("no random request has %zu to %zu samples", lo, hi);
+    return NULL;
+}
+
 static void shutdown_done(pf_component *c, void *data)
 {
     (void)c;
@@ -420,11 +433,18 @@ static void test_component(void **state)
     assert_true(pf_metric_value(pf_metric_find("proflow_processor_batch_batches_sent_total",
                                                "processor=\"batch/test\",trigger=\"size\"")) >= 1);
 
+    /* a request of at least half of send_batch_size goes on at once, as it came (not merged) */
+    out.n = 0;
+    pf_batch *big = request_sized(75, 150, "team-b");
+    assert_int_equal(pf_consumer_consume(&c->consumer, big, &err), PF_OK);
+    assert_int_equal(out.n, 1);
+    assert_ptr_equal(out.got[0], big);
+    pf_batch_unref(out.got[0]);
+
     /* a small request waits for the timeout */
     out.n = 0;
-    pf_batch *small = tenant_request(3, "team-b");
+    pf_batch *small = request_sized(1, 74, "team-b");
     size_t small_samples = pf_batch_sample_count(small);
-    assert_true(small_samples < 150);
     assert_int_equal(pf_consumer_consume(&c->consumer, small, &err), PF_OK);
     assert_int_equal(out.n, 0);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -436,7 +456,7 @@ static void test_component(void **state)
 
     /* shutdown flushes what is pending */
     out.n = 0;
-    pf_batch *late = tenant_request(5, "team-a");
+    pf_batch *late = request_sized(1, 74, "team-a");
     size_t late_samples = pf_batch_sample_count(late);
     assert_int_equal(pf_consumer_consume(&c->consumer, late, &err), PF_OK);
     bool done = false;
