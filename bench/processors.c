@@ -57,13 +57,14 @@ static const processor_spec RESOURCE = {"resource", "attributes:\n"
                                                     "  - {key: deployment.environment, value: prod, action: insert}\n"
                                                     "  - {key: region, value: eu-west-1, action: upsert}\n"
                                                     "  - {key: host.name, action: delete}\n"};
-static const processor_spec RELABEL = {"relabel", "relabel_configs:\n"
-                                                  "  - {source_labels: [service_name], target_label: shard, modulus: 8, action: hashmod}\n"
-                                                  "  - {source_labels: [service_name], regex: '(.*)-[0-9]+', target_label: app}\n"
-                                                  "  - {source_labels: [__name__], regex: goroutine, action: drop}\n"
-                                                  "sample_relabel_configs:\n"
-                                                  "  - {source_labels: [worker], regex: 'cpu-(.*)', target_label: worker_id}\n"
-                                                  "  - {action: labeldrop, regex: kind}\n"};
+static const processor_spec RELABEL = {
+    "relabel", "relabel_configs:\n"
+               "  - {source_labels: [service_name], target_label: shard, modulus: 8, action: hashmod}\n"
+               "  - {source_labels: [service_name], regex: '(.*)-[0-9]+', target_label: app}\n"
+               "  - {source_labels: [__name__], regex: goroutine, action: drop}\n"
+               "sample_relabel_configs:\n"
+               "  - {source_labels: [worker], regex: 'cpu-(.*)', target_label: worker_id}\n"
+               "  - {action: labeldrop, regex: kind}\n"};
 static const processor_spec SAMPLING = {"sampling", "probability: 0.5\nmax_profiles_per_minute: 100000\n"
                                                     "overrides:\n  - {match: {service_name: svc-0}, probability: 1}\n"};
 
@@ -198,8 +199,8 @@ static void free_requests(request_set *rs)
 
 static void throughput(uv_loop_t *loop, const char *fixtures, int rounds)
 {
-    static const char *const names[] = {"cpu.pb.gz", "heap.pb.gz", "allocs.pb.gz", "mutex.pb.gz", "block.pb.gz",
-                                        "goroutine.pb.gz"};
+    static const char *const names[] = {"cpu.pb.gz",   "heap.pb.gz",  "allocs.pb.gz",
+                                        "mutex.pb.gz", "block.pb.gz", "goroutine.pb.gz"};
     request_set rs = load_requests(fixtures, names, 6, 20);
     printf("input: %zu requests (%zu profiles, %.1f MB) per round, %d rounds\n\n", rs.n, rs.profiles,
            (double)rs.bytes / 1e6, rounds);

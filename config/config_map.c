@@ -14,8 +14,8 @@
 #include "config/node_build.h"
 #include "pipeline/base/xalloc.h"
 
-static bool apply_section(const pf_cfg_entry *map, const pf_node *node, const pf_node *pos, void *cfg,
-                          const char *path, pf_cfg_error *err);
+static bool apply_section(const pf_cfg_entry *map, const pf_node *node, const pf_node *pos, void *cfg, const char *path,
+                          pf_cfg_error *err);
 static bool defaults_at(const pf_cfg_entry *map, void *cfg, const char *path, pf_cfg_error *err);
 
 #define FIELD(cfg, e, T) ((T *)(void *)((char *)(cfg) + (e)->offset))
@@ -90,8 +90,7 @@ static bool apply_number(const pf_cfg_entry *e, const pf_node *n, void *cfg, con
     return true;
 }
 
-static bool apply_string_list(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path,
-                              pf_cfg_error *err)
+static bool apply_string_list(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path, pf_cfg_error *err)
 {
     pf_strlist list = {0};
     if (n->type == PF_NODE_SCALAR) {
@@ -116,8 +115,7 @@ static bool apply_string_list(const pf_cfg_entry *e, const pf_node *n, void *cfg
     return true;
 }
 
-static bool apply_string_map(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path,
-                             pf_cfg_error *err)
+static bool apply_string_map(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path, pf_cfg_error *err)
 {
     if (!expect_type(n, PF_NODE_MAP, path, err)) return false;
     pf_strmap map = {pf_xcalloc(n->n_children, sizeof(char *)), pf_xcalloc(n->n_children, sizeof(char *)), 0};
@@ -151,8 +149,7 @@ static bool run_check(const pf_cfg_entry *e, void *section, const pf_node *pos, 
     return !e->check || e->check(section, pos, path, err);
 }
 
-static bool apply_section_list(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path,
-                               pf_cfg_error *err)
+static bool apply_section_list(const pf_cfg_entry *e, const pf_node *n, void *cfg, const char *path, pf_cfg_error *err)
 {
     if (!expect_type(n, PF_NODE_SEQ, path, err)) return false;
     pf_list list = {pf_xcalloc(n->n_children, e->elem_size), 0};
@@ -267,8 +264,8 @@ static bool apply_child(const pf_cfg_entry *e, const pf_node *child, void *cfg, 
 
 /* `node`: the mapping (or NULL / null scalar = nothing set); `pos`: where errors about the section
  * as a whole point (the mapping itself, or its parent when the section is absent). */
-static bool apply_section(const pf_cfg_entry *map, const pf_node *node, const pf_node *pos, void *cfg,
-                          const char *path, pf_cfg_error *err)
+static bool apply_section(const pf_cfg_entry *map, const pf_node *node, const pf_node *pos, void *cfg, const char *path,
+                          pf_cfg_error *err)
 {
     if (node && node->type == PF_NODE_SCALAR && node->is_null) node = NULL;
     if (node && !expect_type(node, PF_NODE_MAP, path, err)) return false;
@@ -324,7 +321,7 @@ static void zero_field(const pf_cfg_entry *e, void *cfg)
     case PF_CFG_STRING_LIST: *FIELD(cfg, e, pf_strlist) = (pf_strlist){0}; break;
     case PF_CFG_STRING_MAP: *FIELD(cfg, e, pf_strmap) = (pf_strmap){0}; break;
     case PF_CFG_SECTION_LIST: *FIELD(cfg, e, pf_list) = (pf_list){0}; break;
-    case PF_CFG_SECTION: /* its own entries are zeroed one by one */
+    case PF_CFG_SECTION:       /* its own entries are zeroed one by one */
     case PF_CFG_CUSTOM: break; /* size unknown here: the caller's zeroed struct is the zero value */
     }
     if (e->flags & PF_CFG_PRESENCE) *(bool *)(void *)((char *)cfg + e->presence_offset) = false;
@@ -353,10 +350,7 @@ static bool defaults_at(const pf_cfg_entry *map, void *cfg, const char *path, pf
     return true;
 }
 
-bool pf_cfg_defaults(const pf_cfg_entry *map, void *cfg, pf_cfg_error *err)
-{
-    return defaults_at(map, cfg, "", err);
-}
+bool pf_cfg_defaults(const pf_cfg_entry *map, void *cfg, pf_cfg_error *err) { return defaults_at(map, cfg, "", err); }
 
 void pf_cfg_release(const pf_cfg_entry *map, void *cfg)
 {

@@ -62,8 +62,8 @@ typedef struct pf_cfg_error {
 
 struct pf_cfg_entry;
 /* CUSTOM: parse `node` (never NULL) into `field`. path is the dotted key path for error messages. */
-typedef bool (*pf_cfg_parse_fn)(const struct pf_cfg_entry *e, const pf_node *node, void *field,
-                                const char *path, pf_cfg_error *err);
+typedef bool (*pf_cfg_parse_fn)(const struct pf_cfg_entry *e, const pf_node *node, void *field, const char *path,
+                                pf_cfg_error *err);
 typedef void (*pf_cfg_release_fn)(const struct pf_cfg_entry *e, void *field);
 /* Section/element validator: runs after the section's keys are applied. */
 typedef bool (*pf_cfg_check_fn)(void *section, const pf_node *node, const char *path, pf_cfg_error *err);
@@ -86,7 +86,10 @@ typedef struct pf_cfg_entry {
     const char *type_name;          /* CUSTOM: shown in the reference, e.g. "relabel_config list" */
 } pf_cfg_entry;
 
-#define PF_CFG_END {.name = NULL}
+#define PF_CFG_END                                                                                                     \
+    {                                                                                                                  \
+        .name = NULL                                                                                                   \
+    }
 
 /* Writes defaults of every entry (recursively into SECTIONs) into `cfg` (which is zeroed first).
  * Returns false only if a default text fails to parse (a bug in the table, reported in err). */

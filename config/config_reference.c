@@ -11,8 +11,10 @@ static void put_cell(pf_buf *row, const char *text, bool code)
 {
     pf_buf_puts(row, code && *text ? " `" : " ");
     for (const char *p = text; *p; p++) {
-        if (*p == '|') pf_buf_puts(row, "\\|");
-        else pf_buf_append(row, p, 1);
+        if (*p == '|')
+            pf_buf_puts(row, "\\|");
+        else
+            pf_buf_append(row, p, 1);
     }
     pf_buf_puts(row, code && *text ? "` |" : " |");
 }
@@ -20,15 +22,21 @@ static void put_cell(pf_buf *row, const char *text, bool code)
 static void type_text(const pf_cfg_entry *e, pf_buf *out)
 {
     static const char *const names[] = {
-        [PF_CFG_STRING] = "string",         [PF_CFG_INT] = "int",
-        [PF_CFG_BOOL] = "bool",             [PF_CFG_DOUBLE] = "double",
-        [PF_CFG_DURATION] = "duration",     [PF_CFG_SIZE] = "size",
-        [PF_CFG_STRING_LIST] = "string list", [PF_CFG_STRING_MAP] = "string map",
-        [PF_CFG_SECTION] = "section",       [PF_CFG_SECTION_LIST] = "section list",
+        [PF_CFG_STRING] = "string",
+        [PF_CFG_INT] = "int",
+        [PF_CFG_BOOL] = "bool",
+        [PF_CFG_DOUBLE] = "double",
+        [PF_CFG_DURATION] = "duration",
+        [PF_CFG_SIZE] = "size",
+        [PF_CFG_STRING_LIST] = "string list",
+        [PF_CFG_STRING_MAP] = "string map",
+        [PF_CFG_SECTION] = "section",
+        [PF_CFG_SECTION_LIST] = "section list",
         [PF_CFG_CUSTOM] = "custom",
     };
     pf_buf_puts(out, e->type == PF_CFG_CUSTOM && e->type_name ? e->type_name : names[e->type]);
-    for (size_t i = 0; e->choices && e->choices[i]; i++) pf_buf_printf(out, "%s%s", i ? ", " : " (one of: ", e->choices[i]);
+    for (size_t i = 0; e->choices && e->choices[i]; i++)
+        pf_buf_printf(out, "%s%s", i ? ", " : " (one of: ", e->choices[i]);
     if (e->choices && e->choices[0]) pf_buf_puts(out, ")");
 }
 
@@ -104,8 +112,10 @@ void pf_cfg_redact(const pf_cfg_entry *map, pf_node *node)
         pf_node *child = node->children[i];
         for (const pf_cfg_entry *e = map; e->name; e++) {
             if (strcmp(e->name, child->key) != 0) continue;
-            if (e->flags & PF_CFG_SECRET) redact_value(child);
-            else if (e->type == PF_CFG_SECTION) pf_cfg_redact(e->sub, child);
+            if (e->flags & PF_CFG_SECRET)
+                redact_value(child);
+            else if (e->type == PF_CFG_SECTION)
+                pf_cfg_redact(e->sub, child);
             else if (e->type == PF_CFG_SECTION_LIST && child->type == PF_NODE_SEQ)
                 for (size_t k = 0; k < child->n_children; k++) pf_cfg_redact(e->sub, child->children[k]);
         }

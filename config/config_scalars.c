@@ -119,15 +119,10 @@ static bool scaled(uint64_t whole, uint64_t frac, uint64_t frac_scale, uint64_t 
 /* Go's time.ParseDuration: [-+]?([0-9]*(\.[0-9]*)?unit)+ or "0". */
 bool pf_parse_duration(const char *s, int64_t *out_ns)
 {
-    static const unit units[] = {{"ns", 1},
-                                 {"us", 1000},
-                                 {"\xc2\xb5s", 1000}, /* µ MICRO SIGN */
-                                 {"\xce\xbcs", 1000}, /* μ GREEK SMALL LETTER MU */
-                                 {"ms", 1000000},
-                                 {"s", 1000000000ull},
-                                 {"m", 60000000000ull},
-                                 {"h", 3600000000000ull},
-                                 {NULL, 0}};
+    static const unit units[] = {
+        {"ns", 1},           {"us", 1000},         {"\xc2\xb5s", 1000}, /* µ MICRO SIGN */
+        {"\xce\xbcs", 1000},                                            /* μ GREEK SMALL LETTER MU */
+        {"ms", 1000000},     {"s", 1000000000ull}, {"m", 60000000000ull}, {"h", 3600000000000ull}, {NULL, 0}};
     bool negative = *s == '-';
     if (*s == '-' || *s == '+') s++;
     if (!strcmp(s, "0")) {
@@ -153,10 +148,21 @@ bool pf_parse_duration(const char *s, int64_t *out_ns)
 /* Bytes, or a number with a unit. KB/MB/… are binary like KiB/MiB/… (as in Prometheus, Grafana). */
 bool pf_parse_size(const char *s, int64_t *out_bytes)
 {
-    static const unit units[] = {{"", 1},           {"B", 1},           {"K", 1ull << 10},  {"KB", 1ull << 10},
-                                 {"KiB", 1ull << 10}, {"M", 1ull << 20},  {"MB", 1ull << 20}, {"MiB", 1ull << 20},
-                                 {"G", 1ull << 30},  {"GB", 1ull << 30}, {"GiB", 1ull << 30}, {"T", 1ull << 40},
-                                 {"TB", 1ull << 40}, {"TiB", 1ull << 40}, {NULL, 0}};
+    static const unit units[] = {{"", 1},
+                                 {"B", 1},
+                                 {"K", 1ull << 10},
+                                 {"KB", 1ull << 10},
+                                 {"KiB", 1ull << 10},
+                                 {"M", 1ull << 20},
+                                 {"MB", 1ull << 20},
+                                 {"MiB", 1ull << 20},
+                                 {"G", 1ull << 30},
+                                 {"GB", 1ull << 30},
+                                 {"GiB", 1ull << 30},
+                                 {"T", 1ull << 40},
+                                 {"TB", 1ull << 40},
+                                 {"TiB", 1ull << 40},
+                                 {NULL, 0}};
     uint64_t whole, frac, frac_scale, v;
     if (*s == '+') s++;
     if (!read_decimal(&s, &whole, &frac, &frac_scale)) return false;

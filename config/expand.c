@@ -66,7 +66,8 @@ static bool resolve_file(const expand_ctx *cx, const char *file_path, pf_buf *ou
 {
     pf_buf content = {0};
     if (!pf_config_read_file(file_path, &content)) {
-        pf_cfg_errorf(cx->err, cx->node, cx->path, "cannot read \"%s\" for ${file:...}: %s", file_path, strerror(errno));
+        pf_cfg_errorf(cx->err, cx->node, cx->path, "cannot read \"%s\" for ${file:...}: %s", file_path,
+                      strerror(errno));
         pf_buf_free(&content);
         return false;
     }
@@ -184,8 +185,8 @@ bool pf_node_expand(pf_node *n, const char *path, pf_cfg_error *err)
     if (n->type == PF_NODE_SCALAR) return expand_scalar(n, path, err);
     for (size_t i = 0; i < n->n_children; i++) {
         pf_node *child = n->children[i];
-        char *child_path = child->key ? pf_xasprintf("%s%s%s", path, *path ? "." : "", child->key)
-                                      : pf_xasprintf("%s[%zu]", path, i);
+        char *child_path =
+            child->key ? pf_xasprintf("%s%s%s", path, *path ? "." : "", child->key) : pf_xasprintf("%s[%zu]", path, i);
         bool ok = pf_node_expand(child, child_path, err);
         free(child_path);
         if (!ok) return false;

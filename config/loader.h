@@ -16,7 +16,7 @@
 typedef struct pf_config_sources {
     const char *const *files; /* --config paths, in order */
     size_t n_files;
-    const char *const *sets;  /* --set "a.b.c=value" strings, in order */
+    const char *const *sets; /* --set "a.b.c=value" strings, in order */
     size_t n_sets;
     const char *fallback_yaml; /* used when n_files == 0 (the embedded default config) */
 } pf_config_sources;

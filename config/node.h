@@ -18,10 +18,10 @@ typedef enum pf_node_type {
 
 typedef struct pf_node {
     pf_node_type type;
-    char *key;        /* key within the parent mapping; NULL for sequence items and the root */
-    char *value;      /* SCALAR: text after ${...} expansion */
-    bool is_null;     /* SCALAR: plain "~", "null", "" or missing value */
-    bool quoted;      /* SCALAR: was single/double quoted (so "true" stays a string) */
+    char *key;                 /* key within the parent mapping; NULL for sequence items and the root */
+    char *value;               /* SCALAR: text after ${...} expansion */
+    bool is_null;              /* SCALAR: plain "~", "null", "" or missing value */
+    bool quoted;               /* SCALAR: was single/double quoted (so "true" stays a string) */
     struct pf_node **children; /* MAP, SEQ */
     size_t n_children;
     const char *file; /* interned file name ("<default>", "<--set>" for non-files) */

@@ -25,8 +25,8 @@ typedef struct anchor {
 
 typedef struct frame {
     pf_node *node;
-    char *anchor;          /* anchor declared on this container, registered when it closes */
-    char *pending_key;     /* MAP: key waiting for its value */
+    char *anchor;      /* anchor declared on this container, registered when it closes */
+    char *pending_key; /* MAP: key waiting for its value */
     bool pending_key_quoted;
     int key_line, key_col;
     pf_node **merge_sources; /* MAP: values of "<<" keys, applied when the mapping closes */
@@ -171,7 +171,8 @@ static bool apply_merges(builder *b, frame *f, yaml_mark_t mark)
     for (size_t i = 0; i < f->n_merge; i++) {
         pf_node *src = f->merge_sources[i];
         if (ok && src->type == PF_NODE_SEQ) {
-            for (size_t j = 0; ok && j < src->n_children; j++) ok = apply_merge_source(b, f->node, src->children[j], mark);
+            for (size_t j = 0; ok && j < src->n_children; j++)
+                ok = apply_merge_source(b, f->node, src->children[j], mark);
         } else if (ok) {
             ok = apply_merge_source(b, f->node, src, mark);
         }
@@ -203,7 +204,8 @@ static bool on_scalar(builder *b, const yaml_event_t *ev)
         return false;
     }
     if (!count_new(b, 1, ev->start_mark)) return false;
-    pf_node *n = pf_node_new_scalar(text, quoted, b->file, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
+    pf_node *n =
+        pf_node_new_scalar(text, quoted, b->file, (int)ev->start_mark.line + 1, (int)ev->start_mark.column + 1);
     if (ev->data.scalar.anchor) register_anchor(b, (const char *)ev->data.scalar.anchor, n);
     if (!in_key_position(b)) {
         attach(b, n);

@@ -11,9 +11,9 @@
 
 static bool looks_typed(const char *s)
 {
-    static const char *const words[] = {"true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES",
-                                        "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF", ".inf",
-                                        "-.inf", "+.inf", ".nan", ".NaN", ".NAN", NULL};
+    static const char *const words[] = {"true", "True",  "TRUE",  "false", "False", "FALSE", "yes", "Yes", "YES",
+                                        "no",   "No",    "NO",    "on",    "On",    "ON",    "off", "Off", "OFF",
+                                        ".inf", "-.inf", "+.inf", ".nan",  ".NaN",  ".NAN",  NULL};
     if (pf_node_is_null_text(s)) return true;
     for (size_t i = 0; words[i]; i++)
         if (!strcmp(s, words[i])) return true;
@@ -76,8 +76,10 @@ static void print_quoted(const char *s, FILE *out)
             } else {
                 size_t n = utf8_len(p);
                 uint32_t cp = utf8_cp(p, n);
-                if (!yaml_printable(cp)) fprintf(out, cp > 0xffff ? "\\U%08lx" : "\\u%04lx", (unsigned long)cp);
-                else fwrite(p, 1, n, out);
+                if (!yaml_printable(cp))
+                    fprintf(out, cp > 0xffff ? "\\U%08lx" : "\\u%04lx", (unsigned long)cp);
+                else
+                    fwrite(p, 1, n, out);
                 p += n - 1;
             }
         }

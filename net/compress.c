@@ -74,14 +74,15 @@ static pf_decompress_result finish(pf_buf *out)
 
 static bool is_gzip_magic(const uint8_t *p, size_t n) { return n >= 2 && p[0] == 0x1f && p[1] == 0x8b; }
 
-static pf_decompress_result inflate_stream(int window_bits, const uint8_t *in, size_t len, size_t max_out,
-                                           pf_buf *out, char *err, size_t errlen)
+static pf_decompress_result inflate_stream(int window_bits, const uint8_t *in, size_t len, size_t max_out, pf_buf *out,
+                                           char *err, size_t errlen)
 {
     const bool gzip = window_bits > 15;
     const size_t start = out->len;
     z_stream zs;
     memset(&zs, 0, sizeof(zs));
-    if (inflateInit2(&zs, window_bits) != Z_OK) return fail(out, start, PF_DECOMPRESS_MALFORMED, err, errlen, "%s", "inflateInit failed");
+    if (inflateInit2(&zs, window_bits) != Z_OK)
+        return fail(out, start, PF_DECOMPRESS_MALFORMED, err, errlen, "%s", "inflateInit failed");
     size_t in_left = len;
     zs.next_in = (Bytef *)in;
     pf_decompress_result r = PF_DECOMPRESS_OK;
@@ -99,21 +100,38 @@ static pf_decompress_result inflate_stream(int window_bits, const uint8_t *in, s
         uInt offered = zs.avail_out;
         int ret = inflate(&zs, Z_NO_FLUSH);
         size_t written = offered - zs.avail_out;
-        if (probing && written > 0) { r = PF_DECOMPRESS_TOO_LARGE; break; }
+        if (probing && written > 0) {
+            r = PF_DECOMPRESS_TOO_LARGE;
+            break;
+        }
         if (!probing) out->len += written;
         if (ret == Z_STREAM_END) {
             size_t rest = zs.avail_in + in_left;
             if (rest == 0) break;
-            if (gzip && is_gzip_magic(zs.next_in, zs.avail_in)) { inflateReset(&zs); continue; }
-            r = PF_DECOMPRESS_MALFORMED; why = "trailing data after the compressed stream";
+            if (gzip && is_gzip_magic(zs.next_in, zs.avail_in)) {
+                inflateReset(&zs);
+                continue;
+            }
+            r = PF_DECOMPRESS_MALFORMED;
+            why = "trailing data after the compressed stream";
             break;
         }
-        if (ret == Z_BUF_ERROR && zs.avail_in == 0 && in_left == 0) { r = PF_DECOMPRESS_MALFORMED; why = "truncated stream"; break; }
-        if (ret != Z_OK && ret != Z_BUF_ERROR) { r = PF_DECOMPRESS_MALFORMED; why = zs.msg ? zs.msg : "corrupt stream"; break; }
+        if (ret == Z_BUF_ERROR && zs.avail_in == 0 && in_left == 0) {
+            r = PF_DECOMPRESS_MALFORMED;
+            why = "truncated stream";
+            break;
+        }
+        if (ret != Z_OK && ret != Z_BUF_ERROR) {
+            r = PF_DECOMPRESS_MALFORMED;
+            why = zs.msg ? zs.msg : "corrupt stream";
+            break;
+        }
     }
     inflateEnd(&zs);
-    if (r == PF_DECOMPRESS_TOO_LARGE) return fail(out, start, r, err, errlen, "decompressed size exceeds the limit%s", "");
-    if (r != PF_DECOMPRESS_OK) return fail(out, start, r, err, errlen, gzip ? "invalid gzip data: %s" : "invalid deflate data: %s", why);
+    if (r == PF_DECOMPRESS_TOO_LARGE)
+        return fail(out, start, r, err, errlen, "decompressed size exceeds the limit%s", "");
+    if (r != PF_DECOMPRESS_OK)
+        return fail(out, start, r, err, errlen, gzip ? "invalid gzip data: %s" : "invalid deflate data: %s", why);
     return finish(out);
 }
 
@@ -124,8 +142,8 @@ static _Thread_local struct libdeflate_decompressor *decompressor;
 static bool gunzip_whole(const uint8_t *in, size_t len, size_t max_out, pf_buf *out)
 {
     if (len < 18 || !is_gzip_magic(in, len)) return false;
-    uint32_t isize = (uint32_t)in[len - 4] | (uint32_t)in[len - 3] << 8 | (uint32_t)in[len - 2] << 16 |
-                     (uint32_t)in[len - 1] << 24;
+    uint32_t isize =
+        (uint32_t)in[len - 4] | (uint32_t)in[len - 3] << 8 | (uint32_t)in[len - 2] << 16 | (uint32_t)in[len - 1] << 24;
     if (isize > max_out) return false;
     reserve_exact(out, isize);
     if (!decompressor) decompressor = libdeflate_alloc_decompressor();
@@ -165,10 +183,15 @@ static pf_decompress_result zstd_stream(const uint8_t *in, size_t len, size_t ma
             why = ZSTD_getErrorName(last);
             break;
         }
-        if (probing && ob.pos > 0) { r = PF_DECOMPRESS_TOO_LARGE; why = "decompressed size exceeds the limit"; break; }
+        if (probing && ob.pos > 0) {
+            r = PF_DECOMPRESS_TOO_LARGE;
+            why = "decompressed size exceeds the limit";
+            break;
+        }
         if (!probing) out->len += ob.pos;
         if (ob.pos == 0 && ib.pos == in_before && last != 0 && ib.pos == ib.size) {
-            r = PF_DECOMPRESS_MALFORMED; why = "truncated frame";
+            r = PF_DECOMPRESS_MALFORMED;
+            why = "truncated frame";
             break;
         }
     }
@@ -200,12 +223,9 @@ pf_decompress_result pf_decompress(const char *encoding_name, const void *in, si
     case ENC_GZIP:
         if (gunzip_whole(p, len, max_out, out)) return PF_DECOMPRESS_OK;
         return inflate_stream(15 + 16, p, len, max_out, out, err, errlen);
-    case ENC_DEFLATE:
-        return inflate_stream(has_zlib_header(p, len) ? 15 : -15, p, len, max_out, out, err, errlen);
-    case ENC_ZSTD:
-        return zstd_stream(p, len, max_out, out, err, errlen);
-    case ENC_UNKNOWN:
-        break;
+    case ENC_DEFLATE: return inflate_stream(has_zlib_header(p, len) ? 15 : -15, p, len, max_out, out, err, errlen);
+    case ENC_ZSTD: return zstd_stream(p, len, max_out, out, err, errlen);
+    case ENC_UNKNOWN: break;
     }
     if (err && errlen) snprintf(err, errlen, "unsupported encoding \"%s\"", encoding_name);
     return PF_DECOMPRESS_UNSUPPORTED;

@@ -142,13 +142,18 @@ static bool read_duration(const uint8_t *data, size_t len, int64_t *ns)
     int64_t seconds = 0, nanos = 0;
     while (pb_next(&r, &f)) {
         if (f.wire_type != WIRE_VARINT) continue;
-        if (f.number == 1) seconds = (int64_t)f.varint;
-        else if (f.number == 2) nanos = (int64_t)f.varint;
+        if (f.number == 1)
+            seconds = (int64_t)f.varint;
+        else if (f.number == 2)
+            nanos = (int64_t)f.varint;
     }
     if (r.malformed || nanos >= NS_PER_S || nanos <= -NS_PER_S) return false;
-    if (seconds < 0 || (seconds == 0 && nanos < 0)) *ns = 0;
-    else if (seconds >= INT64_MAX / NS_PER_S) *ns = INT64_MAX;
-    else *ns = seconds * NS_PER_S + (nanos > 0 ? nanos : 0);
+    if (seconds < 0 || (seconds == 0 && nanos < 0))
+        *ns = 0;
+    else if (seconds >= INT64_MAX / NS_PER_S)
+        *ns = INT64_MAX;
+    else
+        *ns = seconds * NS_PER_S + (nanos > 0 ? nanos : 0);
     return true;
 }
 
@@ -185,8 +190,10 @@ static bool status_retry_delay(const uint8_t *data, size_t len, int64_t *delay_n
         size_t value_len = 0;
         while (pb_next(&any, &a)) {
             if (a.wire_type != WIRE_LEN) continue;
-            if (a.number == 1) retry_info = names_retry_info(a.data, a.len);
-            else if (a.number == 2) value = a.data, value_len = a.len;
+            if (a.number == 1)
+                retry_info = names_retry_info(a.data, a.len);
+            else if (a.number == 2)
+                value = a.data, value_len = a.len;
         }
         if (any.malformed) return false;
         if (retry_info) return read_retry_info(value, value_len, delay_ns);
@@ -199,8 +206,7 @@ bool pf_grpc_retry_info(const char *status_details_bin, int64_t *delay_ns)
     size_t len = strlen(status_details_bin);
     uint8_t *raw = pf_xmalloc(len + 1);
     size_t raw_len = 0;
-    bool found = pf_base64_decode(status_details_bin, len, raw, &raw_len) &&
-                 status_retry_delay(raw, raw_len, delay_ns);
+    bool found = pf_base64_decode(status_details_bin, len, raw, &raw_len) && status_retry_delay(raw, raw_len, delay_ns);
     free(raw);
     return found;
 }
@@ -271,8 +277,10 @@ void pf_grpc_unary(pf_http_client *c, const pf_grpc_call *call, pf_http_done_cb 
     if (compress) {
         /* pf_grpc_frame only writes uncompressed messages; the compressed flag needs its own prefix. */
         pf_buf packed = {0};
-        if (call->msg_compressed) pf_buf_append(&packed, call->msg, call->msg_len);
-        else pf_compress(call->compression, call->msg, call->msg_len, &packed);
+        if (call->msg_compressed)
+            pf_buf_append(&packed, call->msg, call->msg_len);
+        else
+            pf_compress(call->compression, call->msg, call->msg_len, &packed);
         uint8_t prefix[5] = {1, (uint8_t)(packed.len >> 24), (uint8_t)(packed.len >> 16), (uint8_t)(packed.len >> 8),
                              (uint8_t)packed.len};
         pf_buf_append(&framed, prefix, sizeof(prefix));
@@ -292,8 +300,10 @@ void pf_grpc_unary(pf_http_client *c, const pf_grpc_call *call, pf_http_done_cb 
     char timeout[32];
     if (call->timeout_ns > 0) {
         long long ms = call->timeout_ns / 1000000;
-        if (ms < 100000000) snprintf(timeout, sizeof(timeout), "%lldm", ms > 0 ? ms : 1);
-        else snprintf(timeout, sizeof(timeout), "%lldS", ms / 1000);
+        if (ms < 100000000)
+            snprintf(timeout, sizeof(timeout), "%lldm", ms > 0 ? ms : 1);
+        else
+            snprintf(timeout, sizeof(timeout), "%lldS", ms / 1000);
         headers[h++] = (pf_http_header){"grpc-timeout", timeout};
     }
     for (size_t i = 0; i < call->n_metadata; i++) headers[h++] = call->metadata[i];

@@ -14,9 +14,9 @@ enum { MAX_HEADERS = 256 };
 struct pf_h1 {
     pf_http_conn *conn;
     http_parser parser;
-    pf_req *cur;        /* being parsed */
-    pf_req *active;     /* dispatched, waiting for its answer */
-    pf_buf in;          /* received, not parsed yet */
+    pf_req *cur;    /* being parsed */
+    pf_req *active; /* dispatched, waiting for its answer */
+    pf_buf in;      /* received, not parsed yet */
     size_t in_off;
     pf_buf url, hname, hvalue;
     size_t header_bytes; /* request line + header fields so far, against max_request_header_size */
@@ -157,8 +157,10 @@ static bool split_url(pf_req *r, const pf_buf *url)
     struct http_parser_url u;
     http_parser_url_init(&u);
     if (url->len == 0 || http_parser_parse_url(url->data, url->len, 0, &u) != 0) return false;
-    if (u.field_set & (1 << UF_PATH)) r->path = pf_xstrndup(url->data + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
-    else r->path = pf_xstrdup("/");
+    if (u.field_set & (1 << UF_PATH))
+        r->path = pf_xstrndup(url->data + u.field_data[UF_PATH].off, u.field_data[UF_PATH].len);
+    else
+        r->path = pf_xstrdup("/");
     if (u.field_set & (1 << UF_QUERY))
         r->query = pf_xstrndup(url->data + u.field_data[UF_QUERY].off, u.field_data[UF_QUERY].len);
     return true;
@@ -197,7 +199,8 @@ static int on_headers_complete(http_parser *p)
     }
     if (p->content_length != ULLONG_MAX) pf_buf_reserve(&r->body, (size_t)p->content_length);
     pf_req_account_body(r);
-    const char *expect = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "expect");
+    const char *expect =
+        pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "expect");
     if (expect && strcasecmp(expect, "100-continue") == 0 && p->http_minor >= 1) {
         static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
         pf_conn_write(c, cont, sizeof(cont) - 1);
@@ -266,8 +269,10 @@ static void parse_error(pf_h1 *h)
     enum http_errno e = HTTP_PARSER_ERRNO(&h->parser);
     char msg[200];
     snprintf(msg, sizeof(msg), "malformed HTTP/1.x request: %s", http_errno_description(e));
-    if (e == HPE_HEADER_OVERFLOW) reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, msg);
-    else reject_current(h, 400, "bad_request", msg);
+    if (e == HPE_HEADER_OVERFLOW)
+        reject_limit(h, 431, PF_LIMIT_HEADER_SIZE, msg);
+    else
+        reject_current(h, 400, "bad_request", msg);
 }
 
 /* Parses buffered input until a request is handed to a handler, the input runs out or the
@@ -303,8 +308,10 @@ static void pump(pf_http_conn *c)
         h->in.len -= h->in_off;
         h->in_off = 0;
     }
-    if (h->active) pf_conn_read_stop(c);
-    else pf_conn_read_start(c);
+    if (h->active)
+        pf_conn_read_stop(c);
+    else
+        pf_conn_read_start(c);
     h->pumping = false;
 }
 
@@ -350,7 +357,8 @@ void pf_h1_on_timeout(pf_http_conn *c)
     pf_h1 *h = c->h1;
     if (h->cur) {
         reject_limit(h, 408, h->in_body ? PF_LIMIT_IDLE_TIMEOUT : PF_LIMIT_HEADER_TIMEOUT,
-                     h->in_body ? "request body stalled for idle_timeout" : "request headers not received within read_header_timeout");
+                     h->in_body ? "request body stalled for idle_timeout"
+                                : "request headers not received within read_header_timeout");
         return;
     }
     pf_http_limit_hit(c->srv, PF_LIMIT_IDLE_TIMEOUT, c->peer, "idle keep-alive connection closed after idle_timeout");

@@ -16,17 +16,20 @@ enum { MAX_HEADERS = 256, STREAM_WINDOW = 1 << 20, CONN_WINDOW = 16 << 20 };
 struct pf_h2 {
     pf_http_conn *conn;
     nghttp2_session *session;
-    bool in_recv; /* inside nghttp2_session_mem_recv: frames are sent after it returns */
+    bool in_recv;              /* inside nghttp2_session_mem_recv: frames are sent after it returns */
     size_t open_streams;       /* requests begun and not closed */
     size_t streams_in_headers; /* of those, still receiving their header block */
     bool header_timer;         /* the connection timer is the header timer of the oldest such stream */
     /* Rapid-reset guard: a token bucket of client RST_STREAMs (refill resets_per_s, burst 10x). */
     double reset_tokens;
     uint64_t reset_refill_ms;
-    bool calmed;               /* GOAWAY ENHANCE_YOUR_CALM sent */
+    bool calmed; /* GOAWAY ENHANCE_YOUR_CALM sent */
 };
 
-#define NV(n, v) {(uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE}
+#define NV(n, v)                                                                                                       \
+    {                                                                                                                  \
+        (uint8_t *)(n), (uint8_t *)(v), strlen(n), strlen(v), NGHTTP2_NV_FLAG_NONE                                     \
+    }
 
 static void flush(pf_http_conn *c)
 {
@@ -46,8 +49,7 @@ static void flush(pf_http_conn *c)
     }
     pf_conn_write(c, out.data, out.len);
     pf_buf_free(&out);
-    if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session))
-        pf_conn_close_after_write(c);
+    if (!nghttp2_session_want_read(h->session) && !nghttp2_session_want_write(h->session)) pf_conn_close_after_write(c);
 }
 
 static pf_req *stream_req(nghttp2_session *s, int32_t stream_id)
@@ -67,8 +69,10 @@ static void update_timer(pf_h2 *h, bool stream_closed)
         h->header_timer = true;
         return;
     }
-    if (h->header_timer || (stream_closed && h->open_streams == 0)) pf_conn_arm_timer(c, false);
-    else if (h->open_streams > 0) pf_conn_arm_timer(c, false); /* request activity */
+    if (h->header_timer || (stream_closed && h->open_streams == 0))
+        pf_conn_arm_timer(c, false);
+    else if (h->open_streams > 0)
+        pf_conn_arm_timer(c, false); /* request activity */
     h->header_timer = false;
 }
 
@@ -140,7 +144,8 @@ static void reject_too_large(pf_req *r)
     pf_http_server *srv = r->conn->srv;
     char msg[200];
     if (r->pub.is_grpc)
-        snprintf(msg, sizeof(msg), "grpc: received message larger than max_recv_msg_size_mib (%zu bytes)", srv->max_grpc_msg);
+        snprintf(msg, sizeof(msg), "grpc: received message larger than max_recv_msg_size_mib (%zu bytes)",
+                 srv->max_grpc_msg);
     else
         snprintf(msg, sizeof(msg), "request body exceeds max_request_body_size (%zu)", srv->max_body);
     r->body_rejected = true;
@@ -148,7 +153,8 @@ static void reject_too_large(pf_req *r)
     pf_req_reject(r, 413, PF_GRPC_RESOURCE_EXHAUSTED, msg);
 }
 
-static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len, void *ud)
+static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, const uint8_t *data, size_t len,
+                         void *ud)
 {
     (void)flags;
     pf_req *r = stream_req(s, stream_id);
@@ -166,25 +172,27 @@ static int on_data_chunk(nghttp2_session *s, uint8_t flags, int32_t stream_id, c
 static void on_request_headers(pf_req *r)
 {
     pf_http_server *srv = r->conn->srv;
-    if (r->header_overflow || (r->path && strlen(r->path) + (r->query ? strlen(r->query) + 1 : 0) > srv->max_uri_bytes)) {
+    if (r->header_overflow ||
+        (r->path && strlen(r->path) + (r->query ? strlen(r->query) + 1 : 0) > srv->max_uri_bytes)) {
         char msg[160];
         bool uri = !r->header_overflow;
-        snprintf(msg, sizeof(msg), uri ? "request target longer than max_request_uri_size (%zu bytes)"
-                                       : "header list exceeds max_request_header_size (%zu bytes)",
+        snprintf(msg, sizeof(msg),
+                 uri ? "request target longer than max_request_uri_size (%zu bytes)"
+                     : "header list exceeds max_request_header_size (%zu bytes)",
                  uri ? srv->max_uri_bytes : srv->max_header_bytes);
-        const char *ct = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
-                                            "content-type");
+        const char *ct =
+            pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "content-type");
         r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
         r->body_rejected = true;
         pf_http_limit_hit(srv, uri ? PF_LIMIT_URI_SIZE : PF_LIMIT_HEADER_SIZE, r->peer, msg);
         pf_req_reject(r, uri ? 414 : 431, PF_GRPC_RESOURCE_EXHAUSTED, msg);
         return;
     }
-    const char *ct = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
-                                        "content-type");
+    const char *ct =
+        pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "content-type");
     r->pub.is_grpc = ct && strncasecmp(ct, "application/grpc", 16) == 0;
-    const char *cl = pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers},
-                                        "content-length");
+    const char *cl =
+        pf_http_header_get(&(pf_http_request){.headers = r->headers, .n_headers = r->n_headers}, "content-length");
     unsigned long long n = cl ? strtoull(cl, NULL, 10) : 0;
     if (n > body_limit(r)) {
         reject_too_large(r);
@@ -219,8 +227,10 @@ static void on_client_reset(pf_h2 *h)
     if (h->calmed) return;
     h->calmed = true;
     char msg[200];
-    snprintf(msg, sizeof(msg), "client reset streams faster than max_stream_resets_per_second (%.0f/s, burst %.0f): "
-             "GOAWAY ENHANCE_YOUR_CALM", srv->resets_per_s, burst);
+    snprintf(msg, sizeof(msg),
+             "client reset streams faster than max_stream_resets_per_second (%.0f/s, burst %.0f): "
+             "GOAWAY ENHANCE_YOUR_CALM",
+             srv->resets_per_s, burst);
     pf_http_limit_hit(srv, PF_LIMIT_RAPID_RESET, c->peer, msg);
     nghttp2_session_terminate_session(h->session, NGHTTP2_ENHANCE_YOUR_CALM);
 }
@@ -352,7 +362,8 @@ static ssize_t read_response(nghttp2_session *s, int32_t stream_id, uint8_t *buf
             snprintf(status, sizeof(status), "%d", r->grpc_status);
             nghttp2_nv trailers[] = {NV("grpc-status", status), NV("grpc-message", r->grpc_message)};
             size_t n_trailers = r->grpc_message[0] ? 2 : 1;
-            if (nghttp2_submit_trailer(s, stream_id, trailers, n_trailers) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
+            if (nghttp2_submit_trailer(s, stream_id, trailers, n_trailers) == 0)
+                *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
         }
     }
     return (ssize_t)n;
@@ -419,14 +430,14 @@ void pf_h2_grpc_respond(pf_req *r, int grpc_status, const char *grpc_message, co
             static const char type_url[] = "type.googleapis.com/google.rpc.RetryInfo";
             uint8_t st[64];
             size_t n = 0;
-            st[n++] = 0x08, st[n++] = PF_GRPC_UNAVAILABLE;     /* Status.code */
-            st[n++] = 0x1a, st[n++] = 2 + 40 + 6;              /* Status.details: Any */
-            st[n++] = 0x0a, st[n++] = 40;                      /* Any.type_url */
+            st[n++] = 0x08, st[n++] = PF_GRPC_UNAVAILABLE; /* Status.code */
+            st[n++] = 0x1a, st[n++] = 2 + 40 + 6;          /* Status.details: Any */
+            st[n++] = 0x0a, st[n++] = 40;                  /* Any.type_url */
             memcpy(st + n, type_url, 40);
             n += 40;
-            st[n++] = 0x12, st[n++] = 4;                       /* Any.value: RetryInfo */
-            st[n++] = 0x0a, st[n++] = 2;                       /* RetryInfo.retry_delay: Duration */
-            st[n++] = 0x08, st[n++] = 1;                       /* Duration.seconds = 1 */
+            st[n++] = 0x12, st[n++] = 4; /* Any.value: RetryInfo */
+            st[n++] = 0x0a, st[n++] = 2; /* RetryInfo.retry_delay: Duration */
+            st[n++] = 0x08, st[n++] = 1; /* Duration.seconds = 1 */
             pf_base64_append(&details, st, n);
         }
         nghttp2_nv nv[5] = {NV(":status", "200"), NV("content-type", "application/grpc"), NV("grpc-status", status)};

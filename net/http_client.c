@@ -60,18 +60,15 @@ struct pf_http_client {
     http_req *reqs;
     size_t in_flight;
     sock_watch *watches;
-    size_t open_handles;    /* uv handles not yet closed (the timer and every poll) */
-    int dispatch_depth;     /* > 0 while finished transfers' callbacks run */
-    bool h2c_reuse_broken;  /* libcurl < 7.89.0, see configure_easy() */
+    size_t open_handles;   /* uv handles not yet closed (the timer and every poll) */
+    int dispatch_depth;    /* > 0 while finished transfers' callbacks run */
+    bool h2c_reuse_broken; /* libcurl < 7.89.0, see configure_easy() */
     bool closing, close_requested;
     void (*close_cb)(void *data);
     void *close_data;
 };
 
-static char *dup_or_null(const char *s)
-{
-    return s && *s ? pf_xstrdup(s) : NULL;
-}
+static char *dup_or_null(const char *s) { return s && *s ? pf_xstrdup(s) : NULL; }
 
 /* ---- libuv <-> libcurl glue ---- */
 
@@ -96,8 +93,10 @@ static void on_handle_closed(uv_handle_t *h)
 
 static void unlink_watch(pf_http_client *c, sock_watch *w)
 {
-    if (w->prev) w->prev->next = w->next;
-    else c->watches = w->next;
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        c->watches = w->next;
     if (w->next) w->next->prev = w->prev;
 }
 
@@ -162,8 +161,10 @@ static int on_curl_timer(CURLM *multi, long timeout_ms, void *userp)
 {
     (void)multi;
     pf_http_client *c = userp;
-    if (timeout_ms < 0) uv_timer_stop(&c->timer);
-    else uv_timer_start(&c->timer, on_timer, (uint64_t)timeout_ms, 0);
+    if (timeout_ms < 0)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_timer, (uint64_t)timeout_ms, 0);
     return 0;
 }
 
@@ -244,8 +245,10 @@ static uint32_t parse_retry_after(const char *v)
 
 static void unlink_req(pf_http_client *c, http_req *r)
 {
-    if (r->prev) r->prev->next = r->next;
-    else c->reqs = r->next;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        c->reqs = r->next;
     if (r->next) r->next->prev = r->prev;
     c->in_flight--;
 }
@@ -381,10 +384,7 @@ pf_http_client *pf_http_client_new(uv_loop_t *loop, const pf_http_client_config 
     return c;
 }
 
-size_t pf_http_client_in_flight(const pf_http_client *c)
-{
-    return c->in_flight;
-}
+size_t pf_http_client_in_flight(const pf_http_client *c) { return c->in_flight; }
 
 static void append_header(struct curl_slist **list, const char *name, const char *value)
 {
@@ -400,8 +400,7 @@ static char *apply_server_name(const pf_http_client *c, const char *url, struct 
     if (!c->server_name_override) return pf_xstrdup(url);
     CURLU *u = curl_url();
     char *host = NULL, *port = NULL, *out = NULL;
-    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+    if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK && curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
         curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
         curl_url_set(u, CURLUPART_HOST, c->server_name_override, 0) == CURLUE_OK) {
         char *rewritten;
@@ -494,7 +493,8 @@ static void configure_easy(pf_http_client *c, http_req *r, const pf_http_call *c
     }
 
     for (size_t i = 0; i < c->headers.n; i++) append_header(&r->headers, c->headers.keys[i], c->headers.values[i]);
-    for (size_t i = 0; i < call->n_headers; i++) append_header(&r->headers, call->headers[i].name, call->headers[i].value);
+    for (size_t i = 0; i < call->n_headers; i++)
+        append_header(&r->headers, call->headers[i].name, call->headers[i].value);
     /* HTTP/1.1 would otherwise wait for "100 Continue" before sending bodies over 1 KiB. */
     r->headers = curl_slist_append(r->headers, "Expect:");
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, r->headers);
@@ -545,9 +545,12 @@ void pf_http_client_send(pf_http_client *c, const pf_http_call *call, pf_http_do
         pf_buf_append(&r->body, call->body, call->body_len);
     }
     configure_easy(c, r, call);
-    if (c->close_requested) fail_later(c, r, "client closed");
-    else if (!compress_ok) fail_later(c, r, "unsupported compression");
-    else curl_multi_add_handle(c->multi, r->easy);
+    if (c->close_requested)
+        fail_later(c, r, "client closed");
+    else if (!compress_ok)
+        fail_later(c, r, "unsupported compression");
+    else
+        curl_multi_add_handle(c->multi, r->easy);
 }
 
 static void finish_close(pf_http_client *c)

@@ -46,12 +46,12 @@ typedef struct pf_keepalive_config {
 typedef struct pf_http_client_config {
     char *endpoint;
     pf_tls_client_config tls;
-    pf_strmap headers;       /* added to every request */
-    int64_t timeout;         /* ns, default per call */
+    pf_strmap headers; /* added to every request */
+    int64_t timeout;   /* ns, default per call */
     char *proxy_url;
-    char *compression;       /* "gzip" | "zstd" | "none" | "" (body / gRPC message compression) */
+    char *compression; /* "gzip" | "zstd" | "none" | "" (body / gRPC message compression) */
     struct {
-        int64_t level;       /* compression_params.level; 0 = the encoding's default (net/compress.h) */
+        int64_t level; /* compression_params.level; 0 = the encoding's default (net/compress.h) */
     } compression_params;
     pf_keepalive_config keepalive;
 } pf_http_client_config;
@@ -60,30 +60,49 @@ typedef struct pf_http_client_config {
  * holds a pf_http_client_config at byte offset `base` (for example
  * offsetof(my_config, client)). Everything except `timeout` and `keepalive`, which components add
  * themselves (exporters take `timeout` from the exporter helper; only gRPC has `keepalive`). */
-#define PF_HTTP_CLIENT_CFG_ENTRIES(base)                                                                   \
-    {.type = PF_CFG_STRING, .name = "endpoint", .offset = (base) + offsetof(pf_http_client_config, endpoint), \
-     .desc = "Target URL (HTTP) or host:port (gRPC)."},                                                   \
-    {.type = PF_CFG_SECTION, .name = "tls", .offset = (base) + offsetof(pf_http_client_config, tls),        \
-     .sub = pf_tls_client_cfg_map, .desc = "TLS settings (configtls client)."},                           \
-    {.type = PF_CFG_STRING_MAP, .name = "headers", .offset = (base) + offsetof(pf_http_client_config, headers), \
-     .desc = "Headers added to every request.", .flags = PF_CFG_SECRET},                                   \
-    {.type = PF_CFG_STRING, .name = "proxy_url", .offset = (base) + offsetof(pf_http_client_config, proxy_url), \
-     .desc = "Proxy to send requests through (http://, https://, socks5://)."},                           \
-    {.type = PF_CFG_STRING, .name = "compression", .def = "gzip",                                         \
-     .offset = (base) + offsetof(pf_http_client_config, compression), .choices = pf_http_compression_choices, \
-     .desc = "Body compression: gzip, zstd or none."},                                                  \
-    {.type = PF_CFG_SECTION, .name = "compression_params",                                              \
-     .offset = (base) + offsetof(pf_http_client_config, compression_params),                            \
-     .sub = pf_compression_params_cfg_map, .desc = "Compression settings (level)."}
+#define PF_HTTP_CLIENT_CFG_ENTRIES(base)                                                                               \
+    {.type = PF_CFG_STRING,                                                                                            \
+     .name = "endpoint",                                                                                               \
+     .offset = (base) + offsetof(pf_http_client_config, endpoint),                                                     \
+     .desc = "Target URL (HTTP) or host:port (gRPC)."},                                                                \
+        {.type = PF_CFG_SECTION,                                                                                       \
+         .name = "tls",                                                                                                \
+         .offset = (base) + offsetof(pf_http_client_config, tls),                                                      \
+         .sub = pf_tls_client_cfg_map,                                                                                 \
+         .desc = "TLS settings (configtls client)."},                                                                  \
+        {.type = PF_CFG_STRING_MAP,                                                                                    \
+         .name = "headers",                                                                                            \
+         .offset = (base) + offsetof(pf_http_client_config, headers),                                                  \
+         .desc = "Headers added to every request.",                                                                    \
+         .flags = PF_CFG_SECRET},                                                                                      \
+        {.type = PF_CFG_STRING,                                                                                        \
+         .name = "proxy_url",                                                                                          \
+         .offset = (base) + offsetof(pf_http_client_config, proxy_url),                                                \
+         .desc = "Proxy to send requests through (http://, https://, socks5://)."},                                    \
+        {.type = PF_CFG_STRING,                                                                                        \
+         .name = "compression",                                                                                        \
+         .def = "gzip",                                                                                                \
+         .offset = (base) + offsetof(pf_http_client_config, compression),                                              \
+         .choices = pf_http_compression_choices,                                                                       \
+         .desc = "Body compression: gzip, zstd or none."},                                                             \
+    {                                                                                                                  \
+        .type = PF_CFG_SECTION, .name = "compression_params",                                                          \
+        .offset = (base) + offsetof(pf_http_client_config, compression_params), .sub = pf_compression_params_cfg_map,  \
+        .desc = "Compression settings (level)."                                                                        \
+    }
 
-#define PF_HTTP_CLIENT_TIMEOUT_ENTRY(base)                                                                 \
-    {.type = PF_CFG_DURATION, .name = "timeout", .def = "5s",                                             \
-     .offset = (base) + offsetof(pf_http_client_config, timeout), .desc = "Time limit of one request."}
+#define PF_HTTP_CLIENT_TIMEOUT_ENTRY(base)                                                                             \
+    {                                                                                                                  \
+        .type = PF_CFG_DURATION, .name = "timeout", .def = "5s",                                                       \
+        .offset = (base) + offsetof(pf_http_client_config, timeout), .desc = "Time limit of one request."              \
+    }
 
-#define PF_KEEPALIVE_ENTRY(base)                                                                           \
-    {.type = PF_CFG_SECTION, .name = "keepalive", .offset = (base) + offsetof(pf_http_client_config, keepalive), \
-     .sub = pf_keepalive_cfg_map,                                                                    \
-     .desc = "TCP keepalive of the connections (time, timeout); no HTTP/2 PINGs, see time."}
+#define PF_KEEPALIVE_ENTRY(base)                                                                                       \
+    {                                                                                                                  \
+        .type = PF_CFG_SECTION, .name = "keepalive", .offset = (base) + offsetof(pf_http_client_config, keepalive),    \
+        .sub = pf_keepalive_cfg_map,                                                                                   \
+        .desc = "TCP keepalive of the connections (time, timeout); no HTTP/2 PINGs, see time."                         \
+    }
 
 extern const pf_cfg_entry pf_tls_client_cfg_map[];
 extern const pf_cfg_entry pf_keepalive_cfg_map[];
@@ -98,33 +117,33 @@ bool pf_http_client_compression_valid(const pf_http_client_config *cfg, const pf
 extern const pf_cfg_entry pf_http_client_cfg_map[];
 
 typedef struct pf_http_call {
-    const char *method;             /* "POST", "GET", ... */
+    const char *method; /* "POST", "GET", ... */
     const char *url;
-    const pf_http_header *headers;  /* added after the client's configured headers */
+    const pf_http_header *headers; /* added after the client's configured headers */
     size_t n_headers;
     const void *body;
     size_t body_len;
-    const char *content_encoding;   /* "gzip" | "zstd": the client compresses the body; NULL/"none" = as is */
-    bool body_encoded;              /* the body is already in content_encoding: only the header is added */
-    int64_t timeout_ns;             /* 0 = the client's configured timeout */
-    bool http2_only;                /* gRPC transport: HTTP/2 required (h2c prior knowledge on http://),
+    const char *content_encoding; /* "gzip" | "zstd": the client compresses the body; NULL/"none" = as is */
+    bool body_encoded;            /* the body is already in content_encoding: only the header is added */
+    int64_t timeout_ns;           /* 0 = the client's configured timeout */
+    bool http2_only;              /* gRPC transport: HTTP/2 required (h2c prior knowledge on http://),
                                        no Accept-Encoding negotiation (set by pf_grpc_unary) */
-    size_t max_response_bytes;      /* 0 = no per-call limit (the client's built-in cap still applies);
+    size_t max_response_bytes;    /* 0 = no per-call limit (the client's built-in cap still applies);
                                        else the transfer is aborted as soon as the (decoded) body grows
                                        past it, and the call fails with body_too_large set */
 } pf_http_call;
 
 typedef struct pf_http_response {
-    int status;                     /* HTTP status; 0 on transport error (see error) */
-    const char *error;              /* transport error text, "" when status != 0 */
-    bool timed_out;                 /* the transport error was the request timeout */
-    bool body_too_large;            /* the transfer was aborted at the call's max_response_bytes */
-    const pf_http_header *headers;  /* response headers then trailers, names lower-case */
+    int status;                    /* HTTP status; 0 on transport error (see error) */
+    const char *error;             /* transport error text, "" when status != 0 */
+    bool timed_out;                /* the transport error was the request timeout */
+    bool body_too_large;           /* the transfer was aborted at the call's max_response_bytes */
+    const pf_http_header *headers; /* response headers then trailers, names lower-case */
     size_t n_headers;
-    uint32_t retry_after_s;         /* Retry-After (delay-seconds or HTTP-date), 0 when absent */
-    const uint8_t *body;            /* gRPC: the unframed, decompressed reply message */
+    uint32_t retry_after_s; /* Retry-After (delay-seconds or HTTP-date), 0 when absent */
+    const uint8_t *body;    /* gRPC: the unframed, decompressed reply message */
     size_t body_len;
-    size_t request_bytes;           /* request body as sent (after compression / gRPC framing) */
+    size_t request_bytes; /* request body as sent (after compression / gRPC framing) */
     /* gRPC only: grpc-status from trailers (or mapped from the HTTP status / transport error as gRPC
      * clients do: UNAVAILABLE when the server could not be reached, DEADLINE_EXCEEDED on timeout);
      * -1 for plain HTTP calls. grpc_message is percent-decoded, "" when absent. */
@@ -153,14 +172,14 @@ pf_http_client *pf_http_client_new(uv_loop_t *loop, const pf_http_client_config 
 void pf_http_client_send(pf_http_client *c, const pf_http_call *call, pf_http_done_cb cb, void *data);
 
 typedef struct pf_grpc_call {
-    const char *url;               /* scheme://host:port/package.Service/Method */
+    const char *url; /* scheme://host:port/package.Service/Method */
     const pf_http_header *metadata;
     size_t n_metadata;
-    const void *msg;               /* serialized request message */
+    const void *msg; /* serialized request message */
     size_t msg_len;
-    const char *compression;       /* "gzip" | "zstd": grpc-encoding of the message; NULL/"none" = none */
-    bool msg_compressed;           /* msg is already compressed with `compression` */
-    int64_t timeout_ns;            /* 0 = the client's configured timeout; also sent as grpc-timeout */
+    const char *compression; /* "gzip" | "zstd": grpc-encoding of the message; NULL/"none" = none */
+    bool msg_compressed;     /* msg is already compressed with `compression` */
+    int64_t timeout_ns;      /* 0 = the client's configured timeout; also sent as grpc-timeout */
 } pf_grpc_call;
 
 /* A unary gRPC call over HTTP/2 (h2c prior knowledge for http://, ALPN h2 for https://). */

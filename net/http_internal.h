@@ -57,44 +57,44 @@ struct pf_http_server {
     uv_tcp_t listener;
     char *owner_id;
     char *endpoint;
-    size_t max_body;          /* max_request_body_size */
-    size_t max_grpc_msg;      /* max_recv_msg_size_mib in bytes */
+    size_t max_body;     /* max_request_body_size */
+    size_t max_grpc_msg; /* max_recv_msg_size_mib in bytes */
     uint32_t max_streams;
     uint64_t header_timeout_ms;
     uint64_t idle_timeout_ms;
     size_t max_connections;
     size_t max_header_bytes;
     size_t max_uri_bytes;
-    double resets_per_s;      /* HTTP/2 rapid-reset budget: refill rate; burst is 10x */
+    double resets_per_s; /* HTTP/2 rapid-reset budget: refill rate; burst is 10x */
     bool protect_writes;
     bool allow_unauthenticated_writes;
     char *basic_username;
     char *basic_password_static;
     char *basic_password_file;
-    char *basic_password;     /* effective password, NULL = no basic auth */
+    char *basic_password; /* effective password, NULL = no basic auth */
     char *bearer_token_static;
     char *bearer_token_file;
-    char *bearer_token;       /* effective token, NULL = no auth */
+    char *bearer_token;           /* effective token, NULL = no auth */
     pf_tls_server_config tls_cfg; /* deep copy */
-    SSL_CTX *tls_ctx;         /* NULL = plaintext */
+    SSL_CTX *tls_ctx;             /* NULL = plaintext */
     pf_http_route *routes;
     size_t n_routes;
-    pf_http_conn *conns;      /* doubly linked list */
+    pf_http_conn *conns; /* doubly linked list */
     size_t n_conns;
     int port;
     bool listening;
     bool closing;
     void (*close_cb)(void *data);
     void *close_data;
-    bool listener_open;       /* listener handle initialized and not yet closed */
-    bool limit_timer_open;    /* limit_timer initialized and not yet closed */
-    uv_timer_t limit_timer;   /* logs limits that went quiet */
+    bool listener_open;     /* listener handle initialized and not yet closed */
+    bool limit_timer_open;  /* limit_timer initialized and not yet closed */
+    uv_timer_t limit_timer; /* logs limits that went quiet */
     pf_limit_state limits[PF_LIMIT_COUNT];
-    pf_metric *conn_gauge;    /* proflow_http_server_connections */
+    pf_metric *conn_gauge; /* proflow_http_server_connections */
     pf_log_limiter log_limit;
     pf_http_admit_fn admit;
     void *admit_data;
-    uint8_t read_buf[65536];  /* reads are consumed synchronously, so connections share one buffer */
+    uint8_t read_buf[65536]; /* reads are consumed synchronously, so connections share one buffer */
 };
 
 typedef enum pf_conn_proto {
@@ -108,63 +108,63 @@ typedef struct pf_req pf_req;
 struct pf_http_conn {
     pf_http_server *srv;
     uv_tcp_t tcp;
-    uv_timer_t timer;      /* header-read or idle timeout, whichever applies */
+    uv_timer_t timer; /* header-read or idle timeout, whichever applies */
     int open_handles;
     char peer[64];
     pf_conn_proto proto;
     uint8_t detect_buf[24];
     size_t detect_len;
-    SSL *ssl;              /* NULL on plaintext connections */
+    SSL *ssl; /* NULL on plaintext connections */
     bool tls_established;
     pf_h1 *h1;
     pf_h2 *h2;
-    pf_req *reqs;          /* every request still tied to this connection */
+    pf_req *reqs; /* every request still tied to this connection */
     size_t writes_in_flight;
     bool reading;
-    bool goaway_sent;      /* HTTP/2: draining; the timer now holds the close grace period */
+    bool goaway_sent; /* HTTP/2: draining; the timer now holds the close grace period */
     bool close_after_write;
     bool closing;
     pf_http_conn *prev, *next;
 };
 
 struct pf_req {
-    pf_http_request pub;   /* first: handlers get &pub */
-    pf_http_conn *conn;    /* NULL once detached */
-    int32_t stream_id;     /* HTTP/2 stream; 0 for HTTP/1 */
+    pf_http_request pub; /* first: handlers get &pub */
+    pf_http_conn *conn;  /* NULL once detached */
+    int32_t stream_id;   /* HTTP/2 stream; 0 for HTTP/1 */
     bool answered;
-    bool dispatched;       /* handed to routing (no more body accepted) */
-    bool body_rejected;    /* answered early because the body is too large */
-    bool keep_alive;       /* HTTP/1 */
-    bool in_headers;       /* HTTP/2: header block not complete yet */
-    bool header_overflow;  /* HTTP/2: header list above max_request_header_size (431) */
-    size_t header_bytes;   /* HTTP/2: header list size so far (RFC 9113 6.5.2) */
-    char peer[64];         /* copy: the request may outlive its connection */
+    bool dispatched;      /* handed to routing (no more body accepted) */
+    bool body_rejected;   /* answered early because the body is too large */
+    bool keep_alive;      /* HTTP/1 */
+    bool in_headers;      /* HTTP/2: header block not complete yet */
+    bool header_overflow; /* HTTP/2: header list above max_request_header_size (431) */
+    size_t header_bytes;  /* HTTP/2: header list size so far (RFC 9113 6.5.2) */
+    char peer[64];        /* copy: the request may outlive its connection */
     char *method;
     char *path;
     char *query;
     pf_http_header *headers;
     size_t n_headers, cap_headers;
-    pf_buf body;           /* as received */
-    pf_buf grpc_msg;       /* gRPC: the unframed, decoded message */
-    pf_buf response;       /* HTTP/2: response body handed to nghttp2 */
+    pf_buf body;     /* as received */
+    pf_buf grpc_msg; /* gRPC: the unframed, decoded message */
+    pf_buf response; /* HTTP/2: response body handed to nghttp2 */
     size_t response_off;
     bool response_trailers; /* HTTP/2 gRPC: send grpc-status trailers after the data */
     int grpc_status;
-    char *grpc_message;    /* percent-encoded */
-    uv_timer_t *deadline;  /* gRPC grpc-timeout */
-    size_t accounted;      /* body bytes counted in the memory budget */
-    size_t expected_body;  /* Content-Length, counted from admission on */
+    char *grpc_message;   /* percent-encoded */
+    uv_timer_t *deadline; /* gRPC grpc-timeout */
+    size_t accounted;     /* body bytes counted in the memory budget */
+    size_t expected_body; /* Content-Length, counted from admission on */
     /* pf_http_hold_answer */
     unsigned holds;
     bool hold_failed;
     char *hold_msg;
-    int stash_kind;        /* 0 none, 1 HTTP, 2 gRPC */
+    int stash_kind; /* 0 none, 1 HTTP, 2 gRPC */
     int stash_status;
     pf_http_header *stash_headers;
     size_t stash_n_headers;
     pf_buf stash_body;
     char *stash_grpc_message;
-    pf_req *prev, *next;   /* in conn->reqs */
+    pf_req *prev, *next; /* in conn->reqs */
 };
 
 /* ---- requests (http_server.c) ---- */

@@ -92,8 +92,10 @@ void pf_req_detach(pf_req *r)
 {
     pf_http_conn *c = r->conn;
     if (c) {
-        if (r->prev) r->prev->next = r->next;
-        else c->reqs = r->next;
+        if (r->prev)
+            r->prev->next = r->next;
+        else
+            c->reqs = r->next;
         if (r->next) r->next->prev = r->prev;
         r->prev = r->next = NULL;
         r->conn = NULL;
@@ -249,8 +251,7 @@ static void arm_deadline(pf_req *r)
     uv_timer_start(r->deadline, on_deadline, ms ? ms : 1, 0);
 }
 
-static const pf_http_route *find_route(const pf_http_server *s, const char *method, const char *path,
-                                       bool *path_known)
+static const pf_http_route *find_route(const pf_http_server *s, const char *method, const char *path, bool *path_known)
 {
     *path_known = false;
     for (size_t i = 0; i < s->n_routes; i++) {
@@ -307,9 +308,12 @@ void pf_req_dispatch(pf_req *r)
     const pf_http_route *rt = find_route(s, r->pub.method, r->pub.path, &path_known);
     if (!rt) {
         char msg[512];
-        if (r->pub.is_grpc) snprintf(msg, sizeof(msg), "unknown method %s", r->pub.path);
-        else if (path_known) snprintf(msg, sizeof(msg), "method %s not allowed on %s", r->pub.method, r->pub.path);
-        else snprintf(msg, sizeof(msg), "no handler for %s", r->pub.path);
+        if (r->pub.is_grpc)
+            snprintf(msg, sizeof(msg), "unknown method %s", r->pub.path);
+        else if (path_known)
+            snprintf(msg, sizeof(msg), "method %s not allowed on %s", r->pub.method, r->pub.path);
+        else
+            snprintf(msg, sizeof(msg), "no handler for %s", r->pub.path);
         pf_http_count_reject(s, path_known ? "method_not_allowed" : "not_found");
         pf_req_reject(r, path_known ? 405 : 404, PF_GRPC_UNIMPLEMENTED, msg);
         return;
@@ -361,10 +365,7 @@ static void stash_headers(pf_req *r, const pf_http_header *headers, size_t n)
     r->stash_n_headers = n;
 }
 
-void pf_http_hold_answer(pf_http_request *req)
-{
-    ((pf_req *)req)->holds++;
-}
+void pf_http_hold_answer(pf_http_request *req) { ((pf_req *)req)->holds++; }
 
 static void send_held(pf_req *r)
 {
@@ -446,8 +447,10 @@ void pf_http_respond(pf_http_request *req, int status, const pf_http_header *hea
         return;
     }
     if (!claim_answer(r)) return;
-    if (req->http_major == 2) pf_h2_respond(r, status, headers, n_headers, body, body_len);
-    else pf_h1_respond(r, status, headers, n_headers, body, body_len);
+    if (req->http_major == 2)
+        pf_h2_respond(r, status, headers, n_headers, body, body_len);
+    else
+        pf_h1_respond(r, status, headers, n_headers, body, body_len);
 }
 
 /* For a gRPC status sent to a plain HTTP request (a misrouted client, a handler shared by both). */
@@ -455,10 +458,12 @@ static int http_status_for_grpc(int code)
 {
     switch (code) {
     case PF_GRPC_OK: return 200;
-    case PF_GRPC_INVALID_ARGUMENT: case PF_GRPC_FAILED_PRECONDITION: return 400;
+    case PF_GRPC_INVALID_ARGUMENT:
+    case PF_GRPC_FAILED_PRECONDITION: return 400;
     case PF_GRPC_UNAUTHENTICATED: return 401;
     case PF_GRPC_PERMISSION_DENIED: return 403;
-    case PF_GRPC_NOT_FOUND: case PF_GRPC_UNIMPLEMENTED: return 404;
+    case PF_GRPC_NOT_FOUND:
+    case PF_GRPC_UNIMPLEMENTED: return 404;
     case PF_GRPC_RESOURCE_EXHAUSTED: return 413;
     case PF_GRPC_UNAVAILABLE: return 503;
     case PF_GRPC_DEADLINE_EXCEEDED: return 504;

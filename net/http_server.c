@@ -27,16 +27,29 @@ bool pf_tls_section_check(void *section, const pf_node *node, const char *path, 
 }
 
 const pf_cfg_entry pf_tls_server_cfg_map[] = {
-    {.type = PF_CFG_STRING, .name = "cert_file", .offset = offsetof(pf_tls_server_config, cert_file),
+    {.type = PF_CFG_STRING,
+     .name = "cert_file",
+     .offset = offsetof(pf_tls_server_config, cert_file),
      .desc = "Server certificate chain (PEM)."},
-    {.type = PF_CFG_STRING, .name = "key_file", .offset = offsetof(pf_tls_server_config, key_file),
-     .desc = "Private key of cert_file (PEM).", .flags = PF_CFG_SECRET},
-    {.type = PF_CFG_STRING, .name = "client_ca_file", .offset = offsetof(pf_tls_server_config, client_ca_file),
+    {.type = PF_CFG_STRING,
+     .name = "key_file",
+     .offset = offsetof(pf_tls_server_config, key_file),
+     .desc = "Private key of cert_file (PEM).",
+     .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING,
+     .name = "client_ca_file",
+     .offset = offsetof(pf_tls_server_config, client_ca_file),
      .desc = "CA bundle (PEM) that client certificates must chain to; enables mutual TLS."},
-    {.type = PF_CFG_STRING, .name = "ca_file", .offset = offsetof(pf_tls_server_config, ca_file),
+    {.type = PF_CFG_STRING,
+     .name = "ca_file",
+     .offset = offsetof(pf_tls_server_config, ca_file),
      .desc = "Alias of client_ca_file."},
-    {.type = PF_CFG_STRING, .name = "min_version", .def = "1.2", .offset = offsetof(pf_tls_server_config, min_version),
-     .desc = "Lowest TLS version accepted.", .choices = tls_versions},
+    {.type = PF_CFG_STRING,
+     .name = "min_version",
+     .def = "1.2",
+     .offset = offsetof(pf_tls_server_config, min_version),
+     .desc = "Lowest TLS version accepted.",
+     .choices = tls_versions},
     PF_CFG_END,
 };
 
@@ -54,11 +67,18 @@ static bool basic_auth_check(void *section, const pf_node *node, const char *pat
 
 /* Alertmanager's http_config basic_auth names. */
 static const pf_cfg_entry basic_auth_map[] = {
-    {.type = PF_CFG_STRING, .name = "username", .offset = offsetof(pf_http_server_config, basic_username),
+    {.type = PF_CFG_STRING,
+     .name = "username",
+     .offset = offsetof(pf_http_server_config, basic_username),
      .desc = "Accept `Authorization: Basic` with this user name."},
-    {.type = PF_CFG_STRING, .name = "password", .offset = offsetof(pf_http_server_config, basic_password),
-     .desc = "Password of that user.", .flags = PF_CFG_SECRET},
-    {.type = PF_CFG_STRING, .name = "password_file", .offset = offsetof(pf_http_server_config, basic_password_file),
+    {.type = PF_CFG_STRING,
+     .name = "password",
+     .offset = offsetof(pf_http_server_config, basic_password),
+     .desc = "Password of that user.",
+     .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING,
+     .name = "password_file",
+     .offset = offsetof(pf_http_server_config, basic_password_file),
      .desc = "Read the password from this file (re-read on SIGHUP)."},
     PF_CFG_END,
 };
@@ -66,27 +86,48 @@ static const pf_cfg_entry basic_auth_map[] = {
 /* The auth keys live directly in pf_http_server_config; the section only groups them in YAML, so its
  * offset is 0 and the entries use offsets of the outer struct. */
 const pf_cfg_entry pf_http_auth_cfg_map[] = {
-    {.type = PF_CFG_STRING, .name = "bearer_token", .offset = offsetof(pf_http_server_config, bearer_token),
-     .desc = "Require `Authorization: Bearer <token>` with this token.", .flags = PF_CFG_SECRET},
-    {.type = PF_CFG_STRING, .name = "bearer_token_file", .offset = offsetof(pf_http_server_config, bearer_token_file),
+    {.type = PF_CFG_STRING,
+     .name = "bearer_token",
+     .offset = offsetof(pf_http_server_config, bearer_token),
+     .desc = "Require `Authorization: Bearer <token>` with this token.",
+     .flags = PF_CFG_SECRET},
+    {.type = PF_CFG_STRING,
+     .name = "bearer_token_file",
+     .offset = offsetof(pf_http_server_config, bearer_token_file),
      .desc = "Read the required bearer token from this file (re-read on SIGHUP)."},
-    {.type = PF_CFG_SECTION, .name = "basic_auth", .offset = 0, .sub = basic_auth_map, .check = basic_auth_check,
+    {.type = PF_CFG_SECTION,
+     .name = "basic_auth",
+     .offset = 0,
+     .sub = basic_auth_map,
+     .check = basic_auth_check,
      .desc = "Accept HTTP basic auth (either credential passes when a bearer token is configured too)."},
     PF_CFG_END,
 };
 
 const pf_cfg_entry pf_http_server_cfg_map[] = {
-    {.type = PF_CFG_STRING, .name = "endpoint", .offset = offsetof(pf_http_server_config, endpoint),
+    {.type = PF_CFG_STRING,
+     .name = "endpoint",
+     .offset = offsetof(pf_http_server_config, endpoint),
      .desc = "host:port to listen on; the default depends on the component (e.g. otlp: localhost:4317 gRPC, "
              "localhost:4318 HTTP)."},
-    {.type = PF_CFG_SIZE, .name = "max_request_body_size", .def = "20MiB",
+    {.type = PF_CFG_SIZE,
+     .name = "max_request_body_size",
+     .def = "20MiB",
      .offset = offsetof(pf_http_server_config, max_request_body_size),
-     .desc = "Largest request body, before and after decompression (HTTP 413 beyond).", .min = 1, .max = 4e12},
-    {.type = PF_CFG_INT, .name = "max_recv_msg_size_mib", .def = "4",
+     .desc = "Largest request body, before and after decompression (HTTP 413 beyond).",
+     .min = 1,
+     .max = 4e12},
+    {.type = PF_CFG_INT,
+     .name = "max_recv_msg_size_mib",
+     .def = "4",
      .offset = offsetof(pf_http_server_config, max_recv_msg_size_mib),
-     .desc = "Largest gRPC message in MiB (RESOURCE_EXHAUSTED beyond).", .min = 1, .max = 4095},
+     .desc = "Largest gRPC message in MiB (RESOURCE_EXHAUSTED beyond).",
+     .min = 1,
+     .max = 4095},
     PF_HTTP_SERVER_LIMIT_ENTRIES(0),
-    {.type = PF_CFG_BOOL, .name = "include_metadata", .def = "false",
+    {.type = PF_CFG_BOOL,
+     .name = "include_metadata",
+     .def = "false",
      .offset = offsetof(pf_http_server_config, include_metadata),
      .desc = "Keep request headers as batch metadata (for routing / headers_setter)."},
     PF_HTTP_SERVER_SECURITY_ENTRIES(0),
@@ -107,11 +148,16 @@ void pf_http_count_reject(pf_http_server *s, const char *reason)
 }
 
 static const char *const limit_reasons[PF_LIMIT_COUNT] = {
-    [PF_LIMIT_MAX_CONNECTIONS] = "max_connections",   [PF_LIMIT_HEADER_TIMEOUT] = "header_timeout",
-    [PF_LIMIT_IDLE_TIMEOUT] = "idle_timeout",         [PF_LIMIT_HEADER_SIZE] = "header_too_large",
-    [PF_LIMIT_URI_SIZE] = "uri_too_long",             [PF_LIMIT_BODY_SIZE] = "body_too_large",
-    [PF_LIMIT_MAX_STREAMS] = "max_concurrent_streams", [PF_LIMIT_RAPID_RESET] = "rapid_reset",
-    [PF_LIMIT_UNAUTHENTICATED] = "unauthenticated",   [PF_LIMIT_WRITES_NEED_AUTH] = "writes_need_auth",
+    [PF_LIMIT_MAX_CONNECTIONS] = "max_connections",
+    [PF_LIMIT_HEADER_TIMEOUT] = "header_timeout",
+    [PF_LIMIT_IDLE_TIMEOUT] = "idle_timeout",
+    [PF_LIMIT_HEADER_SIZE] = "header_too_large",
+    [PF_LIMIT_URI_SIZE] = "uri_too_long",
+    [PF_LIMIT_BODY_SIZE] = "body_too_large",
+    [PF_LIMIT_MAX_STREAMS] = "max_concurrent_streams",
+    [PF_LIMIT_RAPID_RESET] = "rapid_reset",
+    [PF_LIMIT_UNAUTHENTICATED] = "unauthenticated",
+    [PF_LIMIT_WRITES_NEED_AUTH] = "writes_need_auth",
 };
 
 /* A limit is "quiet" again once it has not acted for this long. */
@@ -142,8 +188,7 @@ static void on_limit_timer(uv_timer_t *t)
         if (!st->active || now - st->last_ms < LIMIT_QUIET_MS) continue;
         st->active = false;
         pf_log(i == PF_LIMIT_IDLE_TIMEOUT ? PF_LOG_DEBUG : PF_LOG_INFO, s->owner_id,
-               "%s on %s: quiet again after %llu time(s)", limit_reasons[i], s->endpoint,
-               (unsigned long long)st->hits);
+               "%s on %s: quiet again after %llu time(s)", limit_reasons[i], s->endpoint, (unsigned long long)st->hits);
         st->hits = 0;
     }
 }
@@ -160,8 +205,10 @@ static void maybe_finish_close(pf_http_server *s);
 static void conn_free(pf_http_conn *c)
 {
     pf_http_server *s = c->srv;
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     s->n_conns--;
     update_conn_gauge(s);
@@ -217,8 +264,10 @@ static void on_write(uv_write_t *req, int status)
     pf_http_conn *c = w->conn;
     free(w);
     c->writes_in_flight--;
-    if (status < 0) pf_conn_close(c);
-    else if (c->close_after_write && c->writes_in_flight == 0) pf_conn_close(c);
+    if (status < 0)
+        pf_conn_close(c);
+    else if (c->close_after_write && c->writes_in_flight == 0)
+        pf_conn_close(c);
 }
 
 void pf_conn_write_raw(pf_http_conn *c, const void *data, size_t len)
@@ -238,8 +287,10 @@ void pf_conn_write_raw(pf_http_conn *c, const void *data, size_t len)
 
 void pf_conn_write(pf_http_conn *c, const void *data, size_t len)
 {
-    if (c->ssl) pf_tls_write(c, data, len);
-    else pf_conn_write_raw(c, data, len);
+    if (c->ssl)
+        pf_tls_write(c, data, len);
+    else
+        pf_conn_write_raw(c, data, len);
 }
 
 /* ---------------------------------------------------------------- timers */
@@ -271,8 +322,10 @@ void pf_conn_arm_timer(pf_http_conn *c, bool header_timeout)
 {
     if (c->closing) return;
     uint64_t ms = header_timeout ? c->srv->header_timeout_ms : c->srv->idle_timeout_ms;
-    if (ms == 0) uv_timer_stop(&c->timer);
-    else uv_timer_start(&c->timer, on_conn_timer, ms, 0);
+    if (ms == 0)
+        uv_timer_stop(&c->timer);
+    else
+        uv_timer_start(&c->timer, on_conn_timer, ms, 0);
 }
 
 void pf_conn_arm_close_grace(pf_http_conn *c)
@@ -300,8 +353,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
     pf_http_conn *c = stream->data;
     if (c->closing) return;
     if (nread > 0) {
-        if (c->ssl) pf_tls_on_ciphertext(c, (const uint8_t *)buf->base, (size_t)nread);
-        else pf_conn_on_plaintext(c, (const uint8_t *)buf->base, (size_t)nread);
+        if (c->ssl)
+            pf_tls_on_ciphertext(c, (const uint8_t *)buf->base, (size_t)nread);
+        else
+            pf_conn_on_plaintext(c, (const uint8_t *)buf->base, (size_t)nread);
     } else if (nread == UV_EOF && c->proto == PF_PROTO_H1) {
         pf_h1_on_eof(c);
     } else if (nread < 0) {
@@ -312,8 +367,10 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
 void pf_conn_read_start(pf_http_conn *c)
 {
     if (c->closing || c->reading || c->close_after_write) return;
-    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0) c->reading = true;
-    else pf_conn_close(c);
+    if (uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) == 0)
+        c->reading = true;
+    else
+        pf_conn_close(c);
 }
 
 void pf_conn_read_stop(pf_http_conn *c)
@@ -348,8 +405,10 @@ void pf_conn_on_plaintext(pf_http_conn *c, const uint8_t *data, size_t len)
         }
         if (len == 0 || c->closing) return;
     }
-    if (c->proto == PF_PROTO_H1) pf_h1_feed(c, data, len);
-    else pf_h2_feed(c, data, len);
+    if (c->proto == PF_PROTO_H1)
+        pf_h1_feed(c, data, len);
+    else
+        pf_h2_feed(c, data, len);
 }
 
 /* ---------------------------------------------------------------- accept */
@@ -474,8 +533,8 @@ pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config 
     return s;
 }
 
-void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix,
-                          pf_http_handler fn, void *data)
+void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix, pf_http_handler fn,
+                          void *data)
 {
     s->routes = pf_xrealloc(s->routes, (s->n_routes + 1) * sizeof(*s->routes));
     s->routes[s->n_routes++] = (pf_http_route){pf_xstrdup(method), pf_xstrdup(path), path_prefix, fn, data};
@@ -565,10 +624,15 @@ static bool resolve_endpoint(const char *endpoint, struct sockaddr_storage *ss, 
     /* Prefer IPv4 for names like "localhost", as clients try 127.0.0.1 first too. */
     const struct addrinfo *pick = res;
     for (const struct addrinfo *a = res; a; a = a->ai_next)
-        if (a->ai_family == AF_INET) { pick = a; break; }
+        if (a->ai_family == AF_INET) {
+            pick = a;
+            break;
+        }
     memcpy(ss, pick->ai_addr, pick->ai_addrlen);
-    if (pick->ai_family == AF_INET) ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
-    else ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
+    if (pick->ai_family == AF_INET)
+        ((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)ss)->sin6_port = htons((uint16_t)port);
     freeaddrinfo(res);
     return true;
 }
@@ -595,7 +659,7 @@ bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len)
     int n = sizeof(bound);
     if (uv_tcp_getsockname(&s->listener, (struct sockaddr *)&bound, &n) == 0)
         s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                                                     : ((struct sockaddr_in *)&bound)->sin_port);
+                                                    : ((struct sockaddr_in *)&bound)->sin_port);
     s->listening = true;
     uv_timer_start(&s->limit_timer, on_limit_timer, LIMIT_QUIET_MS / 2, LIMIT_QUIET_MS / 2);
     uv_unref((uv_handle_t *)&s->limit_timer);
@@ -669,8 +733,10 @@ void pf_http_server_close(pf_http_server *s, void (*cb)(void *data), void *data)
     s->close_data = data;
     for (pf_http_conn *c = s->conns, *next; c; c = next) {
         next = c->next;
-        if (c->proto == PF_PROTO_H2) pf_h2_goaway(c);
-        else pf_conn_close_after_write(c);
+        if (c->proto == PF_PROTO_H2)
+            pf_h2_goaway(c);
+        else
+            pf_conn_close_after_write(c);
     }
     uv_close((uv_handle_t *)&s->limit_timer, on_limit_timer_closed);
     uv_close((uv_handle_t *)&s->listener, on_listener_closed);

@@ -37,11 +37,11 @@ typedef struct pf_http_header {
 
 typedef struct pf_http_request {
     const char *method;
-    const char *path;   /* without the query string, percent-decoding not applied */
-    const char *query;  /* raw query string without '?', "" when none */
+    const char *path;      /* without the query string, percent-decoding not applied */
+    const char *query;     /* raw query string without '?', "" when none */
     const char *peer_addr; /* "ip:port" */
-    int http_major;     /* 1 or 2 */
-    bool is_grpc;       /* content-type application/grpc* over HTTP/2 */
+    int http_major;        /* 1 or 2 */
+    bool is_grpc;          /* content-type application/grpc* over HTTP/2 */
     bool tls;
     const pf_http_header *headers;
     size_t n_headers;
@@ -66,8 +66,7 @@ void pf_http_respond(pf_http_request *req, int status, const pf_http_header *hea
                      const void *body, size_t body_len);
 /* Answers a gRPC request: msg (serialized protobuf, may be NULL when status != 0) is framed, then
  * trailers grpc-status / grpc-message (percent-encoded by the server) follow. */
-void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg,
-                     size_t msg_len);
+void pf_grpc_respond(pf_http_request *req, int grpc_status, const char *grpc_message, const void *msg, size_t msg_len);
 
 /* Holding an answer: while a request has holds, pf_http_respond / pf_grpc_respond keep the answer
  * instead of sending it; the last pf_http_release_answer sends it — or, when some release said
@@ -98,24 +97,24 @@ typedef struct pf_tls_server_config {
 } pf_tls_server_config;
 
 typedef struct pf_http_server_config {
-    char *endpoint;                 /* "host:port" */
-    int64_t max_request_body_size;  /* bytes, default 20 MiB (decompressed limit uses the same) */
-    int64_t max_recv_msg_size_mib;  /* gRPC, default 4 */
-    int64_t max_concurrent_streams; /* HTTP/2, default 100 */
-    int64_t read_header_timeout;    /* ns, default 10s */
-    int64_t idle_timeout;           /* ns, default 60s */
-    int64_t max_connections;        /* 0 = unlimited */
-    int64_t max_request_header_size; /* bytes: HTTP/1 request line + headers, HTTP/2 header list */
-    int64_t max_request_uri_size;   /* bytes of the request target (414 beyond) */
+    char *endpoint;                       /* "host:port" */
+    int64_t max_request_body_size;        /* bytes, default 20 MiB (decompressed limit uses the same) */
+    int64_t max_recv_msg_size_mib;        /* gRPC, default 4 */
+    int64_t max_concurrent_streams;       /* HTTP/2, default 100 */
+    int64_t read_header_timeout;          /* ns, default 10s */
+    int64_t idle_timeout;                 /* ns, default 60s */
+    int64_t max_connections;              /* 0 = unlimited */
+    int64_t max_request_header_size;      /* bytes: HTTP/1 request line + headers, HTTP/2 header list */
+    int64_t max_request_uri_size;         /* bytes of the request target (414 beyond) */
     int64_t max_stream_resets_per_second; /* HTTP/2 client RST_STREAMs (burst 10x) before GOAWAY */
-    bool include_metadata;          /* receivers copy request headers into the batch metadata */
-    char *bearer_token;             /* auth: static token */
-    char *bearer_token_file;        /* auth: token read from file (re-read on SIGHUP) */
-    char *basic_username;           /* auth.basic_auth: accept these credentials too */
+    bool include_metadata;                /* receivers copy request headers into the batch metadata */
+    char *bearer_token;                   /* auth: static token */
+    char *bearer_token_file;              /* auth: token read from file (re-read on SIGHUP) */
+    char *basic_username;                 /* auth.basic_auth: accept these credentials too */
     char *basic_password;
-    char *basic_password_file;      /* re-read on SIGHUP */
+    char *basic_password_file;         /* re-read on SIGHUP */
     bool allow_unauthenticated_writes; /* with protect_writes: accept writes without auth or mTLS */
-    bool protect_writes;            /* not a config key: set by the owner (telemetry listener) */
+    bool protect_writes;               /* not a config key: set by the owner (telemetry listener) */
     pf_tls_server_config tls;
 } pf_http_server_config;
 
@@ -132,48 +131,73 @@ bool pf_tls_section_check(void *section, const pf_node *node, const char *path, 
 
 /* The listener limits as config rows for a pf_http_server_config at byte offset `base` of the
  * config struct (0 when it is the struct). */
-#define PF_HTTP_SERVER_LIMIT_ENTRIES(base)                                                                         \
-    {.type = PF_CFG_INT, .name = "max_concurrent_streams", .def = "100",                                           \
-     .offset = (base) + offsetof(pf_http_server_config, max_concurrent_streams),                                   \
-     .desc = "HTTP/2 streams a client may have open at once (more are refused with REFUSED_STREAM).", .min = 1,     \
-     .max = 2147483647},                                                                                           \
-    {.type = PF_CFG_DURATION, .name = "read_header_timeout", .def = "10s",                                         \
-     .offset = (base) + offsetof(pf_http_server_config, read_header_timeout),                                      \
-     .desc = "Time allowed to receive a request's headers (slowloris guard; 0 = no limit)."},                       \
-    {.type = PF_CFG_DURATION, .name = "idle_timeout", .def = "60s",                                                \
-     .offset = (base) + offsetof(pf_http_server_config, idle_timeout),                                             \
-     .desc = "Connections without a request in progress are closed after this long (0 = never)."},                \
-    {.type = PF_CFG_INT, .name = "max_connections", .def = "0",                                                    \
-     .offset = (base) + offsetof(pf_http_server_config, max_connections),                                          \
-     .desc = "Connections served at once; more are closed on accept (0 = unlimited).", .min = 0, .max = 1e9},       \
-    {.type = PF_CFG_SIZE, .name = "max_request_header_size", .def = "64KiB",                                       \
-     .offset = (base) + offsetof(pf_http_server_config, max_request_header_size),                                  \
-     .desc = "Largest request line + headers (HTTP/1) or header list (HTTP/2); 431 beyond (proflow addition).",    \
-     .min = 1024, .max = 16777216},                                                                                \
-    {.type = PF_CFG_SIZE, .name = "max_request_uri_size", .def = "8KiB",                                           \
-     .offset = (base) + offsetof(pf_http_server_config, max_request_uri_size),                                     \
-     .desc = "Longest request target (path and query); 414 beyond (proflow addition).", .min = 64, .max = 16777216}, \
-    {.type = PF_CFG_INT, .name = "max_stream_resets_per_second", .def = "100",                                     \
-     .offset = (base) + offsetof(pf_http_server_config, max_stream_resets_per_second),                             \
-     .desc = "HTTP/2 streams a client may reset per second (bursts of 10x) before the connection gets GOAWAY "      \
-             "ENHANCE_YOUR_CALM: the rapid-reset guard (CVE-2023-44487; proflow addition).",                       \
-     .min = 1, .max = 1e6}
+#define PF_HTTP_SERVER_LIMIT_ENTRIES(base)                                                                             \
+    {.type = PF_CFG_INT,                                                                                               \
+     .name = "max_concurrent_streams",                                                                                 \
+     .def = "100",                                                                                                     \
+     .offset = (base) + offsetof(pf_http_server_config, max_concurrent_streams),                                       \
+     .desc = "HTTP/2 streams a client may have open at once (more are refused with REFUSED_STREAM).",                  \
+     .min = 1,                                                                                                         \
+     .max = 2147483647},                                                                                               \
+        {.type = PF_CFG_DURATION,                                                                                      \
+         .name = "read_header_timeout",                                                                                \
+         .def = "10s",                                                                                                 \
+         .offset = (base) + offsetof(pf_http_server_config, read_header_timeout),                                      \
+         .desc = "Time allowed to receive a request's headers (slowloris guard; 0 = no limit)."},                      \
+        {.type = PF_CFG_DURATION,                                                                                      \
+         .name = "idle_timeout",                                                                                       \
+         .def = "60s",                                                                                                 \
+         .offset = (base) + offsetof(pf_http_server_config, idle_timeout),                                             \
+         .desc = "Connections without a request in progress are closed after this long (0 = never)."},                 \
+        {.type = PF_CFG_INT,                                                                                           \
+         .name = "max_connections",                                                                                    \
+         .def = "0",                                                                                                   \
+         .offset = (base) + offsetof(pf_http_server_config, max_connections),                                          \
+         .desc = "Connections served at once; more are closed on accept (0 = unlimited).",                             \
+         .min = 0,                                                                                                     \
+         .max = 1e9},                                                                                                  \
+        {.type = PF_CFG_SIZE,                                                                                          \
+         .name = "max_request_header_size",                                                                            \
+         .def = "64KiB",                                                                                               \
+         .offset = (base) + offsetof(pf_http_server_config, max_request_header_size),                                  \
+         .desc = "Largest request line + headers (HTTP/1) or header list (HTTP/2); 431 beyond (proflow addition).",    \
+         .min = 1024,                                                                                                  \
+         .max = 16777216},                                                                                             \
+        {.type = PF_CFG_SIZE,                                                                                          \
+         .name = "max_request_uri_size",                                                                               \
+         .def = "8KiB",                                                                                                \
+         .offset = (base) + offsetof(pf_http_server_config, max_request_uri_size),                                     \
+         .desc = "Longest request target (path and query); 414 beyond (proflow addition).",                            \
+         .min = 64,                                                                                                    \
+         .max = 16777216},                                                                                             \
+    {                                                                                                                  \
+        .type = PF_CFG_INT, .name = "max_stream_resets_per_second", .def = "100",                                      \
+        .offset = (base) + offsetof(pf_http_server_config, max_stream_resets_per_second),                              \
+        .desc = "HTTP/2 streams a client may reset per second (bursts of 10x) before the connection gets GOAWAY "      \
+                "ENHANCE_YOUR_CALM: the rapid-reset guard (CVE-2023-44487; proflow addition).",                        \
+        .min = 1, .max = 1e6                                                                                           \
+    }
 
 /* auth and tls rows for a pf_http_server_config at byte offset `base`. */
-#define PF_HTTP_SERVER_SECURITY_ENTRIES(base)                                                                      \
-    {.type = PF_CFG_SECTION, .name = "auth", .offset = (base),                                                     \
-     .desc = "Client authentication: bearer token and/or basic auth.", .sub = pf_http_auth_cfg_map},               \
-    {.type = PF_CFG_SECTION, .name = "tls", .offset = (base) + offsetof(pf_http_server_config, tls),               \
-     .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,           \
-     .sub = pf_tls_server_cfg_map, .check = pf_tls_section_check,                                                  \
-     .presence_offset = (base) + offsetof(pf_http_server_config, tls.present)}
+#define PF_HTTP_SERVER_SECURITY_ENTRIES(base)                                                                          \
+    {.type = PF_CFG_SECTION,                                                                                           \
+     .name = "auth",                                                                                                   \
+     .offset = (base),                                                                                                 \
+     .desc = "Client authentication: bearer token and/or basic auth.",                                                 \
+     .sub = pf_http_auth_cfg_map},                                                                                     \
+    {                                                                                                                  \
+        .type = PF_CFG_SECTION, .name = "tls", .offset = (base) + offsetof(pf_http_server_config, tls),                \
+        .desc = "Serve TLS (h2 and http/1.1 via ALPN) when this key is present.", .flags = PF_CFG_PRESENCE,            \
+        .sub = pf_tls_server_cfg_map, .check = pf_tls_section_check,                                                   \
+        .presence_offset = (base) + offsetof(pf_http_server_config, tls.present)                                       \
+    }
 
 typedef struct pf_http_server pf_http_server;
 
 pf_http_server *pf_http_server_new(uv_loop_t *loop, const pf_http_server_config *cfg, const char *owner_id);
 /* Routes match method + exact path; path_prefix=true matches by prefix. Register before start. */
-void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix,
-                          pf_http_handler fn, void *data);
+void pf_http_server_route(pf_http_server *s, const char *method, const char *path, bool path_prefix, pf_http_handler fn,
+                          void *data);
 /* Binds and listens. Returns false with a message (e.g. "listen 127.0.0.1:4318: address in use"). */
 bool pf_http_server_start(pf_http_server *s, char *err, size_t err_len);
 /* Actual bound port (useful with port 0). */

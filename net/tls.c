@@ -120,8 +120,10 @@ void pf_tls_on_ciphertext(pf_http_conn *c, const uint8_t *data, size_t len)
         int rc = SSL_do_handshake(ssl);
         if (rc != 1) {
             int e = SSL_get_error(ssl, rc);
-            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) flush_records(c);
-            else tls_failed(c, "handshake");
+            if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+                flush_records(c);
+            else
+                tls_failed(c, "handshake");
             return;
         }
         c->tls_established = true;
@@ -137,8 +139,10 @@ void pf_tls_on_ciphertext(pf_http_conn *c, const uint8_t *data, size_t len)
         int e = SSL_get_error(ssl, n);
         if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) break;
         if (e == SSL_ERROR_ZERO_RETURN) {
-            if (c->proto == PF_PROTO_H1) pf_h1_on_eof(c);
-            else pf_conn_close(c);
+            if (c->proto == PF_PROTO_H1)
+                pf_h1_on_eof(c);
+            else
+                pf_conn_close(c);
             return;
         }
         tls_failed(c, "read");

@@ -8,6 +8,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 if [ -x scripts/install-test-peers.sh ]; then scripts/install-test-peers.sh; fi
 
+# The house style (.clang-format): a file that drifts from it fails here, before anything is built.
+scripts/format.sh --check
+
 jobs=$(nproc)
 scripts/build.sh build
 ctest --test-dir build --output-on-failure -j"$jobs" --timeout 600

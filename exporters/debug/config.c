@@ -6,7 +6,10 @@
 const char *const debug_exporter_verbosities[] = {"basic", "normal", "detailed", NULL};
 
 const pf_cfg_entry debug_exporter_cfg_map[] = {
-    {.type = PF_CFG_STRING, .name = "verbosity", .def = "basic", .offset = offsetof(debug_config, verbosity),
+    {.type = PF_CFG_STRING,
+     .name = "verbosity",
+     .def = "basic",
+     .offset = offsetof(debug_config, verbosity),
      .desc = "basic: a line per batch; normal: plus a line per profile; detailed: plus the top 10 functions by "
              "flat and by cumulative value.",
      .choices = debug_exporter_verbosities},

@@ -75,7 +75,8 @@ static bool log_profile(pf_batch *b, const pf_profile_ref *ref, void *data)
     format_time(p->time_unix_nano, start, sizeof(start));
     format_time(p->time_unix_nano + p->duration_nano, end, sizeof(end));
     pf_log(PF_LOG_INFO, e->base.id,
-           "profile resource=%zu scope=%zu index=%zu service.name=%s type=%s period=%" PRId64 " %s time=%s..%s samples=%zu",
+           "profile resource=%zu scope=%zu index=%zu service.name=%s type=%s period=%" PRId64
+           " %s time=%s..%s samples=%zu",
            ref->rp_index, ref->sp_index, ref->profile_index, service ? service : "-", type, p->period, period_type,
            start, end, pf_profile_sample_count(p));
     if (e->verbosity == VERBOSITY_DETAILED) {

@@ -23,7 +23,10 @@ static bool row_named(const void *ctx, uint32_t row, const void *name)
     return strcmp(((const debug_top *)ctx)->rows[row].name, name) == 0;
 }
 
-static uint64_t row_hash(const void *ctx, uint32_t row) { return pf_hash_str(((const debug_top *)ctx)->rows[row].name); }
+static uint64_t row_hash(const void *ctx, uint32_t row)
+{
+    return pf_hash_str(((const debug_top *)ctx)->rows[row].name);
+}
 
 /* Row for `name`, created when new; name NULL means a location without lines, named by address. */
 static debug_top_row *row_for(debug_top *t, const char *name, uint64_t address)

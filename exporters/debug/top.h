@@ -20,8 +20,8 @@
 #include "pipeline/model/batch.h"
 
 typedef struct debug_top_row {
-    const char *name;   /* into the batch, or owned_name */
-    char *owned_name;   /* malloc'd name of a location without lines ("0x4010a0") */
+    const char *name; /* into the batch, or owned_name */
+    char *owned_name; /* malloc'd name of a location without lines ("0x4010a0") */
     int64_t flat, cum;
     size_t last_sample; /* 1 + index of the last sample counted in cum */
 } debug_top_row;
@@ -30,7 +30,7 @@ typedef struct debug_top {
     debug_top_row *rows;
     size_t n_rows, cap_rows;
     int64_t total; /* sum over all samples */
-    pf_map index; /* name -> row; private */
+    pf_map index;  /* name -> row; private */
 } debug_top;
 
 /* Value of one sample: the sum of its values, or its timestamp count when it has none. */

@@ -37,8 +37,7 @@ static void on_written(void *data, size_t samples, size_t bytes, int status)
 static pf_status refuse(file_exporter *e, pf_metric *counter, size_t samples, pf_status status, pf_error *err)
 {
     pf_metric_add(counter, (double)samples);
-    pf_log_limited(&e->refuse_log, 10, PF_LOG_WARN, e->base.id, "refusing %zu profile samples: %s", samples,
-                   err->msg);
+    pf_log_limited(&e->refuse_log, 10, PF_LOG_WARN, e->base.id, "refusing %zu profile samples: %s", samples, err->msg);
     return status;
 }
 
@@ -100,8 +99,10 @@ static void file_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done
     file_exporter *e = (file_exporter *)c;
     e->stopping = true;
     pf_component_shutdown_begin(c, done, data);
-    if (e->writer) file_writer_close(e->writer, pf_component_shutdown_end, e);
-    else pf_component_shutdown_end(c);
+    if (e->writer)
+        file_writer_close(e->writer, pf_component_shutdown_end, e);
+    else
+        pf_component_shutdown_end(c);
 }
 
 static void file_destroy(pf_component *c)

@@ -40,8 +40,8 @@ pf_component *file_exporter_create(const pf_create_args *args, pf_error *err);
 /* What one batch becomes: one or more files (or, in append mode, lines of the current file). */
 typedef struct file_piece {
     pf_buf data;
-    size_t samples;  /* OTLP samples counted as sent once this piece is on disk */
-    char *name_tag;  /* optional, malloc'd: added to the file name ("…-<tag>.<ext>"), NULL for none */
+    size_t samples; /* OTLP samples counted as sent once this piece is on disk */
+    char *name_tag; /* optional, malloc'd: added to the file name ("…-<tag>.<ext>"), NULL for none */
 } file_piece;
 
 typedef struct file_pieces {

@@ -51,7 +51,7 @@ struct file_writer {
     int current_status;    /* first error met while handling current */
     bool recreating;       /* an open failed with ENOENT and the directory was made again */
 
-    uv_file fd;            /* -1 when no file is open */
+    uv_file fd; /* -1 when no file is open */
     char *open_path;
     uint64_t open_bytes;
     bool discard_on_close; /* the open file is incomplete: delete it instead of keeping it */
@@ -210,8 +210,8 @@ static void on_write(uv_fs_t *req)
 static void start_write(file_writer *w)
 {
     w->step = STEP_WRITE;
-    uv_buf_t buf = uv_buf_init(w->current->data.data + w->current_offset,
-                               (unsigned)(w->current->data.len - w->current_offset));
+    uv_buf_t buf =
+        uv_buf_init(w->current->data.data + w->current_offset, (unsigned)(w->current->data.len - w->current_offset));
     uv_fs_write(w->loop, &w->req, w->fd, &buf, 1, -1, on_write);
 }
 
@@ -308,8 +308,10 @@ static void pump(file_writer *w)
         start_fsync(w);
         return;
     }
-    if (w->fd < 0) start_open(w);
-    else start_write(w);
+    if (w->fd < 0)
+        start_open(w);
+    else
+        start_write(w);
 }
 
 /* ---- public ---- */
@@ -333,10 +335,7 @@ static bool make_dirs(const char *dir, char *err, size_t errlen)
     return ok;
 }
 
-static int compare_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int compare_paths(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Files of an earlier run count towards max_backups too. */
 static bool list_existing(file_writer *w, char *err, size_t errlen)
@@ -353,7 +352,8 @@ static bool list_existing(file_writer *w, char *err, size_t errlen)
     while (uv_fs_scandir_next(&req, &ent) != UV_EOF) {
         size_t len = strlen(ent.name);
         if (ent.type != UV_DIRENT_FILE || strncmp(ent.name, FILE_PREFIX, strlen(FILE_PREFIX)) != 0 ||
-            len < ext_len + 1 || ent.name[len - ext_len - 1] != '.' || strcmp(ent.name + len - ext_len, w->opt.extension))
+            len < ext_len + 1 || ent.name[len - ext_len - 1] != '.' ||
+            strcmp(ent.name + len - ext_len, w->opt.extension))
             continue;
         keep_file(w, pf_xasprintf("%s/%s", w->opt.dir, ent.name));
     }
@@ -392,8 +392,10 @@ void file_writer_submit(file_writer *w, file_piece *piece)
     p->name_tag = piece->name_tag;
     piece->data = (pf_buf){0};
     piece->name_tag = NULL;
-    if (w->tail) w->tail->next = p;
-    else w->head = p;
+    if (w->tail)
+        w->tail->next = p;
+    else
+        w->head = p;
     w->tail = p;
     w->pending_bytes += p->data.len;
     pump(w);

@@ -72,9 +72,8 @@ static const pf_component_ops exporter_ops = {
     .destroy = exporter_destroy,
 };
 
-void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
-                             const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, const pf_exporter_ops *ops)
+void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args, const pf_http_client_config *client_cfg,
+                             const pf_exporter_helper_config *helper_cfg, char *url, const pf_exporter_ops *ops)
 {
     pf_component_init(&e->base, &exporter_ops, args);
     e->loop = args->loop;
@@ -188,9 +187,12 @@ void pf_client_count_body(pf_client_exporter *e, const pf_payload *p)
 {
     if (p->origin <= 0) return;
     pf_otlp_body_source source = (pf_otlp_body_source)(p->origin - 1);
-    if (source == PF_OTLP_BODY_VERBATIM) pf_metric_add(e->verbatim, 1);
-    else if (source == PF_OTLP_BODY_VERBATIM_COMPRESSED) pf_metric_add(e->verbatim_compressed, 1);
-    else pf_metric_add(e->encoded, 1);
+    if (source == PF_OTLP_BODY_VERBATIM)
+        pf_metric_add(e->verbatim, 1);
+    else if (source == PF_OTLP_BODY_VERBATIM_COMPRESSED)
+        pf_metric_add(e->verbatim_compressed, 1);
+    else
+        pf_metric_add(e->encoded, 1);
 }
 
 char *pf_client_url_join(const char *base, const char *path)

@@ -44,7 +44,7 @@ struct pf_client_exporter {
     const char *compression; /* the configured body compression; NULL when none */
     int compression_level;   /* compression_params.level (net/compress.h) */
     pf_metric *encoded, *verbatim, *verbatim_compressed; /* proflow_exporter_otlp_bodies_total */
-    pf_strlist metadata_headers; /* headers_from_metadata, names lower-cased (owned) */
+    pf_strlist metadata_headers;                         /* headers_from_metadata, names lower-cased (owned) */
     pf_log_limiter error_log;
 };
 
@@ -55,9 +55,8 @@ typedef struct pf_client_send {
 } pf_client_send;
 
 /* Takes ownership of `url`. ops: encode, encode_key and send (abort_sends is the client exporter's). */
-void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args,
-                             const pf_http_client_config *client_cfg, const pf_exporter_helper_config *helper_cfg,
-                             char *url, const pf_exporter_ops *ops);
+void pf_client_exporter_init(pf_client_exporter *e, const pf_create_args *args, const pf_http_client_config *client_cfg,
+                             const pf_exporter_helper_config *helper_cfg, char *url, const pf_exporter_ops *ops);
 
 /* Decodes a lazy batch (pipeline/model/wire.h) for an exporter whose encode reads the tree (batches are
  * encoded when consumed); when it does not decode, sets err and returns false (encode then answers
@@ -87,10 +86,12 @@ const char *pf_client_otlp_key(const char *compression);
 /* ---- headers_from_metadata (metadata_headers.c): request metadata forwarded as headers, like the
  * Collector's headers_setter extension with from_context. A receiver keeps the tenant
  * (X-Scope-OrgID) always and other request headers with include_metadata: true. */
-#define PF_HEADERS_FROM_METADATA_ENTRY(off)                                                                 \
-    {.type = PF_CFG_STRING_LIST, .name = "headers_from_metadata", .offset = (off),                       \
-     .desc = "Request metadata keys (header names such as X-Scope-OrgID or OTLP-Profiles-Development-Version) " \
-             "whose value, when a batch has one, is sent as a header of the same name."}
+#define PF_HEADERS_FROM_METADATA_ENTRY(off)                                                                            \
+    {                                                                                                                  \
+        .type = PF_CFG_STRING_LIST, .name = "headers_from_metadata", .offset = (off),                                  \
+        .desc = "Request metadata keys (header names such as X-Scope-OrgID or OTLP-Profiles-Development-Version) "     \
+                "whose value, when a batch has one, is sent as a header of the same name."                             \
+    }
 /* Keeps lower-cased copies of keys for pf_client_metadata_headers (freed by the component's destroy). */
 void pf_client_exporter_set_metadata_headers(pf_client_exporter *e, const pf_strlist *keys);
 /* The headers a batch is to be sent with, captured when it is encoded (a queued payload outlives its

@@ -38,10 +38,10 @@ struct pf_export_attempt {
     size_t size;         /* in sizer units */
     size_t samples;
     item_state state;
-    bool on_disk;        /* a record in the persistent queue (loc) */
-    bool recovered;      /* found on disk at start */
+    bool on_disk;   /* a record in the persistent queue (loc) */
+    bool recovered; /* found on disk at start */
     pf_pq_loc loc;
-    pf_ack_set acks;     /* ITEM_PERSISTING: the acks waiting for the write */
+    pf_ack_set acks; /* ITEM_PERSISTING: the acks waiting for the write */
     uint64_t first_attempt_ms;
     uint64_t due_ms; /* ITEM_WAITING: when to try again */
     unsigned retries;
@@ -77,11 +77,11 @@ struct pf_exporter_helper {
 
     /* persistent queue (sending_queue.storage) */
     char *storage_id;
-    char *storage_dir;          /* <file_storage directory>/exporter_<id> */
+    char *storage_dir; /* <file_storage directory>/exporter_<id> */
     pf_pq_options pq_opt;
-    pf_pq *pq;                  /* NULL: no storage, or not usable now (storage_error says why) */
+    pf_pq *pq; /* NULL: no storage, or not usable now (storage_error says why) */
     char storage_error[300];
-    uint64_t storage_retry_ms;  /* next time a broken storage is tried again */
+    uint64_t storage_retry_ms; /* next time a broken storage is tried again */
     bool closing_pq;
 
     uv_timer_t retry_timer;
@@ -105,18 +105,24 @@ static void list_push(item_list *l, item *it)
 {
     it->next = NULL;
     it->prev = l->tail;
-    if (l->tail) l->tail->next = it;
-    else l->head = it;
+    if (l->tail)
+        l->tail->next = it;
+    else
+        l->head = it;
     l->tail = it;
     l->n++;
 }
 
 static void list_remove(item_list *l, item *it)
 {
-    if (it->prev) it->prev->next = it->next;
-    else l->head = it->next;
-    if (it->next) it->next->prev = it->prev;
-    else l->tail = it->prev;
+    if (it->prev)
+        it->prev->next = it->next;
+    else
+        l->head = it->next;
+    if (it->next)
+        it->next->prev = it->prev;
+    else
+        l->tail = it->prev;
     it->prev = it->next = NULL;
     l->n--;
 }
@@ -175,10 +181,7 @@ void pf_export_attempt_set_state(pf_export_attempt *it, void *state, void (*free
     it->free_exporter_state = free_state;
 }
 
-void *pf_export_attempt_state(const pf_export_attempt *it)
-{
-    return it->exporter_state;
-}
+void *pf_export_attempt_state(const pf_export_attempt *it) { return it->exporter_state; }
 
 /* Frees an item. `settled`: delivered or dropped for good, so its record leaves the persistent queue;
  * otherwise a record stays on disk for the next start. */
@@ -234,10 +237,7 @@ static void on_loaded(void *ctx, bool ok, const uint8_t *data, size_t len, const
 }
 
 /* With storage, shutdown sends nothing new: what is queued stays on disk. */
-static bool may_start_new(const pf_exporter_helper *h)
-{
-    return !h->deadline_passed && !(h->shutting_down && h->pq);
-}
+static bool may_start_new(const pf_exporter_helper *h) { return !h->deadline_passed && !(h->shutting_down && h->pq); }
 
 /* Moves queued items into free consumer slots. Re-entrant calls (a send that completes
  * synchronously) return at once; the outer loop picks up the freed slot. */
@@ -338,9 +338,7 @@ void pf_export_done(pf_export_attempt *it, pf_status status, const pf_error *err
         drop(h, it, reason);
         finish_item(h, it);
         return;
-    case PF_RETRYABLE:
-        schedule_retry(h, it, err);
-        return;
+    case PF_RETRYABLE: schedule_retry(h, it, err); return;
     }
 }
 
@@ -447,8 +445,7 @@ bool pf_exporter_helper_start(pf_exporter_helper *h, pf_host *host, pf_error *er
     if (!h->storage_id) return true;
     const pf_file_storage_config *fs = pf_host_capability(host, h->storage_id, PF_FILE_STORAGE_CAPABILITY);
     if (!fs) {
-        pf_error_set(err,
-                     "sending_queue.storage: \"%s\" is not a file_storage extension listed in service.extensions",
+        pf_error_set(err, "sending_queue.storage: \"%s\" is not a file_storage extension listed in service.extensions",
                      h->storage_id);
         return false;
     }
@@ -531,11 +528,11 @@ pf_payload *pf_export_encode_otlp_proto(pf_batch *b, const char *compression, in
 {
     pf_buf body = {0};
     pf_otlp_body_source src = pf_otlp_body(b, compression, level, &body);
-    bool plain = !compression || !*compression || strcasecmp(compression, "none") == 0 ||
-                 pf_encoding_is_identity(compression);
+    bool plain =
+        !compression || !*compression || strcasecmp(compression, "none") == 0 || pf_encoding_is_identity(compression);
     const char *enc = plain ? NULL : compression;
-    pf_payload *p = pf_payload_new(&body, "application/x-protobuf", enc, NULL, pf_batch_sample_count(b),
-                                   pf_batch_profile_count(b));
+    pf_payload *p =
+        pf_payload_new(&body, "application/x-protobuf", enc, NULL, pf_batch_sample_count(b), pf_batch_profile_count(b));
     p->origin = (int)src + 1;
     return p;
 }
@@ -658,7 +655,8 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
 {
     pf_exporter_helper *h = pf_xcalloc(1, sizeof(*h));
     h->consumer.consume = helper_consume;
-    h->consumer.wire_ok = true; /* encodes at consume time; encode functions that read the tree decode first (pf_client_decoded) */
+    h->consumer.wire_ok =
+        true; /* encodes at consume time; encode functions that read the tree decode first (pf_client_decoded) */
     h->consumer.ready = helper_ready;
     h->consumer.durable = helper_durable;
     h->consumer.data = h;
@@ -694,10 +692,11 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     h->queue_capacity_gauge = pf_gauge("otelcol_exporter_queue_capacity", "Capacity of the sending queue.", labels);
     h->retries_total = pf_counter("proflow_exporter_retries_total", "Send attempts that were retries.", labels);
     h->sent_bytes = pf_exporter_metrics_new(exporter_id, PF_EXPORTER_SENT_BYTES).sent_bytes;
-    h->held_bytes_gauge = pf_gauge("proflow_exporter_queue_memory_bytes",
-                                   "Encoded bytes the sending queue holds in memory (queued, being written or sent).",
-                                   labels);
-    h->disk_bytes_gauge = pf_gauge("proflow_exporter_queue_disk_bytes", "Bytes of the persistent queue's files.", labels);
+    h->held_bytes_gauge =
+        pf_gauge("proflow_exporter_queue_memory_bytes",
+                 "Encoded bytes the sending queue holds in memory (queued, being written or sent).", labels);
+    h->disk_bytes_gauge =
+        pf_gauge("proflow_exporter_queue_disk_bytes", "Bytes of the persistent queue's files.", labels);
     h->recovered_samples = pf_counter("proflow_exporter_queue_recovered_profile_samples",
                                       "Profile samples found in the persistent queue at start (sent again; those whose "
                                       "send was in progress at a crash arrive twice).",
@@ -710,20 +709,11 @@ pf_exporter_helper *pf_exporter_helper_new(uv_loop_t *loop, const char *exporter
     return h;
 }
 
-pf_consumer *pf_exporter_helper_consumer(pf_exporter_helper *h)
-{
-    return &h->consumer;
-}
+pf_consumer *pf_exporter_helper_consumer(pf_exporter_helper *h) { return &h->consumer; }
 
-size_t pf_exporter_helper_queue_size(const pf_exporter_helper *h)
-{
-    return h->queued_size;
-}
+size_t pf_exporter_helper_queue_size(const pf_exporter_helper *h) { return h->queued_size; }
 
-size_t pf_exporter_helper_in_flight(const pf_exporter_helper *h)
-{
-    return h->active.n;
-}
+size_t pf_exporter_helper_in_flight(const pf_exporter_helper *h) { return h->active.n; }
 
 static void on_shutdown_reported(uv_timer_t *t)
 {
@@ -737,10 +727,7 @@ static void report_shutdown(pf_exporter_helper *h)
     uv_timer_start(&h->shutdown_timer, on_shutdown_reported, 0, 0);
 }
 
-static void on_pq_closed(void *data)
-{
-    report_shutdown(data);
-}
+static void on_pq_closed(void *data) { report_shutdown(data); }
 
 /* With storage, queued items are not sent during shutdown: they stay on disk. */
 static void keep_queued_on_disk(pf_exporter_helper *h)
@@ -773,7 +760,8 @@ static void maybe_finish_shutdown(pf_exporter_helper *h)
     uv_timer_stop(&h->retry_timer);
     uv_timer_stop(&h->shutdown_timer);
     if (h->kept_on_disk)
-        pf_log(PF_LOG_INFO, h->id, "%zu batch(es) (%zu profile samples) stay in the persistent queue %s for the next start",
+        pf_log(PF_LOG_INFO, h->id,
+               "%zu batch(es) (%zu profile samples) stay in the persistent queue %s for the next start",
                h->kept_on_disk, h->kept_samples, h->storage_dir);
     if (h->pq) {
         pf_pq *pq = h->pq;

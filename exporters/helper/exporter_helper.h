@@ -62,10 +62,10 @@ typedef struct pf_retry_config {
 typedef struct pf_queue_config {
     bool enabled;
     int64_t num_consumers;
-    int64_t queue_size;   /* in units of sizer */
-    char *sizer;          /* "requests" | "bytes" | "items" (profile samples) */
+    int64_t queue_size; /* in units of sizer */
+    char *sizer;        /* "requests" | "bytes" | "items" (profile samples) */
     bool block_on_overflow;
-    char *storage;        /* file_storage extension id; NULL/"" = in memory */
+    char *storage; /* file_storage extension id; NULL/"" = in memory */
 } pf_queue_config;
 
 typedef struct pf_exporter_helper_config {
@@ -79,16 +79,24 @@ extern const pf_cfg_entry pf_queue_cfg_map[];
 
 /* Entries `timeout`, `retry_on_failure`, `sending_queue`, spliced into a component table whose config
  * struct holds a pf_exporter_helper_config at byte offset `base`. */
-#define PF_EXPORTER_HELPER_CFG_ENTRIES(base)                                                              \
-    {.type = PF_CFG_DURATION, .name = "timeout", .def = "5s",                                            \
-     .offset = (base) + offsetof(pf_exporter_helper_config, timeout), .min = 1, .max = 86400e9,          \
-     .desc = "Time limit of one send attempt."},                                                         \
-    {.type = PF_CFG_SECTION, .name = "retry_on_failure",                                                 \
-     .offset = (base) + offsetof(pf_exporter_helper_config, retry_on_failure), .sub = pf_retry_cfg_map,  \
-     .desc = "Retries of retryable failures with exponential backoff."},                                \
-    {.type = PF_CFG_SECTION, .name = "sending_queue",                                                    \
-     .offset = (base) + offsetof(pf_exporter_helper_config, sending_queue), .sub = pf_queue_cfg_map,     \
-     .desc = "Queue in front of the sends: in memory, or on disk with storage."}
+#define PF_EXPORTER_HELPER_CFG_ENTRIES(base)                                                                           \
+    {.type = PF_CFG_DURATION,                                                                                          \
+     .name = "timeout",                                                                                                \
+     .def = "5s",                                                                                                      \
+     .offset = (base) + offsetof(pf_exporter_helper_config, timeout),                                                  \
+     .min = 1,                                                                                                         \
+     .max = 86400e9,                                                                                                   \
+     .desc = "Time limit of one send attempt."},                                                                       \
+        {.type = PF_CFG_SECTION,                                                                                       \
+         .name = "retry_on_failure",                                                                                   \
+         .offset = (base) + offsetof(pf_exporter_helper_config, retry_on_failure),                                     \
+         .sub = pf_retry_cfg_map,                                                                                      \
+         .desc = "Retries of retryable failures with exponential backoff."},                                           \
+    {                                                                                                                  \
+        .type = PF_CFG_SECTION, .name = "sending_queue",                                                               \
+        .offset = (base) + offsetof(pf_exporter_helper_config, sending_queue), .sub = pf_queue_cfg_map,                \
+        .desc = "Queue in front of the sends: in memory, or on disk with storage."                                     \
+    }
 
 typedef struct pf_export_attempt pf_export_attempt;
 

@@ -24,7 +24,10 @@ static void put_varint(pf_buf *b, uint64_t v)
 }
 
 /* A length-delimited field with a body of `len` bytes: tag, length, body. */
-static size_t field_size(uint32_t field, size_t len) { return varint_size(field << 3 | WIRE_LEN) + varint_size(len) + len; }
+static size_t field_size(uint32_t field, size_t len)
+{
+    return varint_size(field << 3 | WIRE_LEN) + varint_size(len) + len;
+}
 
 static void put_header(pf_buf *b, uint32_t field, size_t len)
 {

@@ -60,8 +60,8 @@ static bool same_attrs(const otlp_profile *a, const otlp_profile *b)
 
 /* Converts the profiles of sp that share `first`'s attribute list (marking them done). */
 static bool convert_part(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
-                         size_t first, bool *done, otlp_profile **members, const pf_series_options *o,
-                         pf_series *s, pf_series_pprofs *out, char *err, size_t err_len)
+                         size_t first, bool *done, otlp_profile **members, const pf_series_options *o, pf_series *s,
+                         pf_series_pprofs *out, char *err, size_t err_len)
 {
     size_t n = 0;
     for (size_t i = first; i < sp->n_profiles; i++)
@@ -175,14 +175,14 @@ size_t pf_series_run(const pf_series_pprofs *s, size_t first)
     return n;
 }
 
-bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path,
-                                     pf_cfg_error *err)
+bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path, pf_cfg_error *err)
 {
     for (size_t i = 0; i < labels->n; i++)
         if (!pf_label_name_valid(labels->keys[i]) || strncmp(labels->keys[i], "__", 2) == 0) {
-            pf_cfg_errorf(err, node, path,
-                          "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
-                          labels->keys[i]);
+            pf_cfg_errorf(
+                err, node, path,
+                "external_labels: \"%s\" is not a valid label name ([a-zA-Z_][a-zA-Z0-9_]*, not starting with __)",
+                labels->keys[i]);
             return false;
         }
     return true;

@@ -54,12 +54,13 @@ size_t pf_series_run(const pf_series_pprofs *s, size_t first);
 
 /* Config check of an exporter's external_labels: every name a valid label name not starting with
  * "__". False with err set naming the first bad one. */
-bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path,
-                                     pf_cfg_error *err);
+bool pf_series_external_labels_valid(const pf_strmap *labels, const pf_node *node, const char *path, pf_cfg_error *err);
 
 /* The config table entry `external_labels` for a pf_strmap at byte offset `at`. */
-#define PF_SERIES_EXTERNAL_LABELS_ENTRY(at)                                                               \
-    {.type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = (at),                               \
-     .desc = "Labels added to every series (they replace labels of the same name)."}
+#define PF_SERIES_EXTERNAL_LABELS_ENTRY(at)                                                                            \
+    {                                                                                                                  \
+        .type = PF_CFG_STRING_MAP, .name = "external_labels", .offset = (at),                                          \
+        .desc = "Labels added to every series (they replace labels of the same name)."                                 \
+    }
 
 #endif

@@ -27,10 +27,8 @@ static bool retryable_code(int code)
     case PF_GRPC_ABORTED:
     case 11: /* OUT_OF_RANGE */
     case PF_GRPC_UNAVAILABLE:
-    case 15: /* DATA_LOSS */
-        return true;
-    default:
-        return false;
+    case 15: /* DATA_LOSS */ return true;
+    default: return false;
     }
 }
 
@@ -61,8 +59,10 @@ static void otlp_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_exp
     if (pf_client_exporter_not_started(&e->base, attempt)) return;
     if (p->content_type && strcmp(p->content_type, "application/x-protobuf") != 0) {
         pf_error err;
-        pf_error_set(&err, "queued record has content type %s, which OTLP/gRPC cannot send (written by another "
-                           "configuration)", p->content_type);
+        pf_error_set(&err,
+                     "queued record has content type %s, which OTLP/gRPC cannot send (written by another "
+                     "configuration)",
+                     p->content_type);
         pf_export_done(attempt, PF_PERMANENT, &err, 0);
         return;
     }
@@ -81,7 +81,8 @@ pf_component *otlp_exporter_create(const pf_create_args *args, pf_error *err)
     otlp_exporter *e = pf_xcalloc(1, sizeof(*e));
     pf_otlp_reply_init(&e->reply, args->id);
     pf_exporter_ops ops = {.encode = otlp_encode, /* headers_from_metadata makes the payload this exporter's own */
-                           .encode_key = cfg->headers_from_metadata.n ? NULL : pf_client_otlp_key(cfg->client.compression),
+                           .encode_key =
+                               cfg->headers_from_metadata.n ? NULL : pf_client_otlp_key(cfg->client.compression),
                            .send = otlp_send};
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, pf_client_grpc_url(&cfg->client, EXPORT_METHOD),
                             &ops);

@@ -12,10 +12,7 @@
 
 #define PROFILES_PATH "/v1development/profiles"
 
-static bool retryable_status(int status)
-{
-    return status == 429 || status == 502 || status == 503 || status == 504;
-}
+static bool retryable_status(int status) { return status == 429 || status == 502 || status == 503 || status == 504; }
 
 typedef struct otlphttp_exporter {
     pf_client_exporter base; /* first: the helper's ctx */
@@ -82,13 +79,14 @@ pf_component *otlphttp_exporter_create(const pf_create_args *args, pf_error *err
     const otlphttp_config *cfg = args->config;
     otlphttp_exporter *e = pf_xcalloc(1, sizeof(*e));
     e->json = strcmp(cfg->encoding, "json") == 0;
-    char *url = cfg->profiles_endpoint && *cfg->profiles_endpoint ? pf_xstrdup(cfg->profiles_endpoint)
-                                                                   : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
+    char *url = cfg->profiles_endpoint && *cfg->profiles_endpoint
+                    ? pf_xstrdup(cfg->profiles_endpoint)
+                    : pf_client_url_join(cfg->client.endpoint, PROFILES_PATH);
     pf_otlp_reply_init(&e->reply, args->id);
-    pf_exporter_ops ops = {.encode = otlphttp_encode,
-                           .encode_key = e->json || cfg->headers_from_metadata.n ? NULL
-                                                                   : pf_client_otlp_key(cfg->client.compression),
-                           .send = otlphttp_send};
+    pf_exporter_ops ops = {
+        .encode = otlphttp_encode,
+        .encode_key = e->json || cfg->headers_from_metadata.n ? NULL : pf_client_otlp_key(cfg->client.compression),
+        .send = otlphttp_send};
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper, url, &ops);
     pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
     return &e->base.base;

@@ -10,7 +10,6 @@
 #include "net/grpc_frame.h"
 #include "exporters/helper/client_exporter.h"
 
-
 typedef struct parca_exporter {
     pf_client_exporter base; /* first: the helper's ctx */
     const parca_config *cfg;
@@ -56,8 +55,10 @@ static void parca_send(void *ctx, const pf_payload *p, int64_t timeout_ns, pf_ex
     }
     if (!p->content_type || strcmp(p->content_type, "application/x-protobuf+parca-writeraw") != 0) {
         pf_error err;
-        pf_error_set(&err, "queued record has content type %s, not a Parca WriteRaw request (written by another "
-                           "configuration)", p->content_type ? p->content_type : "(none)");
+        pf_error_set(&err,
+                     "queued record has content type %s, not a Parca WriteRaw request (written by another "
+                     "configuration)",
+                     p->content_type ? p->content_type : "(none)");
         pf_export_done(attempt, PF_PERMANENT, &err, 0);
         return;
     }

@@ -76,10 +76,14 @@ static json_t *sample_type_entry(const char *type, const char *unit)
 {
     const char *units = "samples", *aggregation = "sum";
     bool sampled = false;
-    if (strcmp(type, "cpu") == 0 || strcmp(type, "samples") == 0) sampled = true;
-    else if (strcmp(unit, "bytes") == 0) units = "bytes";
-    else if (strstr(type, "objects")) units = "objects";
-    else if (strncmp(type, "goroutine", 9) == 0) units = "goroutines";
+    if (strcmp(type, "cpu") == 0 || strcmp(type, "samples") == 0)
+        sampled = true;
+    else if (strcmp(unit, "bytes") == 0)
+        units = "bytes";
+    else if (strstr(type, "objects"))
+        units = "objects";
+    else if (strncmp(type, "goroutine", 9) == 0)
+        units = "goroutines";
     else if (strcmp(type, "contentions") == 0 || strcmp(type, "lock_count") == 0 || strcmp(type, "block_count") == 0)
         units = "lock_samples";
     else if (strcmp(type, "delay") == 0 || strcmp(type, "lock_duration") == 0 || strcmp(type, "block_duration") == 0)
@@ -100,7 +104,8 @@ static char *sample_type_config(const pf_series_pprof *item, char *err, size_t e
         json_t *config = json_object();
         for (size_t i = 0; i < pp.p->n_sample_type; i++) {
             const char *type = pf_pprof_string(&pp, pp.p->sample_type[i]->type);
-            json_object_set_new(config, type, sample_type_entry(type, pf_pprof_string(&pp, pp.p->sample_type[i]->unit)));
+            json_object_set_new(config, type,
+                                sample_type_entry(type, pf_pprof_string(&pp, pp.p->sample_type[i]->unit)));
         }
         text = json_dumps(config, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(config);

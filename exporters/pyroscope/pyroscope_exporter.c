@@ -30,9 +30,12 @@ static bool payload_kind(const pf_payload *p, payload_meta *m)
 {
     snprintf(m->text, sizeof(m->text), "%s", p->meta ? p->meta : "");
     char *s = m->text;
-    if (strncmp(s, "push\n", 5) == 0) m->ingest = false, s += 5;
-    else if (strncmp(s, "ingest\n", 7) == 0) m->ingest = true, s += 7;
-    else return false;
+    if (strncmp(s, "push\n", 5) == 0)
+        m->ingest = false, s += 5;
+    else if (strncmp(s, "ingest\n", 7) == 0)
+        m->ingest = true, s += 7;
+    else
+        return false;
     m->tenant = s;
     m->headers = NULL;
     char *nl = strchr(s, '\n');
@@ -66,12 +69,8 @@ static const char *batch_tenant(const pyroscope_exporter *e, const pf_batch *b)
     return tenant ? tenant : "";
 }
 
-
 /* Besides transport errors (always retried): 429 and 5xx. */
-static bool retryable_status(int status)
-{
-    return status == 429 || status >= 500;
-}
+static bool retryable_status(int status) { return status == 429 || status >= 500; }
 
 static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_pprofs *s, pf_error *err)
 {
@@ -116,11 +115,11 @@ static void send_push(pyroscope_exporter *e, const pf_payload *p, payload_meta *
  * (pf_export_attempt_set_state) and frees it when the batch is delivered or dropped; the series of a
  * batch are rebuilt identically on every attempt, so a pprof is known by its index. */
 typedef struct ingest_progress {
-    size_t n;             /* pprofs of the batch */
-    size_t bytes;         /* request bytes of the accepted ones, reported once the batch is delivered */
-    bool refused;         /* some pprof failed permanently: the batch ends as a permanent failure */
+    size_t n;     /* pprofs of the batch */
+    size_t bytes; /* request bytes of the accepted ones, reported once the batch is delivered */
+    bool refused; /* some pprof failed permanently: the batch ends as a permanent failure */
     pf_error refused_err;
-    bool settled[];       /* per pprof: accepted, or refused for good; either way never sent again */
+    bool settled[]; /* per pprof: accepted, or refused for good; either way never sent again */
 } ingest_progress;
 
 static ingest_progress *ingest_progress_of(pf_export_attempt *attempt, size_t n)
@@ -138,7 +137,7 @@ typedef struct ingest_fan {
     pf_export_attempt *attempt;
     ingest_progress *progress;
     size_t pending;
-    bool retry;       /* some pprof failed retryably: the helper retries, and only the unsettled are resent */
+    bool retry; /* some pprof failed retryably: the helper retries, and only the unsettled are resent */
     pf_error retry_err;
 } ingest_fan;
 
@@ -340,8 +339,10 @@ static void pyroscope_send(void *ctx, const pf_payload *p, int64_t timeout_ns, p
         return;
     }
     /* The record's own protocol: one queued under an earlier configuration is sent as it was made. */
-    if (m.ingest) send_ingest(e, p, &m, timeout_ns, attempt);
-    else send_push(e, p, &m, timeout_ns, attempt);
+    if (m.ingest)
+        send_ingest(e, p, &m, timeout_ns, attempt);
+    else
+        send_push(e, p, &m, timeout_ns, attempt);
 }
 
 /* ---------------------------------------------------------------- component */
@@ -355,7 +356,8 @@ pf_component *pyroscope_exporter_create(const pf_create_args *args, pf_error *er
     e->ingest = strcmp(cfg->protocol, "ingest") == 0;
     if (cfg->basic_auth.username && *cfg->basic_auth.username)
         e->base.authorization = pf_http_basic_authorization(cfg->basic_auth.username, cfg->basic_auth.password);
-    else if (cfg->bearer_token && *cfg->bearer_token) e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
+    else if (cfg->bearer_token && *cfg->bearer_token)
+        e->base.authorization = pf_xasprintf("Bearer %s", cfg->bearer_token);
     pf_exporter_ops ops = {.encode = pyroscope_encode, .send = pyroscope_send};
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper,
                             pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), &ops);

@@ -21,7 +21,7 @@
 #include "net/http_client.h"
 #include "pipeline/component/component.h"
 
-#define PF_PYROSCOPE_PUSH_PATH "/push.v1.PusherService/Push"
+#define PF_PYROSCOPE_PUSH_PATH   "/push.v1.PusherService/Push"
 #define PF_PYROSCOPE_INGEST_PATH "/ingest"
 
 /* Label names kept besides __name__ when building series (see series_pprof.h). */

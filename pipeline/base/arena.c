@@ -25,10 +25,10 @@
 #ifdef PF_ASAN
 #include <sanitizer/asan_interface.h>
 /* A pooled chunk's data is poisoned, so a use after pf_arena_destroy() is still reported. */
-#define POISON(c) ASAN_POISON_MEMORY_REGION((c)->data, (c)->size)
+#define POISON(c)   ASAN_POISON_MEMORY_REGION((c)->data, (c)->size)
 #define UNPOISON(c) ASAN_UNPOISON_MEMORY_REGION((c)->data, (c)->size)
 #else
-#define POISON(c) ((void)(c))
+#define POISON(c)   ((void)(c))
 #define UNPOISON(c) ((void)(c))
 #endif
 
@@ -52,12 +52,12 @@ struct pf_arena {
 #define ALIGN16(n) (((n) + 15u) & ~(size_t)15u)
 
 #define POOL_MAX_CHUNKS 16
-#define POOL_MAX_BYTES ((size_t)64 << 20)
-#define POOL_MAX_CHUNK ((size_t)32 << 20)
-#define TRIM_PERIOD 256
+#define POOL_MAX_BYTES  ((size_t)64 << 20)
+#define POOL_MAX_CHUNK  ((size_t)32 << 20)
+#define TRIM_PERIOD     256
 
 typedef struct chunk_pool {
-    chunk *free;     /* singly linked through next */
+    chunk *free; /* singly linked through next */
     size_t n, bytes;
     unsigned requests; /* since the last trim */
 } chunk_pool;
@@ -234,7 +234,11 @@ size_t pf_arena_used(const pf_arena *a) { return a->total_used; }
 /* protobuf-c initializes every message it allocates (message_init) and fills every array and string
  * it allocates, so its memory is not zeroed first. */
 static void *pb_alloc(void *data, size_t size) { return arena_take(data, size); }
-static void pb_free(void *data, void *p) { (void)data; (void)p; }
+static void pb_free(void *data, void *p)
+{
+    (void)data;
+    (void)p;
+}
 
 ProtobufCAllocator pf_arena_allocator(pf_arena *a)
 {

@@ -26,7 +26,7 @@ void *pf_arena_grow(pf_arena *a, void *old, size_t old_size, size_t new_size);
 /* pf_grow() for an array in this arena: room for `need` elements, capacity *cap doubled from `first`
  * (pf_grow_cap); the first *cap elements are copied. */
 void *pf_arena_grow_array(pf_arena *a, void *items, size_t *cap, size_t need, size_t size, size_t first);
-#define PF_ARENA_GROW(a, items, cap, need, first) \
+#define PF_ARENA_GROW(a, items, cap, need, first)                                                                      \
     ((items) = pf_arena_grow_array((a), (items), &(cap), (need), sizeof(*(items)), (first)))
 char *pf_arena_strdup(pf_arena *a, const char *s);
 char *pf_arena_strndup(pf_arena *a, const char *s, size_t n);

@@ -48,10 +48,14 @@ static void json_escape(FILE *f, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c < 0x20) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c == '\n')
+            fputs("\\n", f);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
     }
 }
 
@@ -119,7 +123,8 @@ void pf_log_limited(pf_log_limiter *state, unsigned interval_s, pf_log_level lev
     int n = vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (state->suppressed && n > 0 && (size_t)n < sizeof msg)
-        snprintf(msg + n, sizeof msg - (size_t)n, " (%llu more since last report)", (unsigned long long)state->suppressed);
+        snprintf(msg + n, sizeof msg - (size_t)n, " (%llu more since last report)",
+                 (unsigned long long)state->suppressed);
     state->last_ns = now ? now : 1;
     state->suppressed = 0;
     emit(level, component, msg);

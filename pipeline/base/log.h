@@ -20,8 +20,7 @@ bool pf_log_parse_level(const char *s, pf_log_level *out);
 bool pf_log_enabled(pf_log_level level);
 
 /* component may be NULL (service-level messages). */
-void pf_log(pf_log_level level, const char *component, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+void pf_log(pf_log_level level, const char *component, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* Rate-limited logging for repeated conditions. `state` is caller-owned and zero-initialized;
  * the line is emitted on first occurrence and then at most once per interval_s, suffixed with

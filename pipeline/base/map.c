@@ -32,8 +32,10 @@ static void resize(pf_map *m, size_t cap, pf_map_hash_fn hash, const void *ctx)
 
 void pf_map_add(pf_map *m, uint64_t h, uint32_t entry, size_t first, pf_map_hash_fn hash, const void *ctx)
 {
-    if (!m->slots) resize(m, first, hash, ctx);
-    else if ((m->count + 1) * 4 > (m->mask + 1) * 3) resize(m, (m->mask + 1) * 2, hash, ctx);
+    if (!m->slots)
+        resize(m, first, hash, ctx);
+    else if ((m->count + 1) * 4 > (m->mask + 1) * 3)
+        resize(m, (m->mask + 1) * 2, hash, ctx);
     place(m, h, entry);
     m->count++;
 }

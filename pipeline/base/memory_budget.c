@@ -9,8 +9,8 @@
 #include "pipeline/base/telemetry.h"
 #include "pipeline/base/xalloc.h"
 
-#define MIB (1024u * 1024u)
-#define DEFAULT_LIMIT ((size_t)192 * MIB)
+#define MIB              (1024u * 1024u)
+#define DEFAULT_LIMIT    ((size_t)192 * MIB)
 #define DEFAULT_CHECK_NS 1000000000LL
 
 static struct {
@@ -19,7 +19,7 @@ static struct {
     size_t hard, soft;
     uint64_t check_ms;
     bool limited, rss_over;
-    bool reported;             /* the state last logged (evaluated every check_interval) */
+    bool reported; /* the state last logged (evaluated every check_interval) */
     uint64_t refusals, refusals_seen;
     uv_timer_t *timer; /* malloc'd: a reload may start a new one before the old one's close completed */
     pf_metric *g_kind[PF_MEM_KINDS], *g_total, *g_peak, *g_hard, *g_soft, *g_limited, *g_rss;
@@ -33,12 +33,13 @@ static void ensure_metrics(void)
     for (int k = 0; k < PF_MEM_KINDS; k++) {
         char labels[32];
         snprintf(labels, sizeof(labels), "kind=\"%s\"", kind_names[k]);
-        mb.g_kind[k] = pf_gauge("proflow_memory_accounted_bytes",
-                                "Bytes proflow holds, by kind (bodies being read, decoded batches, queued payloads).",
-                                labels);
+        mb.g_kind[k] =
+            pf_gauge("proflow_memory_accounted_bytes",
+                     "Bytes proflow holds, by kind (bodies being read, decoded batches, queued payloads).", labels);
     }
     mb.g_total = pf_gauge("proflow_memory_accounted_total_bytes", "Sum of proflow_memory_accounted_bytes.", "");
-    mb.g_peak = pf_gauge("proflow_memory_accounted_peak_bytes", "Highest proflow_memory_accounted_total_bytes seen.", "");
+    mb.g_peak =
+        pf_gauge("proflow_memory_accounted_peak_bytes", "Highest proflow_memory_accounted_total_bytes seen.", "");
     mb.g_hard = pf_gauge("proflow_memory_limit_bytes", "Hard memory limit (memory_limiter limit).", "");
     mb.g_soft = pf_gauge("proflow_memory_soft_limit_bytes",
                          "Soft memory limit (limit - spike): new data is refused from here on.", "");
@@ -112,8 +113,10 @@ static void evaluate(void)
 {
     bool over = mb.total >= mb.soft || mb.rss_over;
     bool under = mb.total < mb.soft / 10 * 9 && !mb.rss_over;
-    if (!mb.limited && over) mb.limited = true;
-    else if (mb.limited && under) mb.limited = false;
+    if (!mb.limited && over)
+        mb.limited = true;
+    else if (mb.limited && under)
+        mb.limited = false;
 }
 
 /* The state users see in the log and in proflow_memory_limited, judged every check_interval: limited

@@ -44,7 +44,7 @@ typedef enum pf_mem_kind {
 
 /* The memory_limiter keys (the Collector's names). */
 typedef struct pf_memory_limiter_config {
-    int64_t check_interval;          /* ns */
+    int64_t check_interval; /* ns */
     int64_t limit_mib;
     int64_t spike_limit_mib;
     int64_t limit_percentage;

@@ -31,7 +31,8 @@ static metric_index series, families;
 static size_t series_hash(const char *name, const char *labels)
 {
     /* name and labels with the name's NUL between them, so ("ab", "c") and ("a", "bc") differ */
-    return (size_t)pf_hash_mix64(pf_hash_fnv1a(pf_hash_fnv1a(PF_HASH_SEED, name, strlen(name) + 1), labels, strlen(labels)));
+    return (size_t)pf_hash_mix64(
+        pf_hash_fnv1a(pf_hash_fnv1a(PF_HASH_SEED, name, strlen(name) + 1), labels, strlen(labels)));
 }
 
 static size_t family_hash(const char *name) { return (size_t)pf_hash_str(name); }
@@ -96,8 +97,10 @@ static pf_metric *get(const char *name, const char *help, const char *labels, bo
     m->prev = after;
     m->next = after ? after->next : NULL;
     if (m->next) m->next->prev = m;
-    if (after) after->next = m;
-    else head = m;
+    if (after)
+        after->next = m;
+    else
+        head = m;
     if (tail == after) tail = m;
     if (first) {
         first->family_last = m;
@@ -123,10 +126,14 @@ bool pf_metric_remove(const char *name, const char *labels)
     if (!m) return false;
     pf_metric *first = family_first(name);
     pf_metric *prev = m->prev;
-    if (prev) prev->next = m->next;
-    else head = m->next;
-    if (m->next) m->next->prev = prev;
-    else tail = prev;
+    if (prev)
+        prev->next = m->next;
+    else
+        head = m->next;
+    if (m->next)
+        m->next->prev = prev;
+    else
+        tail = prev;
     if (first == m) {
         unlink_chain(&families, m, true);
         if (m->family_last != m) { /* the next metric of the family becomes its first */
@@ -166,12 +173,17 @@ void pf_metrics_render(pf_buf *out)
     for (pf_metric *m = head; m; m = m->next) {
         if (!family || strcmp(family, m->name) != 0) {
             family = m->name;
-            pf_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, m->is_counter ? "counter" : "gauge");
+            pf_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name,
+                          m->is_counter ? "counter" : "gauge");
         }
-        if (m->labels[0]) pf_buf_printf(out, "%s{%s} ", m->name, m->labels);
-        else pf_buf_printf(out, "%s ", m->name);
-        if (m->value == floor(m->value) && fabs(m->value) < 9.0e15) pf_buf_printf(out, "%.0f\n", m->value);
-        else pf_buf_printf(out, "%.9g\n", m->value);
+        if (m->labels[0])
+            pf_buf_printf(out, "%s{%s} ", m->name, m->labels);
+        else
+            pf_buf_printf(out, "%s ", m->name);
+        if (m->value == floor(m->value) && fabs(m->value) < 9.0e15)
+            pf_buf_printf(out, "%.0f\n", m->value);
+        else
+            pf_buf_printf(out, "%.9g\n", m->value);
     }
 }
 

@@ -11,10 +11,14 @@ size_t pf_utf8_seq_len(const unsigned char *s, size_t avail)
     uint32_t min;
     if (avail == 0) return 0;
     if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xe0) == 0xc0) n = 2, min = 0x80;
-    else if ((s[0] & 0xf0) == 0xe0) n = 3, min = 0x800;
-    else if ((s[0] & 0xf8) == 0xf0) n = 4, min = 0x10000;
-    else return 0;
+    if ((s[0] & 0xe0) == 0xc0)
+        n = 2, min = 0x80;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3, min = 0x800;
+    else if ((s[0] & 0xf8) == 0xf0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
     if (n > avail) return 0;
     for (size_t i = 1; i < n; i++)
         if ((s[i] & 0xc0) != 0x80) return 0;
@@ -51,8 +55,10 @@ char *pf_utf8_sanitize(const char *s)
     pf_buf out = {0};
     while (left) {
         size_t n = pf_utf8_seq_len(p, left);
-        if (n) pf_buf_append(&out, p, n);
-        else pf_buf_append(&out, "\xef\xbf\xbd", 3);
+        if (n)
+            pf_buf_append(&out, p, n);
+        else
+            pf_buf_append(&out, "\xef\xbf\xbd", 3);
         n = n ? n : 1;
         p += n;
         left -= n;

@@ -65,7 +65,10 @@ void pf_component_init(pf_component *c, const pf_component_ops *ops, const pf_cr
     c->id = args->id;
     c->factory = args->factory;
     if (ops->consume)
-        c->consumer = (pf_consumer){.consume = ops->consume, .ready = ops->ready, .durable = ops->durable, .data = c,
+        c->consumer = (pf_consumer){.consume = ops->consume,
+                                    .ready = ops->ready,
+                                    .durable = ops->durable,
+                                    .data = c,
                                     .ready_via = ops->ready && ops->durable ? NULL : args->next};
 }
 

@@ -35,7 +35,6 @@ typedef enum pf_kind {
     PF_KIND_EXTENSION,
 } pf_kind;
 
-
 typedef struct pf_error {
     char msg[512];
     uint32_t retry_after_s; /* PF_RETRYABLE: suggested delay, 0 = unknown */
@@ -94,8 +93,8 @@ struct pf_host {
     uv_loop_t *loop;
     void *data; /* the service */
     bool (*healthy)(const pf_host *host);
-    void (*telemetry_route)(pf_host *host, const char *method, const char *path, bool prefix,
-                            pf_http_handler fn, void *data);
+    void (*telemetry_route)(pf_host *host, const char *method, const char *path, bool prefix, pf_http_handler fn,
+                            void *data);
     /* The started extension with this id ("type" or "type/name"), or NULL. */
     pf_component *(*extension)(pf_host *host, const char *id);
     bool (*telemetry_has_route)(const pf_host *host, const char *method, const char *path);
@@ -142,8 +141,8 @@ typedef struct pf_component_ops {
 struct pf_component {
     const pf_component_ops *ops;
     const struct pf_factory *factory;
-    const char *id;         /* "type" or "type/name"; owned by the service */
-    pf_consumer consumer;   /* processors, exporters: their input (set by create) */
+    const char *id;           /* "type" or "type/name"; owned by the service */
+    pf_consumer consumer;     /* processors, exporters: their input (set by create) */
     pf_component_ops own_ops; /* what ops points to after pf_component_init(): the defaults filled in */
     pf_done_cb shutdown_done; /* pf_component_shutdown_begin() until pf_component_shutdown_end() */
     void *shutdown_data;
@@ -151,8 +150,8 @@ struct pf_component {
 
 typedef struct pf_create_args {
     const char *id;
-    const void *config;     /* the parsed config struct; owned by the service, lives until destroy */
-    pf_consumer *next;      /* receivers, processors: where to send (a fan-out when several) */
+    const void *config; /* the parsed config struct; owned by the service, lives until destroy */
+    pf_consumer *next;  /* receivers, processors: where to send (a fan-out when several) */
     uv_loop_t *loop;
     const struct pf_factory *factory; /* the factory whose create() this is (NULL in some unit tests) */
 } pf_create_args;
@@ -178,7 +177,7 @@ void pf_component_free(pf_component *c);
 typedef struct pf_factory {
     const char *type;
     pf_kind kind;
-    const char *stability;   /* "development" | "alpha" | "beta" | "stable" */
+    const char *stability; /* "development" | "alpha" | "beta" | "stable" */
     const char *description;
     const pf_cfg_entry *config_map;
     size_t config_size;

@@ -23,8 +23,8 @@ void pf_fanout_free(pf_fanout *f);
 typedef struct pf_counting_consumer {
     pf_consumer consumer;
     pf_consumer *next;
-    pf_metric *items;      /* samples passed */
-    pf_metric *refused;    /* samples refused by next */
+    pf_metric *items;   /* samples passed */
+    pf_metric *refused; /* samples refused by next */
 } pf_counting_consumer;
 
 /* metric names e.g. "otelcol_processor_incoming_items"; labels e.g. `processor="batch",otel_signal="profiles"`. */

@@ -21,12 +21,12 @@ static otlp_dictionary *dictionary_with_zero_entries(pf_arena *a)
     d->n_string_table = 1;
     d->string_table = pf_arena_alloc(a, sizeof(char *));
     d->string_table[0] = pf_arena_strdup(a, "");
-#define ZERO_ENTRY(field, type, init)                                  \
-    do {                                                               \
-        d->n_##field = 1;                                              \
-        d->field = pf_arena_alloc(a, sizeof(type *));                  \
-        d->field[0] = pf_arena_alloc(a, sizeof(type));                 \
-        *d->field[0] = (type)init;                                     \
+#define ZERO_ENTRY(field, type, init)                                                                                  \
+    do {                                                                                                               \
+        d->n_##field = 1;                                                                                              \
+        d->field = pf_arena_alloc(a, sizeof(type *));                                                                  \
+        d->field[0] = pf_arena_alloc(a, sizeof(type));                                                                 \
+        *d->field[0] = (type)init;                                                                                     \
     } while (0)
     ZERO_ENTRY(mapping_table, otlp_mapping, OTLP_MAPPING_INIT);
     ZERO_ENTRY(location_table, otlp_location, OTLP_LOCATION_INIT);
@@ -75,10 +75,7 @@ pf_batch *pf_batch_new(void)
     return b;
 }
 
-pf_batch *pf_batch_new_empty_lazy(size_t arena_size)
-{
-    return batch_alloc(pf_arena_create(arena_size));
-}
+pf_batch *pf_batch_new_empty_lazy(size_t arena_size) { return batch_alloc(pf_arena_create(arena_size)); }
 
 pf_batch *pf_batch_decode(const uint8_t *buf, size_t len)
 {
@@ -172,14 +169,24 @@ size_t pf_batch_pack(const pf_batch *b, pf_buf *out)
     return n;
 }
 
-void pf_batch_set_tenant(pf_batch *b, const char *tenant) { b->meta.tenant = tenant ? pf_arena_strdup(b->arena, tenant) : NULL; }
-void pf_batch_set_client(pf_batch *b, const char *addr) { b->meta.client_addr = addr ? pf_arena_strdup(b->arena, addr) : NULL; }
-void pf_batch_set_receiver(pf_batch *b, const char *id) { b->meta.receiver_id = id ? pf_arena_strdup(b->arena, id) : NULL; }
+void pf_batch_set_tenant(pf_batch *b, const char *tenant)
+{
+    b->meta.tenant = tenant ? pf_arena_strdup(b->arena, tenant) : NULL;
+}
+void pf_batch_set_client(pf_batch *b, const char *addr)
+{
+    b->meta.client_addr = addr ? pf_arena_strdup(b->arena, addr) : NULL;
+}
+void pf_batch_set_receiver(pf_batch *b, const char *id)
+{
+    b->meta.receiver_id = id ? pf_arena_strdup(b->arena, id) : NULL;
+}
 
 void pf_batch_add_header(pf_batch *b, const char *key, const char *value)
 {
     pf_batch_meta *m = &b->meta;
-    m->headers = pf_arena_grow(b->arena, m->headers, m->n_headers * sizeof(pf_meta_kv), (m->n_headers + 1) * sizeof(pf_meta_kv));
+    m->headers =
+        pf_arena_grow(b->arena, m->headers, m->n_headers * sizeof(pf_meta_kv), (m->n_headers + 1) * sizeof(pf_meta_kv));
     char *k = pf_arena_strdup(b->arena, key);
     for (char *p = k; *p; p++)
         if (*p >= 'A' && *p <= 'Z') *p = (char)(*p - 'A' + 'a');
@@ -290,16 +297,17 @@ void pf_resource_set_string(pf_batch *b, otlp_resource *r, const char *key, cons
     *kv = (otlp_kv)OTLP_KV_INIT;
     kv->key = pf_arena_strdup(b->arena, key);
     kv->value = string_value(b, value);
-    r->attributes = pf_arena_grow(b->arena, r->attributes, r->n_attributes * sizeof(otlp_kv *), (r->n_attributes + 1) * sizeof(otlp_kv *));
+    r->attributes = pf_arena_grow(b->arena, r->attributes, r->n_attributes * sizeof(otlp_kv *),
+                                  (r->n_attributes + 1) * sizeof(otlp_kv *));
     r->attributes[r->n_attributes++] = kv;
 }
 
 /* ---- building ---- */
 
-#define APPEND(arena, arr, n, item)                                                          \
-    do {                                                                                     \
-        (arr) = pf_arena_grow((arena), (arr), (n) * sizeof(*(arr)), ((n) + 1) * sizeof(*(arr))); \
-        (arr)[(n)++] = (item);                                                               \
+#define APPEND(arena, arr, n, item)                                                                                    \
+    do {                                                                                                               \
+        (arr) = pf_arena_grow((arena), (arr), (n) * sizeof(*(arr)), ((n) + 1) * sizeof(*(arr)));                       \
+        (arr)[(n)++] = (item);                                                                                         \
     } while (0)
 
 otlp_resource_profiles *pf_batch_add_resource(pf_batch *b)
@@ -349,7 +357,8 @@ bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_prof
     return true;
 }
 
-size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data)
+size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data),
+                                void *data)
 {
     size_t removed = 0, nr = 0;
     bool changed = false;
@@ -362,8 +371,10 @@ size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_
             size_t np = 0;
             for (size_t p = 0; p < sp->n_profiles; p++) {
                 pf_profile_ref ref = {rp, sp, sp->profiles[p], r, s, p};
-                if (keep(b, &ref, data)) sp->profiles[np++] = sp->profiles[p];
-                else if (sp->profiles[p]) removed += pf_profile_sample_count(sp->profiles[p]);
+                if (keep(b, &ref, data))
+                    sp->profiles[np++] = sp->profiles[p];
+                else if (sp->profiles[p])
+                    removed += pf_profile_sample_count(sp->profiles[p]);
             }
             changed |= np != sp->n_profiles;
             sp->n_profiles = np;

@@ -28,29 +28,29 @@ typedef struct pf_dict_index pf_dict_index; /* private to dict.c */
 typedef struct pf_batch_wire pf_batch_wire; /* wire.h */
 
 typedef struct pf_meta_kv {
-    char *key;   /* lower-case header name */
+    char *key; /* lower-case header name */
     char *value;
 } pf_meta_kv;
 
 typedef struct pf_batch_meta {
-    const char *tenant;        /* e.g. from X-Scope-OrgID; NULL when none */
-    const char *client_addr;   /* "ip:port" of the sender; NULL for scrapes */
-    const char *receiver_id;   /* component id that produced the batch ("otlp", "pprof/web") */
+    const char *tenant;      /* e.g. from X-Scope-OrgID; NULL when none */
+    const char *client_addr; /* "ip:port" of the sender; NULL for scrapes */
+    const char *receiver_id; /* component id that produced the batch ("otlp", "pprof/web") */
     uint64_t received_unix_nano;
-    pf_meta_kv *headers;       /* include_metadata: request headers kept with the batch */
+    pf_meta_kv *headers; /* include_metadata: request headers kept with the batch */
     size_t n_headers;
 } pf_batch_meta;
 
 typedef struct pf_batch {
     int refs;
     pf_arena *arena;
-    pf_batch_wire *wire;       /* the bytes it was received as, while req still matches them (wire.h) */
-    otlp_request *req;         /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
+    pf_batch_wire *wire; /* the bytes it was received as, while req still matches them (wire.h) */
+    otlp_request *req;   /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
     pf_batch_meta meta;
-    size_t wire_bytes;         /* size as received (0 when built locally) */
-    pf_dict_index *dict_index; /* lazily built by dict.c */
+    size_t wire_bytes;                /* size as received (0 when built locally) */
+    pf_dict_index *dict_index;        /* lazily built by dict.c */
     struct pf_batch_encoded *encoded; /* wire forms exporters made of it (payload.h); NULL when none */
-    struct pf_ack **acks;      /* acknowledgements waiting for it (ack.h); malloc'd */
+    struct pf_ack **acks;             /* acknowledgements waiting for it (ack.h); malloc'd */
     size_t n_acks;
 } pf_batch;
 
@@ -128,7 +128,8 @@ bool pf_batch_foreach_profile(pf_batch *b, bool (*fn)(pf_batch *b, const pf_prof
 /* Removes profiles for which keep() returns false; empty scopes/resources are removed too.
  * Returns the number of samples removed. The batch must be writable. keep() may be handed a NULL
  * profile (a caller's "already dropped" mark), which counts no samples. */
-size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data), void *data);
+size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_profile_ref *ref, void *data),
+                                void *data);
 
 /* ---- validation at the edge ---- */
 /* Checks every dictionary index used anywhere in the request is in range, stacks reference valid

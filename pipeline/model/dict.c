@@ -62,10 +62,10 @@ static void kb_put(keybuf *k, const void *data, size_t n)
     k->len += n;
 }
 
-#define KB_INT(k, v)                      \
-    do {                                  \
-        __typeof__(v) tmp_ = (v);         \
-        kb_put((k), &tmp_, sizeof tmp_); \
+#define KB_INT(k, v)                                                                                                   \
+    do {                                                                                                               \
+        __typeof__(v) tmp_ = (v);                                                                                      \
+        kb_put((k), &tmp_, sizeof tmp_);                                                                               \
     } while (0)
 
 /* ---- hash index ---- */
@@ -174,13 +174,13 @@ static pf_dict_index *ensure_index(pf_batch *b)
         if (!d->string_table[i]) d->string_table[i] = "";
         index_add(a, &x->t[T_STRING], (const uint8_t *)d->string_table[i], strlen(d->string_table[i]), (int32_t)i);
     }
-#define INDEX_TABLE(T, field, encode)                                              \
-    x->t[T].table_cap = d->n_##field;                                              \
-    for (size_t i = 0; i < d->n_##field; i++) {                                    \
-        keybuf k;                                                                  \
-        kb_init(&k, a);                                                            \
-        encode(&k, d->field[i]);                                                   \
-        index_add(a, &x->t[T], persist_key(a, &k), k.len, (int32_t)i);             \
+#define INDEX_TABLE(T, field, encode)                                                                                  \
+    x->t[T].table_cap = d->n_##field;                                                                                  \
+    for (size_t i = 0; i < d->n_##field; i++) {                                                                        \
+        keybuf k;                                                                                                      \
+        kb_init(&k, a);                                                                                                \
+        encode(&k, d->field[i]);                                                                                       \
+        index_add(a, &x->t[T], persist_key(a, &k), k.len, (int32_t)i);                                                 \
     }
     INDEX_TABLE(T_FUNCTION, function_table, key_function)
     INDEX_TABLE(T_MAPPING, mapping_table, key_mapping)
@@ -211,18 +211,18 @@ static int32_t table_append(pf_arena *a, table_index *t, void ***arr, size_t *n,
 }
 
 /* Looks `k` up in table T; when absent, calls make() to build the entry, appends it and indexes it. */
-#define INTERN(b, T, field, k, make_expr)                                                    \
-    do {                                                                                     \
-        pf_dict_index *x_ = ensure_index(b);                                                 \
-        table_index *t_ = &x_->t[T];                                                         \
-        uint64_t h_ = pf_hash_bytes((k)->p, (k)->len);                                          \
-        int32_t found_ = index_find(t_, h_, (k)->p, (k)->len);                               \
-        if (found_ >= 0) return found_;                                                      \
-        otlp_dictionary *d_ = (b)->req->dictionary;                                          \
-        pf_batch_wire_drop(b); /* an entry is added: the received bytes no longer match */   \
-        int32_t idx_ = table_append((b)->arena, t_, (void ***)&d_->field, &d_->n_##field, (make_expr)); \
-        index_add((b)->arena, t_, persist_key((b)->arena, (k)), (k)->len, idx_);             \
-        return idx_;                                                                         \
+#define INTERN(b, T, field, k, make_expr)                                                                              \
+    do {                                                                                                               \
+        pf_dict_index *x_ = ensure_index(b);                                                                           \
+        table_index *t_ = &x_->t[T];                                                                                   \
+        uint64_t h_ = pf_hash_bytes((k)->p, (k)->len);                                                                 \
+        int32_t found_ = index_find(t_, h_, (k)->p, (k)->len);                                                         \
+        if (found_ >= 0) return found_;                                                                                \
+        otlp_dictionary *d_ = (b)->req->dictionary;                                                                    \
+        pf_batch_wire_drop(b); /* an entry is added: the received bytes no longer match */                             \
+        int32_t idx_ = table_append((b)->arena, t_, (void ***)&d_->field, &d_->n_##field, (make_expr));                \
+        index_add((b)->arena, t_, persist_key((b)->arena, (k)), (k)->len, idx_);                                       \
+        return idx_;                                                                                                   \
     } while (0)
 
 int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len)
@@ -242,7 +242,10 @@ int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len)
 
 int32_t pf_dict_string(pf_batch *b, const char *s) { return pf_dict_string_n(b, s ? s : "", s ? strlen(s) : 0); }
 
-static int32_t *copy_ints(pf_arena *a, const int32_t *v, size_t n) { return n ? pf_arena_memdup(a, v, n * sizeof(int32_t)) : NULL; }
+static int32_t *copy_ints(pf_arena *a, const int32_t *v, size_t n)
+{
+    return n ? pf_arena_memdup(a, v, n * sizeof(int32_t)) : NULL;
+}
 
 static otlp_function *new_function(pf_arena *a, const otlp_function *src)
 {
@@ -305,8 +308,8 @@ static otlp_location *new_location(pf_arena *a, const otlp_location *src)
     return l;
 }
 
-int32_t pf_dict_location(pf_batch *b, int32_t mapping_index, uint64_t address, const otlp_line *lines,
-                         size_t n_lines, const int32_t *attribute_indices, size_t n_attributes)
+int32_t pf_dict_location(pf_batch *b, int32_t mapping_index, uint64_t address, const otlp_line *lines, size_t n_lines,
+                         const int32_t *attribute_indices, size_t n_attributes)
 {
     otlp_line *ptrs_stack[64];
     otlp_line **ptrs = n_lines <= 64 ? ptrs_stack : pf_arena_alloc(b->arena, n_lines * sizeof(otlp_line *));
@@ -372,7 +375,8 @@ static otlp_any_value *copy_value(pf_arena *a, const otlp_any_value *v)
     uint8_t *buf = pf_arena_alloc(a, n);
     protobuf_c_message_pack(&v->base, buf);
     ProtobufCAllocator al = pf_arena_allocator(a);
-    return (otlp_any_value *)protobuf_c_message_unpack(&opentelemetry__proto__common__v1__any_value__descriptor, &al, n, buf);
+    return (otlp_any_value *)protobuf_c_message_unpack(&opentelemetry__proto__common__v1__any_value__descriptor, &al, n,
+                                                       buf);
 }
 
 static otlp_kvu *new_attr(pf_arena *a, const otlp_kvu *src)

@@ -14,15 +14,15 @@
 int32_t pf_dict_string(pf_batch *b, const char *s);
 int32_t pf_dict_string_n(pf_batch *b, const char *s, size_t len);
 
-int32_t pf_dict_function(pf_batch *b, int32_t name_strindex, int32_t system_name_strindex,
-                         int32_t filename_strindex, int64_t start_line);
+int32_t pf_dict_function(pf_batch *b, int32_t name_strindex, int32_t system_name_strindex, int32_t filename_strindex,
+                         int64_t start_line);
 
 int32_t pf_dict_mapping(pf_batch *b, uint64_t memory_start, uint64_t memory_limit, uint64_t file_offset,
                         int32_t filename_strindex, const int32_t *attribute_indices, size_t n_attributes);
 
 /* lines are copied. */
-int32_t pf_dict_location(pf_batch *b, int32_t mapping_index, uint64_t address, const otlp_line *lines,
-                         size_t n_lines, const int32_t *attribute_indices, size_t n_attributes);
+int32_t pf_dict_location(pf_batch *b, int32_t mapping_index, uint64_t address, const otlp_line *lines, size_t n_lines,
+                         const int32_t *attribute_indices, size_t n_attributes);
 
 /* location_indices are leaf first. */
 int32_t pf_dict_stack(pf_batch *b, const int32_t *location_indices, size_t n);

@@ -164,8 +164,8 @@ pf_payload *pf_payload_deserialize(const uint8_t *rec, size_t len, char *err, si
 {
     reader r = {rec, len};
     if (len < 1 || rec[0] != PF_PAYLOAD_RECORD_VERSION) {
-        snprintf(err, err_len, "record version %u is not %u (written by another proflow version)",
-                 len ? rec[0] : 0, PF_PAYLOAD_RECORD_VERSION);
+        snprintf(err, err_len, "record version %u is not %u (written by another proflow version)", len ? rec[0] : 0,
+                 PF_PAYLOAD_RECORD_VERSION);
         return NULL;
     }
     r.p++;

@@ -22,7 +22,7 @@
 
 typedef struct pf_payload {
     int refs;
-    uint8_t *data;          /* wire bytes (compressed when content_encoding is set) */
+    uint8_t *data; /* wire bytes (compressed when content_encoding is set) */
     size_t len;
     char *content_type;     /* NULL when the exporter has no use for one */
     char *content_encoding; /* "gzip", "zstd"; NULL = identity */

@@ -42,8 +42,7 @@ static bool scan(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t l
             pos += (size_t)n;
             break;
         }
-        default:
-            return true;
+        default: return true;
         }
     }
     return true;

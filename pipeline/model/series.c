@@ -60,8 +60,8 @@ void pf_series_add_resource(pf_series *s, const pf_batch *b, const otlp_resource
 {
     char scratch[64];
     for (size_t i = 0; r && i < r->n_attributes; i++)
-        add_label(s, pf_kv_key(b, r->attributes[i]), pf_any_value_string(b, r->attributes[i]->value, scratch, sizeof(scratch)),
-                  PF_ORIGIN_RESOURCE);
+        add_label(s, pf_kv_key(b, r->attributes[i]),
+                  pf_any_value_string(b, r->attributes[i]->value, scratch, sizeof(scratch)), PF_ORIGIN_RESOURCE);
 }
 
 static const otlp_kvu *attr_entry(const pf_batch *b, int32_t idx)
@@ -76,8 +76,8 @@ void pf_series_add_attrs(pf_series *s, const pf_batch *b, const int32_t *idx, si
     for (size_t i = 0; i < n; i++) {
         const otlp_kvu *kv = attr_entry(b, idx[i]);
         if (kv)
-            add_label(s, pf_batch_string(b, kv->key_strindex), pf_any_value_string(b, kv->value, scratch, sizeof(scratch)),
-                      PF_ORIGIN_ATTRS);
+            add_label(s, pf_batch_string(b, kv->key_strindex),
+                      pf_any_value_string(b, kv->value, scratch, sizeof(scratch)), PF_ORIGIN_ATTRS);
     }
 }
 
@@ -88,19 +88,32 @@ const char *pf_profile_type_name(const pf_batch *b, const otlp_profile *p)
     static const struct {
         const char *sample_type, *name;
     } names[] = {
-        {"cpu", "process_cpu"},          {"alloc_objects", "memory"},   {"alloc_space", "memory"},
-        {"inuse_objects", "memory"},     {"inuse_space", "memory"},     {"alloc_in_new_tlab_objects", "memory"},
-        {"alloc_in_new_tlab_bytes", "memory"}, {"contentions", "mutex"}, {"delay", "mutex"},
-        {"lock_count", "mutex"},         {"lock_duration", "mutex"},    {"block_count", "block"},
-        {"block_duration", "block"},     {"goroutine", "goroutine"},    {"goroutines", "goroutine"},
-        {"wall", "wall"},                {"exception", "exceptions"},   {"exceptions", "exceptions"},
+        {"cpu", "process_cpu"},
+        {"alloc_objects", "memory"},
+        {"alloc_space", "memory"},
+        {"inuse_objects", "memory"},
+        {"inuse_space", "memory"},
+        {"alloc_in_new_tlab_objects", "memory"},
+        {"alloc_in_new_tlab_bytes", "memory"},
+        {"contentions", "mutex"},
+        {"delay", "mutex"},
+        {"lock_count", "mutex"},
+        {"lock_duration", "mutex"},
+        {"block_count", "block"},
+        {"block_duration", "block"},
+        {"goroutine", "goroutine"},
+        {"goroutines", "goroutine"},
+        {"wall", "wall"},
+        {"exception", "exceptions"},
+        {"exceptions", "exceptions"},
         {"threadcreate", "threadcreate"},
     };
     /* A CPU profile counted in samples is still a CPU profile (period type cpu). */
     if (strcmp(type, "samples") == 0 && strcmp(period, "cpu") == 0) return "process_cpu";
     if (strcmp(type, "samples") == 0 && strcmp(period, "wall") == 0) return "wall";
     /* Go's block profile shares sample types with the mutex profile; its period type says which. */
-    if ((strcmp(type, "contentions") == 0 || strcmp(type, "delay") == 0) && strcmp(period, "block") == 0) return "block";
+    if ((strcmp(type, "contentions") == 0 || strcmp(type, "delay") == 0) && strcmp(period, "block") == 0)
+        return "block";
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(type, names[i].sample_type) == 0) return names[i].name;
     return type;
@@ -118,10 +131,7 @@ void pf_series_add_profile_type(pf_series *s, const pf_batch *b, const otlp_prof
         add_label(s, "__period_type__", pf_batch_string(b, p->period_type->type_strindex), PF_ORIGIN_SYNTHETIC);
 }
 
-void pf_series_snapshot(pf_series *s)
-{
-    pf_labels_copy(&s->initial, &s->labels);
-}
+void pf_series_snapshot(pf_series *s) { pf_labels_copy(&s->initial, &s->labels); }
 
 void pf_series_of_profile(pf_series *s, const pf_batch *b, const otlp_resource *r, const otlp_profile *p)
 {

@@ -40,8 +40,7 @@ size_t pf_pbjson_value_size(ProtobufCType type)
 bool pf_pbjson_is_hex_field(const ProtobufCFieldDescriptor *f)
 {
     return f->type == PROTOBUF_C_TYPE_BYTES &&
-           (strcmp(f->name, "trace_id") == 0 || strcmp(f->name, "span_id") == 0 ||
-            strcmp(f->name, "profile_id") == 0);
+           (strcmp(f->name, "trace_id") == 0 || strcmp(f->name, "span_id") == 0 || strcmp(f->name, "profile_id") == 0);
 }
 
 void pf_pbjson_hex_append(pf_buf *out, const uint8_t *data, size_t len)

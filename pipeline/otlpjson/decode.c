@@ -148,9 +148,12 @@ static bool json_to_double(decoder *d, const json_t *v, double *out)
     }
     if (json_is_string(v)) {
         const char *s = json_string_value(v);
-        if (strcmp(s, "NaN") == 0) *out = NAN;
-        else if (strcmp(s, "Infinity") == 0) *out = INFINITY;
-        else if (strcmp(s, "-Infinity") == 0) *out = -INFINITY;
+        if (strcmp(s, "NaN") == 0)
+            *out = NAN;
+        else if (strcmp(s, "Infinity") == 0)
+            *out = INFINITY;
+        else if (strcmp(s, "-Infinity") == 0)
+            *out = -INFINITY;
         else {
             char *end;
             *out = strtod(s, &end);
@@ -296,8 +299,9 @@ static bool decode_field(decoder *d, ProtobufCMessage *m, const ProtobufCFieldDe
     if (f->label == PROTOBUF_C_LABEL_REPEATED) return decode_repeated(d, m, f, v);
     if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
         uint32_t *which = (uint32_t *)(base + f->quantifier_offset);
-        if (*which) return fail(d, "conflicts with \"%s\" (only one member of a oneof may be set)",
-                                field_name_by_id(m->descriptor, *which));
+        if (*which)
+            return fail(d, "conflicts with \"%s\" (only one member of a oneof may be set)",
+                        field_name_by_id(m->descriptor, *which));
         /* A default-initialized oneof string member would point at protobuf_c_empty_string; clear the
          * union first so a failure leaves nothing free_unpacked would mistake for allocated memory. */
         memset(base + f->offset, 0, pf_pbjson_value_size(f->type));

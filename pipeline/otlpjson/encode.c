@@ -18,10 +18,14 @@ static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
     size_t n;
     uint32_t min;
     if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xe0) == 0xc0) n = 2, min = 0x80;
-    else if ((s[0] & 0xf0) == 0xe0) n = 3, min = 0x800;
-    else if ((s[0] & 0xf8) == 0xf0) n = 4, min = 0x10000;
-    else return 0;
+    if ((s[0] & 0xe0) == 0xc0)
+        n = 2, min = 0x80;
+    else if ((s[0] & 0xf0) == 0xe0)
+        n = 3, min = 0x800;
+    else if ((s[0] & 0xf8) == 0xf0)
+        n = 4, min = 0x10000;
+    else
+        return 0;
     if (n > avail) return 0;
     uint32_t cp = s[0] & (0x7f >> n);
     for (size_t i = 1; i < n; i++) {
@@ -44,11 +48,16 @@ static void append_string(pf_buf *out, const char *s, size_t len)
         size_t seq = c < 0x80 ? 1 : utf8_sequence_length(p + i, len - i);
         const char *escape = NULL;
         char ctl[8];
-        if (c == '"') escape = "\\\"";
-        else if (c == '\\') escape = "\\\\";
-        else if (c == '\n') escape = "\\n";
-        else if (c == '\r') escape = "\\r";
-        else if (c == '\t') escape = "\\t";
+        if (c == '"')
+            escape = "\\\"";
+        else if (c == '\\')
+            escape = "\\\\";
+        else if (c == '\n')
+            escape = "\\n";
+        else if (c == '\r')
+            escape = "\\r";
+        else if (c == '\t')
+            escape = "\\t";
         else if (c < 0x20) {
             snprintf(ctl, sizeof(ctl), "\\u%04x", c);
             escape = ctl;
@@ -113,15 +122,19 @@ static void encode_value(pf_buf *out, const ProtobufCFieldDescriptor *f, const v
     case PROTOBUF_C_TYPE_BYTES: {
         const ProtobufCBinaryData *bd = v;
         pf_buf_append(out, "\"", 1);
-        if (pf_pbjson_is_hex_field(f)) pf_pbjson_hex_append(out, bd->data, bd->len);
-        else pf_base64_append(out, bd->data, bd->len);
+        if (pf_pbjson_is_hex_field(f))
+            pf_pbjson_hex_append(out, bd->data, bd->len);
+        else
+            pf_base64_append(out, bd->data, bd->len);
         pf_buf_append(out, "\"", 1);
         break;
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)v;
-        if (sub) encode_message(out, sub);
-        else pf_buf_puts(out, "{}");
+        if (sub)
+            encode_message(out, sub);
+        else
+            pf_buf_puts(out, "{}");
         break;
     }
     }
@@ -155,8 +168,7 @@ static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescrip
     case PROTOBUF_C_LABEL_REQUIRED: return true;
     case PROTOBUF_C_LABEL_REPEATED: return *(const size_t *)(base + f->quantifier_offset) > 0;
     case PROTOBUF_C_LABEL_OPTIONAL:
-        if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING)
-            return *(void *const *)v != NULL;
+        if (f->type == PROTOBUF_C_TYPE_MESSAGE || f->type == PROTOBUF_C_TYPE_STRING) return *(void *const *)v != NULL;
         return *(const protobuf_c_boolean *)(base + f->quantifier_offset);
     case PROTOBUF_C_LABEL_NONE: return !is_zero_value(f, v);
     }
@@ -193,7 +205,4 @@ static void encode_message(pf_buf *out, const ProtobufCMessage *m)
     pf_buf_append(out, "}", 1);
 }
 
-void pf_pbjson_encode(const ProtobufCMessage *m, pf_buf *out)
-{
-    encode_message(out, m);
-}
+void pf_pbjson_encode(const ProtobufCMessage *m, pf_buf *out) { encode_message(out, m); }

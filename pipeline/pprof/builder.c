@@ -29,8 +29,7 @@ static int64_t intern(pf_pprof_builder *b, const char *s, size_t len)
 {
     bool inserted;
     uint64_t *id = pf_keymap_put(&b->string_ids, s, len, b->strings.n, &inserted);
-    if (inserted)
-        vec_push(b->arena, &b->strings, pf_arena_strndup(b->arena, s, len));
+    if (inserted) vec_push(b->arena, &b->strings, pf_arena_strndup(b->arena, s, len));
     return (int64_t)*id;
 }
 
@@ -78,8 +77,7 @@ void pf_pprof_builder_time(pf_pprof_builder *b, int64_t time_nanos, int64_t dura
 
 void pf_pprof_builder_single_mapping(pf_pprof_builder *b)
 {
-    if (b->mapping_id)
-        return;
+    if (b->mapping_id) return;
     Perftools__Profiles__Mapping *m = pf_arena_alloc(b->arena, sizeof(*m));
     perftools__profiles__mapping__init(m);
     m->id = 1;
@@ -133,8 +131,7 @@ void pf_pprof_builder_add(pf_pprof_builder *b, const uint64_t *location_ids, siz
     size_t key_words = n_locations + 1 + 2 * n_labels;
     uint64_t small_key[256];
     uint64_t *key = key_words <= 256 ? small_key : pf_arena_alloc(b->arena, key_words * sizeof(uint64_t));
-    if (n_locations)
-        memcpy(key, location_ids, n_locations * sizeof(uint64_t));
+    if (n_locations) memcpy(key, location_ids, n_locations * sizeof(uint64_t));
     key[n_locations] = 0;
     for (size_t i = 0; i < n_labels; i++) {
         key[n_locations + 1 + 2 * i] = (uint64_t)intern_cstr(b, labels[i].key);

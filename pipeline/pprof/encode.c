@@ -64,10 +64,7 @@ static bool fail(enc *e, const char *fmt, ...)
     return false;
 }
 
-static int64_t str_of(enc *e, int32_t strindex)
-{
-    return pf_strtab_intern(&e->strs, pf_batch_string(e->b, strindex));
-}
+static int64_t str_of(enc *e, int32_t strindex) { return pf_strtab_intern(&e->strs, pf_batch_string(e->b, strindex)); }
 
 /* String form of an attribute value, kept alive in the scratch arena when it had to be formatted. */
 static const char *value_text(enc *e, const otlp_any_value *v)
@@ -85,10 +82,7 @@ static const otlp_kvu *attr_at(enc *e, int32_t idx, const char *owner)
     return NULL;
 }
 
-static const char *attr_key(enc *e, const otlp_kvu *kv)
-{
-    return pf_batch_string(e->b, kv->key_strindex);
-}
+static const char *attr_key(enc *e, const otlp_kvu *kv) { return pf_batch_string(e->b, kv->key_strindex); }
 
 static bool attr_true(const otlp_kvu *kv)
 {
@@ -183,11 +177,16 @@ static bool mapping_attrs(enc *e, const otlp_mapping *m, pprof_mapping *pm)
         const otlp_kvu *kv = attr_at(e, m->attribute_indices[i], "mapping");
         if (!kv) return false;
         const char *key = attr_key(e, kv);
-        if (strcmp(key, PF_ATTR_BUILD_ID) == 0) pm->build_id = kv->value ? pf_strtab_intern(&e->strs, value_text(e, kv->value)) : 0;
-        else if (strcmp(key, PF_ATTR_HAS_FUNCTIONS) == 0) pm->has_functions = attr_true(kv);
-        else if (strcmp(key, PF_ATTR_HAS_FILENAMES) == 0) pm->has_filenames = attr_true(kv);
-        else if (strcmp(key, PF_ATTR_HAS_LINE_NUMBERS) == 0) pm->has_line_numbers = attr_true(kv);
-        else if (strcmp(key, PF_ATTR_HAS_INLINE_FRAMES) == 0) pm->has_inline_frames = attr_true(kv);
+        if (strcmp(key, PF_ATTR_BUILD_ID) == 0)
+            pm->build_id = kv->value ? pf_strtab_intern(&e->strs, value_text(e, kv->value)) : 0;
+        else if (strcmp(key, PF_ATTR_HAS_FUNCTIONS) == 0)
+            pm->has_functions = attr_true(kv);
+        else if (strcmp(key, PF_ATTR_HAS_FILENAMES) == 0)
+            pm->has_filenames = attr_true(kv);
+        else if (strcmp(key, PF_ATTR_HAS_LINE_NUMBERS) == 0)
+            pm->has_line_numbers = attr_true(kv);
+        else if (strcmp(key, PF_ATTR_HAS_INLINE_FRAMES) == 0)
+            pm->has_inline_frames = attr_true(kv);
     }
     return true;
 }
@@ -362,8 +361,8 @@ static bool merge_samples(enc *e, otlp_profile *const *members)
         int64_t *values = pf_arena_alloc(e->a, e->n_types * sizeof(*values));
         for (end = start; end < n && cmp_keyed(&ks[start], &ks[end]) == 0; end++)
             values[ks[end].member] += sample_total(ks[end].s);
-        if (!add_sample(e, ks[start].s->stack_index, ks[start].s->attribute_indices,
-                        ks[start].s->n_attribute_indices, values))
+        if (!add_sample(e, ks[start].s->stack_index, ks[start].s->attribute_indices, ks[start].s->n_attribute_indices,
+                        values))
             return false;
     }
     return true;
@@ -390,10 +389,14 @@ static bool profile_fields(enc *e, const otlp_profile *first, pprof_profile *out
         if (!kv) return false;
         if (!kv->value) continue;
         const char *key = attr_key(e, kv);
-        if (strcmp(key, PF_ATTR_DROP_FRAMES) == 0) out->drop_frames = pf_strtab_intern(&e->strs, value_text(e, kv->value));
-        else if (strcmp(key, PF_ATTR_KEEP_FRAMES) == 0) out->keep_frames = pf_strtab_intern(&e->strs, value_text(e, kv->value));
-        else if (strcmp(key, PF_ATTR_DOC_URL) == 0) out->doc_url = pf_strtab_intern(&e->strs, value_text(e, kv->value));
-        else if (strcmp(key, PF_ATTR_COMMENT) == 0) add_comments(e, out, kv->value);
+        if (strcmp(key, PF_ATTR_DROP_FRAMES) == 0)
+            out->drop_frames = pf_strtab_intern(&e->strs, value_text(e, kv->value));
+        else if (strcmp(key, PF_ATTR_KEEP_FRAMES) == 0)
+            out->keep_frames = pf_strtab_intern(&e->strs, value_text(e, kv->value));
+        else if (strcmp(key, PF_ATTR_DOC_URL) == 0)
+            out->doc_url = pf_strtab_intern(&e->strs, value_text(e, kv->value));
+        else if (strcmp(key, PF_ATTR_COMMENT) == 0)
+            add_comments(e, out, kv->value);
     }
     out->time_nanos = (int64_t)first->time_unix_nano;
     out->duration_nanos = (int64_t)first->duration_nano;
@@ -410,9 +413,9 @@ static bool profile_fields(enc *e, const otlp_profile *first, pprof_profile *out
 
 static void sample_types(enc *e, const otlp_scope_profiles *sp, otlp_profile *const *members, pprof_profile *out)
 {
-    const char *def = sp->scope ? pf_kv_list_get(e->b, sp->scope->attributes, sp->scope->n_attributes,
-                                                  PF_ATTR_DEFAULT_SAMPLE_TYPE)
-                                : NULL;
+    const char *def =
+        sp->scope ? pf_kv_list_get(e->b, sp->scope->attributes, sp->scope->n_attributes, PF_ATTR_DEFAULT_SAMPLE_TYPE)
+                  : NULL;
     out->sample_type = pf_arena_alloc(e->a, e->n_types * sizeof(*out->sample_type));
     for (size_t j = 0; j < e->n_types; j++) {
         const otlp_value_type *st = members[j]->sample_type;
@@ -428,8 +431,12 @@ static void sample_types(enc *e, const otlp_scope_profiles *sp, otlp_profile *co
 bool pf_pprof_encode_group(const pf_batch *b, const otlp_scope_profiles *sp, otlp_profile *const *members,
                            size_t n_members, pf_series_pprof_item *item, char *err, size_t err_len)
 {
-    enc e = {.b = b, .d = b->req->dictionary, .a = pf_arena_create(256 * 1024), .n_types = n_members,
-             .err = err, .err_len = err_len};
+    enc e = {.b = b,
+             .d = b->req->dictionary,
+             .a = pf_arena_create(256 * 1024),
+             .n_types = n_members,
+             .err = err,
+             .err_len = err_len};
     pf_strtab_init(&e.strs, e.a);
     e.location_ids = pf_idmap_new(e.a, 256);
     e.function_ids = pf_idmap_new(e.a, 256);

@@ -43,9 +43,8 @@ static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, c
         pf_buf_free(&item.gzipped);
         return false;
     }
-    const char *name = sp->scope ? pf_kv_list_get(b, sp->scope->attributes, sp->scope->n_attributes,
-                                                  PF_ATTR_PROFILE_NAME)
-                                 : NULL;
+    const char *name =
+        sp->scope ? pf_kv_list_get(b, sp->scope->attributes, sp->scope->n_attributes, PF_ATTR_PROFILE_NAME) : NULL;
     item.name = pf_xstrdup(name && *name ? name : pf_profile_type_name(b, members[0]));
     out->items = pf_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
     out->items[out->n++] = item;
@@ -63,8 +62,10 @@ static bool convert_scope(const pf_batch *b, const otlp_resource_profiles *rp, c
     for (size_t i = 0; i < n; i++) {
         size_t g = 0;
         while (g < n_groups && !belongs(sp, &groups[g], next, sp->profiles[i])) g++;
-        if (g == n_groups) groups[n_groups++] = (group){.head = i};
-        else next[groups[g].tail] = i;
+        if (g == n_groups)
+            groups[n_groups++] = (group){.head = i};
+        else
+            next[groups[g].tail] = i;
         groups[g].tail = i;
         groups[g].n++;
     }

@@ -21,7 +21,7 @@ typedef struct pf_idmap {
     uint64_t *keys;   /* by entry, in insertion order */
     uint32_t *values; /* by entry */
     size_t count, cap;
-    pf_map index;     /* key -> entry */
+    pf_map index; /* key -> entry */
 } pf_idmap;
 
 /* Sized for `expected` keys; grows past that. */

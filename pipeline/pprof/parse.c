@@ -28,8 +28,8 @@ typedef struct check_ctx {
 static bool check_str(check_ctx *c, int64_t idx, const char *what, size_t i)
 {
     if (idx >= 0 && (uint64_t)idx < c->p->n_string_table) return true;
-    return fail(c->err, c->err_len, "%s (#%zu): string index %lld out of range (string_table has %zu entries)",
-                what, i, (long long)idx, c->p->n_string_table);
+    return fail(c->err, c->err_len, "%s (#%zu): string index %lld out of range (string_table has %zu entries)", what, i,
+                (long long)idx, c->p->n_string_table);
 }
 
 static bool check_value_type(check_ctx *c, const pprof_value_type *vt, const char *what, size_t i)
@@ -79,8 +79,8 @@ static bool check_tables(check_ctx *c, const pf_pprof *pp)
         for (size_t j = 0; j < l->n_line; j++) {
             uint64_t fid = l->line[j]->function_id;
             if (fid && !pf_pprof_function(pp, fid))
-                return fail(c->err, c->err_len, "location[%zu].line[%zu].function_id: %llu is not a function id", i,
-                            j, (unsigned long long)fid);
+                return fail(c->err, c->err_len, "location[%zu].line[%zu].function_id: %llu is not a function id", i, j,
+                            (unsigned long long)fid);
         }
     }
     return true;
@@ -125,10 +125,7 @@ static bool check_profile(check_ctx *c, const pf_pprof *pp)
            check_tables(c, pp) && check_samples(c, pp);
 }
 
-static bool is_gzip(const uint8_t *d, size_t len)
-{
-    return len >= 2 && d[0] == 0x1f && d[1] == 0x8b;
-}
+static bool is_gzip(const uint8_t *d, size_t len) { return len >= 2 && d[0] == 0x1f && d[1] == 0x8b; }
 
 /* The checks shared by both entry points: p is decoded, out is zeroed. */
 static bool index_and_check(pf_arena *a, pprof_profile *p, pf_pprof *out, char *err, size_t err_len)
@@ -170,12 +167,12 @@ bool pf_pprof_parse(pf_arena *a, const void *data, size_t len, size_t max_bytes,
     return index_and_check(a, p, out, err, err_len);
 }
 
-bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err,
-                           size_t err_len)
+bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err, size_t err_len)
 {
     memset(out, 0, sizeof(*out));
     size_t len = perftools__profiles__profile__get_packed_size(p);
-    if (len > max_bytes) return fail(err, err_len, "pprof of %zu bytes is larger than the %zu-byte limit", len, max_bytes);
+    if (len > max_bytes)
+        return fail(err, err_len, "pprof of %zu bytes is larger than the %zu-byte limit", len, max_bytes);
     return index_and_check(a, p, out, err, err_len);
 }
 

@@ -35,16 +35,16 @@ typedef Perftools__Profiles__Line pprof_line;
 typedef Perftools__Profiles__ValueType pprof_value_type;
 
 /* Semantic-convention attribute keys that carry pprof fields OTLP has no field for. */
-#define PF_ATTR_BUILD_ID "process.executable.build_id.gnu"          /* mapping */
-#define PF_ATTR_HAS_FUNCTIONS "pprof.mapping.has_functions"         /* mapping, bool */
-#define PF_ATTR_HAS_FILENAMES "pprof.mapping.has_filenames"         /* mapping, bool */
-#define PF_ATTR_HAS_LINE_NUMBERS "pprof.mapping.has_line_numbers"   /* mapping, bool */
-#define PF_ATTR_HAS_INLINE_FRAMES "pprof.mapping.has_inline_frames" /* mapping, bool */
-#define PF_ATTR_IS_FOLDED "pprof.location.is_folded"                /* location, bool */
-#define PF_ATTR_COMMENT "pprof.profile.comment"                     /* profile, string array */
-#define PF_ATTR_DROP_FRAMES "pprof.profile.drop_frames"             /* profile */
-#define PF_ATTR_KEEP_FRAMES "pprof.profile.keep_frames"             /* profile */
-#define PF_ATTR_DOC_URL "pprof.profile.doc_url"                     /* profile */
+#define PF_ATTR_BUILD_ID            "process.executable.build_id.gnu" /* mapping */
+#define PF_ATTR_HAS_FUNCTIONS       "pprof.mapping.has_functions"     /* mapping, bool */
+#define PF_ATTR_HAS_FILENAMES       "pprof.mapping.has_filenames"     /* mapping, bool */
+#define PF_ATTR_HAS_LINE_NUMBERS    "pprof.mapping.has_line_numbers"  /* mapping, bool */
+#define PF_ATTR_HAS_INLINE_FRAMES   "pprof.mapping.has_inline_frames" /* mapping, bool */
+#define PF_ATTR_IS_FOLDED           "pprof.location.is_folded"        /* location, bool */
+#define PF_ATTR_COMMENT             "pprof.profile.comment"           /* profile, string array */
+#define PF_ATTR_DROP_FRAMES         "pprof.profile.drop_frames"       /* profile */
+#define PF_ATTR_KEEP_FRAMES         "pprof.profile.keep_frames"       /* profile */
+#define PF_ATTR_DOC_URL             "pprof.profile.doc_url"           /* profile */
 #define PF_ATTR_DEFAULT_SAMPLE_TYPE "pprof.scope.default_sample_type" /* scope: the default type's name */
 /* proflow's own: the profile type name ("process_cpu", "memory", "goroutine", ...) as the Pyroscope
  * and Parca __name__ label wants it. Scope attribute, set by the pprof scraper. */
@@ -73,8 +73,7 @@ bool pf_pprof_parse(pf_arena *a, const void *data, size_t len, size_t max_bytes,
 /* pf_pprof_parse() for a Profile that is already unpacked (for example built by a receiver's decoder),
  * without packing and unpacking it again: the same checks, the same messages, including the refusal
  * of a Profile whose encoding is larger than max_bytes. */
-bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err,
-                           size_t err_len);
+bool pf_pprof_from_profile(pf_arena *a, pprof_profile *p, size_t max_bytes, pf_pprof *out, char *err, size_t err_len);
 
 /* Lookups by pprof id (NULL for id 0 or an unknown id). */
 const pprof_location *pf_pprof_location(const pf_pprof *pp, uint64_t id);
@@ -93,9 +92,9 @@ otlp_scope_profiles *pf_pprof_to_otlp(pf_batch *b, otlp_resource_profiles *rp, c
 typedef struct pf_series_pprof_item {
     const otlp_resource_profiles *resource; /* points into the batch */
     const otlp_scope_profiles *scope;       /* points into the batch */
-    char *name;         /* profile type name: PF_ATTR_PROFILE_NAME, else derived from the sample types */
-    pf_buf gzipped;     /* the gzip-compressed pprof */
-    size_t n_samples;   /* pprof samples written */
+    char *name;       /* profile type name: PF_ATTR_PROFILE_NAME, else derived from the sample types */
+    pf_buf gzipped;   /* the gzip-compressed pprof */
+    size_t n_samples; /* pprof samples written */
     uint64_t time_unix_nano;
     uint64_t duration_nano;
 } pf_series_pprof_item;

@@ -9,7 +9,10 @@ static bool same_string(const void *ctx, uint32_t entry, const void *key)
     return strcmp(((const pf_strtab *)ctx)->strings[entry], key) == 0;
 }
 
-static uint64_t string_hash(const void *ctx, uint32_t entry) { return pf_hash_str(((const pf_strtab *)ctx)->strings[entry]); }
+static uint64_t string_hash(const void *ctx, uint32_t entry)
+{
+    return pf_hash_str(((const pf_strtab *)ctx)->strings[entry]);
+}
 
 void pf_strtab_init(pf_strtab *t, pf_arena *a)
 {

@@ -31,10 +31,7 @@ static int32_t dict_str(import_ctx *c, int64_t idx)
     return c->str[idx];
 }
 
-static const char *pstr(const import_ctx *c, int64_t idx)
-{
-    return c->pp->p->string_table[idx];
-}
+static const char *pstr(const import_ctx *c, int64_t idx) { return c->pp->p->string_table[idx]; }
 
 static int32_t intern_mapping(import_ctx *c, const pprof_mapping *m)
 {
@@ -78,7 +75,8 @@ static int32_t intern_location(import_ctx *c, uint64_t id)
     uint32_t mpos;
     if (pf_idmap_get(c->pp->mapping_pos, l->mapping_id, &mpos)) mapping_index = c->mapping[mpos];
     int32_t folded = l->is_folded ? pf_dict_attr_bool(c->b, PF_ATTR_IS_FOLDED, true) : 0;
-    c->location[pos] = pf_dict_location(c->b, mapping_index, l->address, lines, l->n_line, &folded, l->is_folded ? 1 : 0);
+    c->location[pos] =
+        pf_dict_location(c->b, mapping_index, l->address, lines, l->n_line, &folded, l->is_folded ? 1 : 0);
     return c->location[pos];
 }
 
@@ -269,7 +267,8 @@ otlp_scope_profiles *pf_pprof_to_otlp(pf_batch *b, otlp_resource_profiles *rp, c
     sample_shape *shapes = pf_arena_alloc(c.scratch, (p->n_sample ? p->n_sample : 1) * sizeof(*shapes));
     for (size_t i = 0; i < p->n_sample; i++) {
         shapes[i].stack = intern_stack(&c, p->sample[i]);
-        shapes[i].attrs = pf_arena_alloc(c.scratch, (p->sample[i]->n_label ? p->sample[i]->n_label : 1) * sizeof(int32_t));
+        shapes[i].attrs =
+            pf_arena_alloc(c.scratch, (p->sample[i]->n_label ? p->sample[i]->n_label : 1) * sizeof(int32_t));
         shapes[i].n_attrs = intern_labels(&c, p->sample[i], shapes[i].attrs);
     }
     int32_t pattrs[4];

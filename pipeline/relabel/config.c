@@ -7,13 +7,10 @@
 #include "pipeline/relabel/relabel.h"
 #include "pipeline/base/xalloc.h"
 
-static const char *const rule_keys[] = {"source_labels", "separator", "regex", "modulus",
-                                        "target_label", "replacement", "action", NULL};
+static const char *const rule_keys[] = {"source_labels", "separator",   "regex",  "modulus",
+                                        "target_label",  "replacement", "action", NULL};
 
-static const char *scalar(const pf_node *n)
-{
-    return n->is_null && !n->quoted ? "" : n->value;
-}
+static const char *scalar(const pf_node *n) { return n->is_null && !n->quoted ? "" : n->value; }
 
 static bool parse_sources(const pf_node *n, const char *path, pf_strlist *out, pf_cfg_error *err)
 {
@@ -50,8 +47,10 @@ static bool parse_rule(const pf_node *n, const char *path, pf_relabel_rule *rule
         size_t k = 0;
         while (rule_keys[k] && strcmp(rule_keys[k], c->key) != 0) k++;
         if (!rule_keys[k]) {
-            pf_cfg_errorf(err, c, path, "unknown key \"%s\" (valid: source_labels, separator, regex, modulus, "
-                                        "target_label, replacement, action)", c->key);
+            pf_cfg_errorf(err, c, path,
+                          "unknown key \"%s\" (valid: source_labels, separator, regex, modulus, "
+                          "target_label, replacement, action)",
+                          c->key);
             return false;
         }
         if (k != 0 && c->type != PF_NODE_SCALAR) {
@@ -69,12 +68,11 @@ static bool parse_rule(const pf_node *n, const char *path, pf_relabel_rule *rule
         ok = false;
     }
     char msg[512];
-    if (ok && !pf_relabel_rule_init(rule, fields[6] ? scalar(fields[6]) : NULL, (const char *const *)sources.items,
-                                    sources.n, fields[1] ? scalar(fields[1]) : NULL,
-                                    fields[2] ? scalar(fields[2]) : NULL, (uint64_t)modulus,
-                                    fields[4] ? scalar(fields[4]) : NULL, fields[5] ? scalar(fields[5]) : NULL, msg,
-                                    sizeof(msg))) {
-        const pf_node *at = strncmp(msg, "invalid regex", 13) == 0 && fields[2] ? fields[2]
+    if (ok && !pf_relabel_rule_init(
+                  rule, fields[6] ? scalar(fields[6]) : NULL, (const char *const *)sources.items, sources.n,
+                  fields[1] ? scalar(fields[1]) : NULL, fields[2] ? scalar(fields[2]) : NULL, (uint64_t)modulus,
+                  fields[4] ? scalar(fields[4]) : NULL, fields[5] ? scalar(fields[5]) : NULL, msg, sizeof(msg))) {
+        const pf_node *at = strncmp(msg, "invalid regex", 13) == 0 && fields[2]            ? fields[2]
                             : strncmp(msg, "unknown relabel action", 22) == 0 && fields[6] ? fields[6]
                                                                                            : n;
         pf_cfg_errorf(err, at, path, "%s", msg);
@@ -85,8 +83,7 @@ static bool parse_rule(const pf_node *n, const char *path, pf_relabel_rule *rule
     return ok;
 }
 
-bool pf_relabel_cfg_parse(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path,
-                          pf_cfg_error *err)
+bool pf_relabel_cfg_parse(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path, pf_cfg_error *err)
 {
     (void)e;
     pf_relabel_rules *rules = field;

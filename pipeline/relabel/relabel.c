@@ -29,8 +29,10 @@ static size_t labels_find(const pf_labels *ls, const char *name, bool *found)
             *found = true;
             return mid;
         }
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     *found = false;
     return lo;
@@ -124,10 +126,7 @@ bool pf_labels_equal(const pf_labels *a, const pf_labels *b)
     return true;
 }
 
-static bool is_word(unsigned char c)
-{
-    return isalnum(c) || c == '_';
-}
+static bool is_word(unsigned char c) { return isalnum(c) || c == '_'; }
 
 bool pf_label_name_valid(const char *name)
 {
@@ -383,12 +382,13 @@ static bool validate(const pf_relabel_rule *r, char *err, size_t err_len)
     } else if (needs_target && !r->target_label[0]) {
         snprintf(err, err_len, "relabel configuration for %s action requires 'target_label' value", name);
     } else if (a == PF_RELABEL_REPLACE && !(strchr(r->target_label, '$') ? valid_target_template(r->target_label)
-                                                                          : pf_label_name_valid(r->target_label))) {
+                                                                         : pf_label_name_valid(r->target_label))) {
         snprintf(err, err_len, "\"%s\" is invalid 'target_label' for %s action", r->target_label, name);
     } else if (needs_target && a != PF_RELABEL_REPLACE && !pf_label_name_valid(r->target_label)) {
         snprintf(err, err_len, "\"%s\" is invalid 'target_label' for %s action", r->target_label, name);
     } else if ((a == PF_RELABEL_LOWERCASE || a == PF_RELABEL_UPPERCASE || a == PF_RELABEL_KEEPEQUAL ||
-                a == PF_RELABEL_DROPEQUAL) && !default_repl) {
+                a == PF_RELABEL_DROPEQUAL) &&
+               !default_repl) {
         snprintf(err, err_len, "'replacement' can not be set for %s action", name);
     } else if (a == PF_RELABEL_LABELMAP && !valid_target_template(r->replacement)) {
         snprintf(err, err_len, "\"%s\" is invalid 'replacement' for %s action", r->replacement, name);

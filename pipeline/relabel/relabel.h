@@ -69,8 +69,8 @@ typedef struct pf_relabel_regex pf_relabel_regex; /* private to relabel.c */
 typedef struct pf_relabel_rule {
     pf_relabel_action action;
     pf_strlist source_labels;
-    char *separator;   /* default ";" */
-    char *regex_text;  /* as written, default "(.*)" */
+    char *separator;  /* default ";" */
+    char *regex_text; /* as written, default "(.*)" */
     uint64_t modulus;
     char *target_label;
     char *replacement; /* default "$1" */
@@ -103,14 +103,15 @@ void pf_relabel_rules_free(pf_relabel_rules *rules);
 /* CUSTOM parse/release for a `relabel_configs`-style key whose field is a pf_relabel_rules. Errors
  * name file:line:col of the offending key (e.g. "hashmod requires non-zero modulus", PCRE2's message
  * for a bad regex). */
-bool pf_relabel_cfg_parse(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path,
-                          pf_cfg_error *err);
+bool pf_relabel_cfg_parse(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path, pf_cfg_error *err);
 void pf_relabel_cfg_release(const pf_cfg_entry *e, void *field);
 
 /* One config_map row for a pf_relabel_rules field: PF_CFG_RELABEL_CONFIGS("relabel_configs",
  * my_config, rules, "Relabel rules applied to each series"). */
-#define PF_CFG_RELABEL_CONFIGS(key, config_type, field, description)                                      \
-    {.type = PF_CFG_CUSTOM, .name = (key), .offset = offsetof(config_type, field), .desc = (description), \
-     .parse = pf_relabel_cfg_parse, .release = pf_relabel_cfg_release, .type_name = "relabel_config list"}
+#define PF_CFG_RELABEL_CONFIGS(key, config_type, field, description)                                                   \
+    {                                                                                                                  \
+        .type = PF_CFG_CUSTOM, .name = (key), .offset = offsetof(config_type, field), .desc = (description),           \
+        .parse = pf_relabel_cfg_parse, .release = pf_relabel_cfg_release, .type_name = "relabel_config list"           \
+    }
 
 #endif

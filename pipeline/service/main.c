@@ -23,30 +23,30 @@ typedef struct cli {
     size_t n_files;
     const char **sets;
     size_t n_sets;
-    bool reference;      /* components --reference */
+    bool reference; /* components --reference */
 } cli;
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "proflow %s — continuous-profiling pipeline\n\n"
-            "Usage:\n"
-            "  proflow [--config FILE]... [--set KEY=VALUE]...        run (no --config: embedded default config)\n"
-            "  proflow validate [--config FILE]... [--set KEY=VALUE]... check a config and exit\n"
-            "  proflow print-config [--config FILE]... [--set ...]     print the merged, expanded config\n"
-            "  proflow components [--reference]                       list components (or their config keys as Markdown)\n"
-            "  proflow --version | --help\n\n"
-            "--config may repeat: later files merge over earlier ones. ${env:VAR}, ${env:VAR:-default} and\n"
-            "${file:PATH} are expanded. --set a.b.c=value overrides one key (value parsed as YAML).\n",
-            PROFLOW_VERSION);
+    fprintf(
+        out,
+        "proflow %s — continuous-profiling pipeline\n\n"
+        "Usage:\n"
+        "  proflow [--config FILE]... [--set KEY=VALUE]...        run (no --config: embedded default config)\n"
+        "  proflow validate [--config FILE]... [--set KEY=VALUE]... check a config and exit\n"
+        "  proflow print-config [--config FILE]... [--set ...]     print the merged, expanded config\n"
+        "  proflow components [--reference]                       list components (or their config keys as Markdown)\n"
+        "  proflow --version | --help\n\n"
+        "--config may repeat: later files merge over earlier ones. ${env:VAR}, ${env:VAR:-default} and\n"
+        "${file:PATH} are expanded. --set a.b.c=value overrides one key (value parsed as YAML).\n",
+        PROFLOW_VERSION);
 }
 
 static bool parse_cli(int argc, char **argv, cli *c)
 {
     static const struct option opts[] = {
-        {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'},
-        {"version", no_argument, 0, 'v'},      {"help", no_argument, 0, 'h'},
-        {"reference", no_argument, 0, 'r'},    {0, 0, 0, 0},
+        {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 's'}, {"version", no_argument, 0, 'v'},
+        {"help", no_argument, 0, 'h'},         {"reference", no_argument, 0, 'r'}, {0, 0, 0, 0},
     };
     c->command = "run";
     int first = 1;
@@ -107,8 +107,8 @@ static int cmd_components(const cli *c)
     for (size_t i = 0; pf_registry[i]; i++) {
         const pf_factory *f = pf_registry[i];
         if (c->reference) {
-            printf("### %s `%s` (%s)\n\n%s\n\n| key | type | default | description |\n|---|---|---|---|\n", pf_kind_name(f->kind),
-                   f->type, f->stability, f->description);
+            printf("### %s `%s` (%s)\n\n%s\n\n| key | type | default | description |\n|---|---|---|---|\n",
+                   pf_kind_name(f->kind), f->type, f->stability, f->description);
             pf_cfg_print_reference(f->config_map, stdout, "");
             printf("\n");
         } else {
@@ -123,7 +123,7 @@ static int cmd_components(const cli *c)
 typedef struct runner {
     uv_loop_t *loop;
     const cli *cli;
-    pf_node *tree;      /* config tree of the running service */
+    pf_node *tree; /* config tree of the running service */
     pf_service *service;
     pf_node *next_tree; /* SIGHUP: validated config waiting for the old service to stop */
     pf_service_config *next_cfg;
@@ -167,8 +167,10 @@ static void restart_previous(pf_service *s, void *data)
     if (old && start_service(r, old)) return;
     pf_log(PF_LOG_ERROR, NULL, "cannot restart the previous configuration; exiting");
     r->exit_code = 1;
-    if (r->service) pf_service_shutdown(r->service, stopped_for_exit, r);
-    else close_signals(r);
+    if (r->service)
+        pf_service_shutdown(r->service, stopped_for_exit, r);
+    else
+        close_signals(r);
 }
 
 static void stopped_for_reload(pf_service *s, void *data)

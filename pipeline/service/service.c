@@ -17,9 +17,11 @@ typedef struct pipeline_cfg {
 } pipeline_cfg;
 
 static const pf_cfg_entry pipeline_map[] = {
-    {PF_CFG_STRING_LIST, "receivers", NULL, offsetof(pipeline_cfg, receivers), "Receiver ids feeding this pipeline.", PF_CFG_REQUIRED},
+    {PF_CFG_STRING_LIST, "receivers", NULL, offsetof(pipeline_cfg, receivers), "Receiver ids feeding this pipeline.",
+     PF_CFG_REQUIRED},
     {PF_CFG_STRING_LIST, "processors", NULL, offsetof(pipeline_cfg, processors), "Processor ids, run in this order."},
-    {PF_CFG_STRING_LIST, "exporters", NULL, offsetof(pipeline_cfg, exporters), "Exporter ids the pipeline fans out to.", PF_CFG_REQUIRED},
+    {PF_CFG_STRING_LIST, "exporters", NULL, offsetof(pipeline_cfg, exporters), "Exporter ids the pipeline fans out to.",
+     PF_CFG_REQUIRED},
     PF_CFG_END,
 };
 
@@ -38,14 +40,22 @@ static const char *const log_encodings[] = {"console", "json", NULL};
 /* The listener's own keys are proflow additions (the Collector's telemetry endpoint has none): the
  * same limits, auth and tls as a receiver's, so /metrics and the control API can face a network. */
 static const pf_cfg_entry metrics_map[] = {
-    {PF_CFG_STRING, "address", "localhost:8888", offsetof(telemetry_cfg, metrics_address), "Listener for /metrics (Prometheus text) and the control API."},
-    {PF_CFG_STRING, "level", "normal", offsetof(telemetry_cfg, metrics_level), "none disables the listener.", .choices = metric_levels},
-    {.type = PF_CFG_SIZE, .name = "max_request_body_size", .def = "1MiB",
+    {PF_CFG_STRING, "address", "localhost:8888", offsetof(telemetry_cfg, metrics_address),
+     "Listener for /metrics (Prometheus text) and the control API."},
+    {PF_CFG_STRING, "level", "normal", offsetof(telemetry_cfg, metrics_level), "none disables the listener.",
+     .choices = metric_levels},
+    {.type = PF_CFG_SIZE,
+     .name = "max_request_body_size",
+     .def = "1MiB",
      .offset = offsetof(telemetry_cfg, server) + offsetof(pf_http_server_config, max_request_body_size),
-     .desc = "Largest control API / webhook body (413 beyond).", .min = 1, .max = 1e9},
+     .desc = "Largest control API / webhook body (413 beyond).",
+     .min = 1,
+     .max = 1e9},
     PF_HTTP_SERVER_LIMIT_ENTRIES(offsetof(telemetry_cfg, server)),
     PF_HTTP_SERVER_SECURITY_ENTRIES(offsetof(telemetry_cfg, server)),
-    {.type = PF_CFG_BOOL, .name = "allow_unauthenticated_writes", .def = "false",
+    {.type = PF_CFG_BOOL,
+     .name = "allow_unauthenticated_writes",
+     .def = "false",
      .offset = offsetof(telemetry_cfg, server) + offsetof(pf_http_server_config, allow_unauthenticated_writes),
      .desc = "Accept control API writes (POST, DELETE: sampling overrides, the Alertmanager webhook) without auth "
              "or mTLS. Off: such writes get 401 until auth or tls.client_ca_file is set."},
@@ -53,7 +63,8 @@ static const pf_cfg_entry metrics_map[] = {
 };
 static const pf_cfg_entry logs_map[] = {
     {PF_CFG_STRING, "level", "info", offsetof(telemetry_cfg, logs_level), "Minimum log level.", .choices = log_levels},
-    {PF_CFG_STRING, "encoding", "console", offsetof(telemetry_cfg, logs_encoding), "console (tab-separated text) or json.", .choices = log_encodings},
+    {PF_CFG_STRING, "encoding", "console", offsetof(telemetry_cfg, logs_encoding),
+     "console (tab-separated text) or json.", .choices = log_encodings},
     PF_CFG_END,
 };
 static const pf_cfg_entry telemetry_map[] = {
@@ -69,7 +80,8 @@ typedef struct service_section {
     const pf_node *pipelines; /* walked by hand: keys are pipeline ids */
 } service_section;
 
-static bool parse_pipelines_node(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path, pf_cfg_error *err)
+static bool parse_pipelines_node(const pf_cfg_entry *e, const pf_node *node, void *field, const char *path,
+                                 pf_cfg_error *err)
 {
     (void)e;
     if (node->type != PF_NODE_MAP) {
@@ -82,8 +94,9 @@ static bool parse_pipelines_node(const pf_cfg_entry *e, const pf_node *node, voi
 
 static const pf_cfg_entry service_map[] = {
     {PF_CFG_STRING_LIST, "extensions", NULL, offsetof(service_section, extensions), "Extension ids to run."},
-    {PF_CFG_CUSTOM, "pipelines", NULL, offsetof(service_section, pipelines), "Pipelines: `profiles` or `profiles/<name>`.",
-     PF_CFG_REQUIRED, .parse = parse_pipelines_node, .type_name = "map of pipeline"},
+    {PF_CFG_CUSTOM, "pipelines", NULL, offsetof(service_section, pipelines),
+     "Pipelines: `profiles` or `profiles/<name>`.", PF_CFG_REQUIRED, .parse = parse_pipelines_node,
+     .type_name = "map of pipeline"},
     {PF_CFG_SECTION, "telemetry", NULL, offsetof(service_section, telemetry), "Own telemetry.", .sub = telemetry_map},
     {PF_CFG_DURATION, "shutdown_timeout", "10s", offsetof(service_section, shutdown_timeout),
      "How long exporters may drain on SIGTERM (proflow addition).", .min = 0, .max = 3600e9},
@@ -218,7 +231,8 @@ static bool parse_pipelines(pf_service_config *c, pf_cfg_error *err)
         pipeline_def *p = &c->pipelines[c->n_pipelines++];
         p->name = pf_xstrdup(pn->key);
         p->node = pn;
-        if (!pf_cfg_defaults(pipeline_map, &p->cfg, err) || !pf_cfg_apply(pipeline_map, pn, &p->cfg, path, err)) return false;
+        if (!pf_cfg_defaults(pipeline_map, &p->cfg, err) || !pf_cfg_apply(pipeline_map, pn, &p->cfg, path, err))
+            return false;
         if (p->cfg.receivers.n == 0 || p->cfg.exporters.n == 0) {
             pf_cfg_errorf(err, pn, path, "a pipeline needs at least one receiver and one exporter");
             return false;
@@ -236,8 +250,13 @@ static bool parse_pipelines(pf_service_config *c, pf_cfg_error *err)
 }
 
 static const pf_cfg_entry root_keys[] = {
-    {PF_CFG_CUSTOM, "receivers"}, {PF_CFG_CUSTOM, "processors"}, {PF_CFG_CUSTOM, "exporters"},
-    {PF_CFG_CUSTOM, "extensions"}, {PF_CFG_CUSTOM, "connectors"}, {PF_CFG_SECTION, "service"}, PF_CFG_END,
+    {PF_CFG_CUSTOM, "receivers"},
+    {PF_CFG_CUSTOM, "processors"},
+    {PF_CFG_CUSTOM, "exporters"},
+    {PF_CFG_CUSTOM, "extensions"},
+    {PF_CFG_CUSTOM, "connectors"},
+    {PF_CFG_SECTION, "service"},
+    PF_CFG_END,
 };
 
 pf_service_config *pf_service_config_parse(const pf_node *root, pf_cfg_error *err)
@@ -251,7 +270,8 @@ pf_service_config *pf_service_config_parse(const pf_node *root, pf_cfg_error *er
         bool known = false;
         for (const pf_cfg_entry *e = root_keys; e->name; e++) known |= strcmp(e->name, k) == 0;
         if (!known) {
-            pf_cfg_errorf(err, root->children[i], k, "unknown key (top-level keys are receivers, processors, exporters, extensions, service)");
+            pf_cfg_errorf(err, root->children[i], k,
+                          "unknown key (top-level keys are receivers, processors, exporters, extensions, service)");
             return NULL;
         }
     }
@@ -270,13 +290,15 @@ pf_service_config *pf_service_config_parse(const pf_node *root, pf_cfg_error *er
         pf_cfg_errorf(err, root, "service", "missing required key \"service\"");
         ok = false;
     }
-    ok = ok && pf_cfg_defaults(service_map, &c->service, err) && pf_cfg_apply(service_map, svc, &c->service, "service", err);
+    ok = ok && pf_cfg_defaults(service_map, &c->service, err) &&
+         pf_cfg_apply(service_map, svc, &c->service, "service", err);
     ok = ok && parse_pipelines(c, err);
     for (size_t i = 0; ok && i < c->service.extensions.n; i++) {
         component_cfg *cc = find_component(c, PF_KIND_EXTENSION, c->service.extensions.items[i]);
         if (!cc) {
             pf_cfg_errorf(err, pf_node_get(svc, "extensions"), "service.extensions",
-                          "extension \"%s\" is not defined in the top-level \"extensions\" section", c->service.extensions.items[i]);
+                          "extension \"%s\" is not defined in the top-level \"extensions\" section",
+                          c->service.extensions.items[i]);
             ok = false;
         } else {
             cc->used = true;
@@ -303,7 +325,8 @@ void pf_service_config_redact(pf_node *root)
         if (!sec || sec->type != PF_NODE_MAP) continue;
         for (size_t i = 0; i < sec->n_children; i++) {
             char type[128];
-            const pf_factory *f = split_id(sec->children[i]->key, type, sizeof type) ? pf_registry_find(kinds[k], type) : NULL;
+            const pf_factory *f =
+                split_id(sec->children[i]->key, type, sizeof type) ? pf_registry_find(kinds[k], type) : NULL;
             if (f) pf_cfg_redact(f->config_map, sec->children[i]);
         }
     }
@@ -312,7 +335,10 @@ void pf_service_config_redact(pf_node *root)
     if (service && service->type == PF_NODE_MAP) pf_cfg_redact(service_map, service);
 }
 
-const char *pf_service_config_warnings(const pf_service_config *cfg) { return cfg->warnings.data ? cfg->warnings.data : ""; }
+const char *pf_service_config_warnings(const pf_service_config *cfg)
+{
+    return cfg->warnings.data ? cfg->warnings.data : "";
+}
 
 void pf_service_config_free(pf_service_config *c)
 {
@@ -340,9 +366,9 @@ void pf_service_config_free(pf_service_config *c)
 typedef struct instance {
     component_cfg *cfg;
     pf_component *comp;
-    pf_fanout *out;                 /* receivers: to pipelines; unused otherwise */
-    pf_counting_consumer *in_count; /* processors: incoming */
-    pf_counting_consumer *out_count;/* processors: outgoing */
+    pf_fanout *out;                  /* receivers: to pipelines; unused otherwise */
+    pf_counting_consumer *in_count;  /* processors: incoming */
+    pf_counting_consumer *out_count; /* processors: outgoing */
     bool started;
 } instance;
 
@@ -433,7 +459,8 @@ static bool build_graph(pf_service *s, pf_error *err)
             char *labels = pf_xasprintf("processor=\"%s\",pipeline=\"%s\",otel_signal=\"profiles\"", cc->id, pd->name);
             in->out_count = pf_counting_consumer_new(next, "otelcol_processor_outgoing_items",
                                                      "proflow_processor_refused_downstream_items", labels);
-            if (!(in->comp = create_component(s, cc, &in->out_count->consumer, err))) ok = false;
+            if (!(in->comp = create_component(s, cc, &in->out_count->consumer, err)))
+                ok = false;
             else {
                 in->in_count = pf_counting_consumer_new(&in->comp->consumer, "otelcol_processor_incoming_items",
                                                         "proflow_processor_refused_items", labels);
@@ -488,7 +515,8 @@ pf_service *pf_service_new(uv_loop_t *loop, pf_service_config *cfg)
     return s;
 }
 
-void pf_service_telemetry_route(pf_service *s, const char *method, const char *path, bool prefix, pf_http_handler fn, void *data)
+void pf_service_telemetry_route(pf_service *s, const char *method, const char *path, bool prefix, pf_http_handler fn,
+                                void *data)
 {
     s->routes = pf_xrealloc(s->routes, (s->n_routes + 1) * sizeof(route));
     s->routes[s->n_routes++] = (route){pf_xstrdup(method), pf_xstrdup(path), prefix, fn, data};
@@ -501,10 +529,7 @@ bool pf_service_telemetry_has_route(const pf_service *s, const char *method, con
     return false;
 }
 
-static uint64_t now_ns(void)
-{
-    return uv_hrtime();
-}
+static uint64_t now_ns(void) { return uv_hrtime(); }
 
 static void refresh_process_metrics(pf_service *s)
 {
@@ -553,13 +578,15 @@ static bool start_telemetry(pf_service *s, pf_error *err)
     }
     bool auth = (hc.bearer_token && *hc.bearer_token) || (hc.bearer_token_file && *hc.bearer_token_file) ||
                 (hc.basic_username && *hc.basic_username);
-    bool mtls = hc.tls.present && ((hc.tls.client_ca_file && *hc.tls.client_ca_file) || (hc.tls.ca_file && *hc.tls.ca_file));
+    bool mtls =
+        hc.tls.present && ((hc.tls.client_ca_file && *hc.tls.client_ca_file) || (hc.tls.ca_file && *hc.tls.ca_file));
     if (writes && !auth && !mtls) {
         if (hc.allow_unauthenticated_writes)
-            pf_log(PF_LOG_WARN, "telemetry",
-                   "the control API (sampling overrides, Alertmanager webhook) accepts writes from anyone who can reach "
-                   "%s: allow_unauthenticated_writes is true and the listener has no auth or mTLS",
-                   t->metrics_address);
+            pf_log(
+                PF_LOG_WARN, "telemetry",
+                "the control API (sampling overrides, Alertmanager webhook) accepts writes from anyone who can reach "
+                "%s: allow_unauthenticated_writes is true and the listener has no auth or mTLS",
+                t->metrics_address);
         else
             pf_log(PF_LOG_INFO, "telemetry",
                    "control API writes (POST, DELETE) on %s are refused with 401: configure "
@@ -576,7 +603,8 @@ static void configure_memory(pf_service *s)
     for (size_t i = 0; i < s->cfg->n_components; i++) {
         const component_cfg *cc = &s->cfg->components[i];
         if (cc->kind != PF_KIND_PROCESSOR || !cc->used || strcmp(cc->factory->type, "memory_limiter") != 0) continue;
-        if (!ml) ml = cc;
+        if (!ml)
+            ml = cc;
         else
             pf_log(PF_LOG_WARN, NULL, "processor %s: the memory budget is process-wide; %s's limits apply", cc->id,
                    ml->id);
@@ -612,8 +640,8 @@ bool pf_service_start(pf_service *s, pf_error *err)
     }
     if (!start_telemetry(s, err)) return false;
     s->healthy = true;
-    pf_log(PF_LOG_INFO, NULL, "proflow %s started: %zu pipeline(s), %zu component(s)", PROFLOW_VERSION, s->cfg->n_pipelines,
-           s->n_inst);
+    pf_log(PF_LOG_INFO, NULL, "proflow %s started: %zu pipeline(s), %zu component(s)", PROFLOW_VERSION,
+           s->cfg->n_pipelines, s->n_inst);
     return true;
 }
 
@@ -672,8 +700,10 @@ static void run_phase(pf_service *s)
     }
     s->healthy = false;
     pf_memory_stop();
-    if (s->telemetry) pf_http_server_close(s->telemetry, telemetry_closed, s);
-    else s->done(s, s->done_data);
+    if (s->telemetry)
+        pf_http_server_close(s->telemetry, telemetry_closed, s);
+    else
+        s->done(s, s->done_data);
 }
 
 void pf_service_shutdown(pf_service *s, void (*done)(pf_service *s, void *data), void *data)

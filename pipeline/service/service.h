@@ -48,8 +48,8 @@ pf_component *pf_service_extension(pf_service *s, const char *id);
 bool pf_service_healthy(const pf_service *s);
 /* Mounts a handler on the telemetry listener (service.telemetry.metrics address); call from a
  * component's start(). Used by e.g. the sampling processor's control API. */
-void pf_service_telemetry_route(pf_service *s, const char *method, const char *path, bool prefix,
-                                pf_http_handler fn, void *data);
+void pf_service_telemetry_route(pf_service *s, const char *method, const char *path, bool prefix, pf_http_handler fn,
+                                void *data);
 /* True when a route with this method and path was mounted already (components that share a path
  * mount it once). */
 bool pf_service_telemetry_has_route(const pf_service *s, const char *method, const char *path);

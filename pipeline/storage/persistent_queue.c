@@ -22,9 +22,9 @@ struct pf_pq_segment {
     uint64_t seq;
     char *path, *ack_path;
     int fd, ack_fd;
-    uint64_t size;  /* next append offset = bytes written or reserved */
-    size_t live;    /* records not acknowledged (pending writes included) */
-    size_t ops;     /* operations in flight on this segment's files */
+    uint64_t size; /* next append offset = bytes written or reserved */
+    size_t live;   /* records not acknowledged (pending writes included) */
+    size_t ops;    /* operations in flight on this segment's files */
     bool current;
     struct pf_pq_segment *next;
 };
@@ -281,7 +281,8 @@ static void on_written(uv_fs_t *req)
     uv_fs_req_cleanup(req);
     if (r < 0 || (size_t)r != o->len) {
         char why[300];
-        snprintf(why, sizeof(why), "write %s: %s", o->seg->path, r < 0 ? uv_strerror((int)r) : "short write (disk full?)");
+        snprintf(why, sizeof(why), "write %s: %s", o->seg->path,
+                 r < 0 ? uv_strerror((int)r) : "short write (disk full?)");
         write_finished(o, false, why);
         return;
     }
@@ -356,12 +357,17 @@ static void on_read(uv_fs_t *req)
     uv_fs_req_cleanup(req);
     char why[300] = "";
     bool ok = false;
-    if (r < 0) snprintf(why, sizeof(why), "read %s: %s", o->seg->path, uv_strerror((int)r));
-    else if ((size_t)r != o->len) snprintf(why, sizeof(why), "%s: record at offset %llu is truncated", o->seg->path, (unsigned long long)o->loc.offset);
+    if (r < 0)
+        snprintf(why, sizeof(why), "read %s: %s", o->seg->path, uv_strerror((int)r));
+    else if ((size_t)r != o->len)
+        snprintf(why, sizeof(why), "%s: record at offset %llu is truncated", o->seg->path,
+                 (unsigned long long)o->loc.offset);
     else if (get32(o->buf) != PF_PQ_RECORD_MARKER || get32(o->buf + 4) != o->loc.len ||
              get32(o->buf + 8) != crc_of(o->buf + PF_PQ_RECORD_HEADER, o->loc.len))
-        snprintf(why, sizeof(why), "%s: record at offset %llu fails its checksum", o->seg->path, (unsigned long long)o->loc.offset);
-    else ok = true;
+        snprintf(why, sizeof(why), "%s: record at offset %llu fails its checksum", o->seg->path,
+                 (unsigned long long)o->loc.offset);
+    else
+        ok = true;
     o->read_cb(o->ctx, ok, ok ? o->buf + PF_PQ_RECORD_HEADER : NULL, ok ? o->loc.len : 0, ok ? NULL : why);
     op_done(o);
 }
@@ -480,22 +486,28 @@ static int cmp_seq(const void *a, const void *b) { return cmp_u64(a, b); }
 static bool scan_segment(pf_pq *q, pf_pq_segment *s, const uint8_t *m, size_t size, pf_pq_recover_cb cb, void *ctx,
                          pf_pq_stats *stats)
 {
-    if (size < PF_PQ_HEADER_SIZE || memcmp(m, PF_PQ_MAGIC, 8) != 0 || get32(m + 8) != PF_PQ_FORMAT_VERSION) return false;
+    if (size < PF_PQ_HEADER_SIZE || memcmp(m, PF_PQ_MAGIC, 8) != 0 || get32(m + 8) != PF_PQ_FORMAT_VERSION)
+        return false;
     size_t n_acks;
     uint64_t *acks = read_acks(s->ack_path, &n_acks);
     size_t off = PF_PQ_HEADER_SIZE, corrupt = 0, first_bad = 0;
     const char *first_why = NULL;
     while (off < size) {
         const char *why = NULL;
-        if (size - off < PF_PQ_RECORD_HEADER) why = "truncated record header";
-        else if (get32(m + off) != PF_PQ_RECORD_MARKER) why = "no record marker";
+        if (size - off < PF_PQ_RECORD_HEADER)
+            why = "truncated record header";
+        else if (get32(m + off) != PF_PQ_RECORD_MARKER)
+            why = "no record marker";
         else {
             uint32_t len = get32(m + off + 4);
-            if (len > size - off - PF_PQ_RECORD_HEADER) why = "record truncated";
-            else if (get32(m + off + 8) != crc_of(m + off + PF_PQ_RECORD_HEADER, len)) why = "checksum mismatch";
+            if (len > size - off - PF_PQ_RECORD_HEADER)
+                why = "record truncated";
+            else if (get32(m + off + 8) != crc_of(m + off + PF_PQ_RECORD_HEADER, len))
+                why = "checksum mismatch";
             else {
                 pf_pq_loc loc = {s, off, len};
-                if (acked(acks, n_acks, off)) stats->acked_skipped++;
+                if (acked(acks, n_acks, off))
+                    stats->acked_skipped++;
                 else {
                     s->live++;
                     stats->records++;
@@ -514,7 +526,8 @@ static bool scan_segment(pf_pq *q, pf_pq_segment *s, const uint8_t *m, size_t si
         for (; next + PF_PQ_RECORD_HEADER <= size; next++) {
             if (get32(m + next) != PF_PQ_RECORD_MARKER) continue;
             uint32_t len = get32(m + next + 4);
-            if (len <= size - next - PF_PQ_RECORD_HEADER && get32(m + next + 8) == crc_of(m + next + PF_PQ_RECORD_HEADER, len))
+            if (len <= size - next - PF_PQ_RECORD_HEADER &&
+                get32(m + next + 8) == crc_of(m + next + PF_PQ_RECORD_HEADER, len))
                 break;
         }
         off = next + PF_PQ_RECORD_HEADER <= size ? next : size;
@@ -571,7 +584,8 @@ pf_pq *pf_pq_open(uv_loop_t *loop, const char *dir, const pf_pq_options *opt, pf
         s->fd = open(s->path, O_RDONLY | O_CLOEXEC);
         struct stat st;
         if (s->fd < 0 || fstat(s->fd, &st) != 0) {
-            pf_log(PF_LOG_WARN, q->owner, "persistent queue: cannot read %s: %s; left as it is", s->path, strerror(errno));
+            pf_log(PF_LOG_WARN, q->owner, "persistent queue: cannot read %s: %s; left as it is", s->path,
+                   strerror(errno));
             segment_free(s);
             continue;
         }

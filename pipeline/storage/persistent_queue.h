@@ -30,10 +30,10 @@
 #include <uv.h>
 
 #define PF_PQ_FORMAT_VERSION 1
-#define PF_PQ_MAGIC "PFQUEUE\n"
-#define PF_PQ_HEADER_SIZE 16
-#define PF_PQ_RECORD_MARKER 0x52514650u
-#define PF_PQ_RECORD_HEADER 12
+#define PF_PQ_MAGIC          "PFQUEUE\n"
+#define PF_PQ_HEADER_SIZE    16
+#define PF_PQ_RECORD_MARKER  0x52514650u
+#define PF_PQ_RECORD_HEADER  12
 
 typedef struct pf_pq pf_pq;
 typedef struct pf_pq_segment pf_pq_segment;

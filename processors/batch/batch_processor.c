@@ -19,11 +19,11 @@ typedef struct batch_processor batch_processor;
 
 typedef struct shard {
     batch_processor *owner;
-    char *key;       /* tenant + metadata values, NUL-separated text */
-    pf_merge *merge; /* NULL when empty or holding one batch */
+    char *key;        /* tenant + metadata values, NUL-separated text */
+    pf_merge *merge;  /* NULL when empty or holding one batch */
     pf_batch *single; /* the shard's only batch, kept as it came: sent alone it needs no merge and keeps
                          its received bytes for verbatim forwarding (pipeline/model/wire.h) */
-    pf_ack_set acks; /* acknowledgements of the pending requests, held until the batch is handed on */
+    pf_ack_set acks;  /* acknowledgements of the pending requests, held until the batch is handed on */
     uv_timer_t timer;
     struct shard *next;
 } shard;
@@ -243,12 +243,10 @@ static void batch_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb don
     }
 }
 
-static void batch_destroy(pf_component *c)
-{
-    free(c);
-}
+static void batch_destroy(pf_component *c) { free(c); }
 
-static const pf_component_ops batch_ops = {.shutdown = batch_shutdown, .destroy = batch_destroy, .consume = batch_consume};
+static const pf_component_ops batch_ops = {
+    .shutdown = batch_shutdown, .destroy = batch_destroy, .consume = batch_consume};
 
 pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
 {
@@ -269,10 +267,11 @@ pf_component *batch_processor_create(const pf_create_args *args, pf_error *err)
     labels = pf_xasprintf("processor=\"%s\",trigger=\"shutdown\"", args->id);
     bp->sent_shutdown = pf_counter("proflow_processor_batch_batches_sent_total", sent_help, labels);
     free(labels);
-    bp->refused_cardinality = pf_counter1("proflow_processor_batch_refused_samples_total",
-                                          "Samples refused because metadata_cardinality_limit was reached", "processor",
-                                          args->id);
-    bp->downstream_failed = pf_counter1("proflow_processor_batch_send_failed_samples_total",
-                                        "Samples of batches the next component refused (dropped)", "processor", args->id);
+    bp->refused_cardinality =
+        pf_counter1("proflow_processor_batch_refused_samples_total",
+                    "Samples refused because metadata_cardinality_limit was reached", "processor", args->id);
+    bp->downstream_failed =
+        pf_counter1("proflow_processor_batch_send_failed_samples_total",
+                    "Samples of batches the next component refused (dropped)", "processor", args->id);
     return &bp->base;
 }

@@ -70,10 +70,7 @@ void pf_any_value_render(pf_buf *out, const pf_batch *b, const otlp_any_value *v
     }
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 /* Order-insensitive: attributes are a set. */
 static void render_kvs(pf_buf *out, const pf_batch *b, otlp_kv *const *kvs, size_t n)
@@ -252,8 +249,9 @@ static int32_t tr_function(pf_merge *m, int32_t i)
     if (!IN_RANGE(i, SRC_DICT(m)->n_function_table)) return 0;
     if (m->memo.functions[i] < 0) {
         const otlp_function *f = SRC_DICT(m)->function_table[i];
-        m->memo.functions[i] = pf_dict_function(m->dst, tr_string(m, f->name_strindex), tr_string(m, f->system_name_strindex),
-                                                tr_string(m, f->filename_strindex), f->start_line);
+        m->memo.functions[i] =
+            pf_dict_function(m->dst, tr_string(m, f->name_strindex), tr_string(m, f->system_name_strindex),
+                             tr_string(m, f->filename_strindex), f->start_line);
     }
     return m->memo.functions[i];
 }
@@ -284,7 +282,8 @@ static int32_t tr_location(pf_merge *m, int32_t i)
         }
         int32_t *attrs = tr_attr_list(m, l->attribute_indices, l->n_attribute_indices);
         int32_t mapping = tr_mapping(m, l->mapping_index);
-        m->memo.locations[i] = pf_dict_location(m->dst, mapping, l->address, lines, l->n_lines, attrs, l->n_attribute_indices);
+        m->memo.locations[i] =
+            pf_dict_location(m->dst, mapping, l->address, lines, l->n_lines, attrs, l->n_attribute_indices);
         free(lines);
     }
     return m->memo.locations[i];
@@ -338,7 +337,8 @@ pf_merge *pf_merge_new(const pf_batch *meta_from)
         pf_batch_set_client(m->dst, meta->client_addr);
         pf_batch_set_receiver(m->dst, meta->receiver_id);
         m->dst->meta.received_unix_nano = meta->received_unix_nano;
-        for (size_t i = 0; i < meta->n_headers; i++) pf_batch_add_header(m->dst, meta->headers[i].key, meta->headers[i].value);
+        for (size_t i = 0; i < meta->n_headers; i++)
+            pf_batch_add_header(m->dst, meta->headers[i].key, meta->headers[i].value);
     }
     return m;
 }
@@ -470,15 +470,9 @@ void pf_merge_add_batch(pf_merge *m, const pf_batch *src)
     memo_release(&m->memo);
 }
 
-size_t pf_merge_samples(const pf_merge *m)
-{
-    return m->samples;
-}
+size_t pf_merge_samples(const pf_merge *m) { return m->samples; }
 
-size_t pf_merge_profiles(const pf_merge *m)
-{
-    return m->profiles;
-}
+size_t pf_merge_profiles(const pf_merge *m) { return m->profiles; }
 
 pf_batch *pf_merge_take(pf_merge *m)
 {

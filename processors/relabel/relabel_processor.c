@@ -172,9 +172,10 @@ static void relabel_resource(const relabel_processor_config *cfg, pf_batch *b, s
             pf_attr_edits_clear(&resource_edits);
             pf_series_diff(s, &attr_edits, &resource_edits);
             if (attr_edits.n)
-                p->attribute_indices =
-                    pf_attr_indices_edit(b, p->attribute_indices, p->n_attribute_indices, &attr_edits, &p->n_attribute_indices);
-            if (cfg->sample_relabel_configs.n) res->dropped_samples += relabel_samples(cfg, b, p, s, &attr_edits, samples);
+                p->attribute_indices = pf_attr_indices_edit(b, p->attribute_indices, p->n_attribute_indices,
+                                                            &attr_edits, &p->n_attribute_indices);
+            if (cfg->sample_relabel_configs.n)
+                res->dropped_samples += relabel_samples(cfg, b, p, s, &attr_edits, samples);
             outcome_add(&groups, &resource_edits, p);
         }
     }
@@ -227,10 +228,11 @@ pf_component *relabel_processor_create(const pf_create_args *args, pf_error *err
     pf_component_init(&rp->base, &relabel_ops, args);
     rp->cfg = args->config;
     rp->next = args->next;
-    rp->dropped_profiles = pf_counter1("proflow_processor_relabel_dropped_profiles_total",
-                                       "Profiles dropped because relabel_configs dropped their series", "processor", args->id);
-    rp->dropped_samples = pf_counter1("proflow_processor_relabel_dropped_samples_total",
-                                      "Samples dropped by relabel_configs (with their profile) or sample_relabel_configs",
-                                      "processor", args->id);
+    rp->dropped_profiles =
+        pf_counter1("proflow_processor_relabel_dropped_profiles_total",
+                    "Profiles dropped because relabel_configs dropped their series", "processor", args->id);
+    rp->dropped_samples = pf_counter1(
+        "proflow_processor_relabel_dropped_samples_total",
+        "Samples dropped by relabel_configs (with their profile) or sample_relabel_configs", "processor", args->id);
     return &rp->base;
 }

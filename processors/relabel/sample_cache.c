@@ -26,7 +26,8 @@ static bool same_list(const void *ctx, uint32_t entry, const void *key)
 {
     const sample_cache_entry *e = &((const sample_cache *)ctx)->entries[entry];
     const lookup *k = key;
-    return e->hash == k->hash && e->key_len == k->n && (k->n == 0 || memcmp(e->key, k->idx, k->n * sizeof(int32_t)) == 0);
+    return e->hash == k->hash && e->key_len == k->n &&
+           (k->n == 0 || memcmp(e->key, k->idx, k->n * sizeof(int32_t)) == 0);
 }
 
 static uint64_t entry_hash(const void *ctx, uint32_t entry) { return ((const sample_cache *)ctx)->entries[entry].hash; }

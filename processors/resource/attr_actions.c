@@ -9,7 +9,15 @@
 
 #include "processors/resource/resource_processor.h"
 
-typedef enum action_kind { ACT_INSERT, ACT_UPDATE, ACT_UPSERT, ACT_DELETE, ACT_HASH, ACT_EXTRACT, ACT_CONVERT } action_kind;
+typedef enum action_kind {
+    ACT_INSERT,
+    ACT_UPDATE,
+    ACT_UPSERT,
+    ACT_DELETE,
+    ACT_HASH,
+    ACT_EXTRACT,
+    ACT_CONVERT
+} action_kind;
 
 typedef struct action {
     action_kind kind;
@@ -25,10 +33,7 @@ struct attr_actions {
 
 static const char *const kind_names[] = {"insert", "update", "upsert", "delete", "hash", "extract", "convert", NULL};
 
-static bool set(const char *s)
-{
-    return s && s[0];
-}
+static bool set(const char *s) { return s && s[0]; }
 
 static bool check_action(const attr_action_config *c, action_kind kind, char *err, size_t err_len)
 {
@@ -74,12 +79,13 @@ attr_actions *attr_actions_compile(const pf_list *configs, char *err, size_t err
         if (set(c->pattern)) {
             int code;
             PCRE2_SIZE off;
-            act->pattern = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
-                                         &code, &off, NULL);
+            act->pattern = pcre2_compile((PCRE2_SPTR)c->pattern, PCRE2_ZERO_TERMINATED,
+                                         PCRE2_UTF | PCRE2_MATCH_INVALID_UTF, &code, &off, NULL);
             if (!act->pattern) {
                 PCRE2_UCHAR msg[256];
                 pcre2_get_error_message(code, msg, sizeof(msg));
-                snprintf(err, err_len, "invalid pattern \"%s\": %s at offset %zu", c->pattern, (const char *)msg, (size_t)off);
+                snprintf(err, err_len, "invalid pattern \"%s\": %s at offset %zu", c->pattern, (const char *)msg,
+                         (size_t)off);
                 attr_actions_free(a);
                 return NULL;
             }

@@ -18,7 +18,8 @@ static void edit_resource(const attr_actions *acts, pf_batch *b, otlp_resource *
     set->n = 0;
     for (size_t i = 0; i < r->n_attributes; i++) {
         PF_GROW(set->items, set->cap, set->n + 1, 16);
-        set->items[set->n++] = (attr_entry){pf_kv_key(b, r->attributes[i]), r->attributes[i]->value, 0, (int32_t)i, false};
+        set->items[set->n++] =
+            (attr_entry){pf_kv_key(b, r->attributes[i]), r->attributes[i]->value, 0, (int32_t)i, false};
     }
     attr_actions_apply(acts, b, set);
     otlp_kv **kvs = pf_arena_alloc(b->arena, (set->n + 1) * sizeof(otlp_kv *));
@@ -46,7 +47,8 @@ static void edit_profile(const attr_actions *acts, pf_batch *b, otlp_profile *p,
         if (idx < 0 || (size_t)idx >= d->n_attribute_table) continue;
         const otlp_kvu *kv = d->attribute_table[idx];
         PF_GROW(set->items, set->cap, set->n + 1, 16);
-        set->items[set->n++] = (attr_entry){pf_batch_string(b, kv->key_strindex), kv->value, kv->unit_strindex, idx, false};
+        set->items[set->n++] =
+            (attr_entry){pf_batch_string(b, kv->key_strindex), kv->value, kv->unit_strindex, idx, false};
     }
     attr_actions_apply(acts, b, set);
     int32_t *out = pf_arena_alloc(b->arena, (set->n + 1) * sizeof(int32_t));
@@ -100,7 +102,8 @@ pf_component *resource_processor_create(const pf_create_args *args, pf_error *er
         pf_error_set(err, "attributes: %s", msg);
         return NULL;
     }
-    attr_actions *prof = cfg->profile_attributes.n ? attr_actions_compile(&cfg->profile_attributes, msg, sizeof(msg)) : NULL;
+    attr_actions *prof =
+        cfg->profile_attributes.n ? attr_actions_compile(&cfg->profile_attributes, msg, sizeof(msg)) : NULL;
     if (cfg->profile_attributes.n && !prof) {
         attr_actions_free(res);
         pf_error_set(err, "profile_attributes: %s", msg);

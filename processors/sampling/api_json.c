@@ -44,7 +44,8 @@ static bool parse_string_map(json_t *obj, const char *what, pf_strmap *out, char
     }
     const char *key;
     json_t *value;
-    json_object_foreach(obj, key, value) {
+    json_object_foreach(obj, key, value)
+    {
         if (!json_is_string(value)) {
             snprintf(err, err_len, "%s.%s must be a string", what, key);
             return false;
@@ -101,9 +102,10 @@ static bool parse_override_field(const char *key, json_t *v, int64_t max_duratio
     if (strcmp(key, "max_bytes_per_second") == 0)
         return parse_rate(v, key, true, &out->limits.max_bytes_per_second, err, err_len);
     if (strcmp(key, "duration") == 0) return parse_duration_field(v, max_duration_ns, &out->duration_ns, err, err_len);
-    snprintf(err, err_len,
-             "unknown field \"%s\" (expected match, probability, max_profiles_per_minute, max_bytes_per_second, duration)",
-             key);
+    snprintf(
+        err, err_len,
+        "unknown field \"%s\" (expected match, probability, max_profiles_per_minute, max_bytes_per_second, duration)",
+        key);
     return false;
 }
 
@@ -111,13 +113,15 @@ bool override_request_parse(const void *body, size_t len, const sampling_limits 
                             int64_t max_duration_ns, override_request *out, char *err, size_t err_len)
 {
     *out = (override_request){.limits = *defaults,
-                              .duration_ns = default_duration_ns < max_duration_ns ? default_duration_ns : max_duration_ns};
+                              .duration_ns =
+                                  default_duration_ns < max_duration_ns ? default_duration_ns : max_duration_ns};
     json_t *root = load_object(body, len, err, err_len);
     if (!root) return false;
     bool ok = true;
     const char *key;
     json_t *v;
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         if (!(ok = parse_override_field(key, v, max_duration_ns, out, err, err_len))) break;
     }
     if (ok && out->match.n == 0) {
@@ -128,17 +132,15 @@ bool override_request_parse(const void *body, size_t len, const sampling_limits 
     return ok;
 }
 
-void override_request_free(override_request *r)
-{
-    pf_strmap_free(&r->match);
-}
+void override_request_free(override_request *r) { pf_strmap_free(&r->match); }
 
 json_t *override_to_json(const sampling_override *o, const char *processor, uint64_t now_ms)
 {
     char id[24];
     snprintf(id, sizeof(id), "%" PRIu64, o->id);
     json_t *match = json_object();
-    for (size_t i = 0; i < o->match.n; i++) json_object_set_new(match, o->match.keys[i], json_string(o->match.values[i]));
+    for (size_t i = 0; i < o->match.n; i++)
+        json_object_set_new(match, o->match.keys[i], json_string(o->match.values[i]));
     json_t *j = json_pack("{s:s, s:s, s:s, s:o, s:f, s:I, s:I, s:f, s:I, s:I}", "id", id, "processor", processor,
                           "source", o->source, "match", match, "probability", o->limits.probability,
                           "max_profiles_per_minute", (json_int_t)o->limits.max_profiles_per_minute,

@@ -41,9 +41,6 @@ static inline bool alertmanager_parse(const void *body, size_t len, alert_list *
     return pf_alertmanager_parse(body, len, out, err, err_len);
 }
 
-static inline void alert_list_free(alert_list *l)
-{
-    pf_alert_list_free(l);
-}
+static inline void alert_list_free(alert_list *l) { pf_alert_list_free(l); }
 
 #endif

@@ -93,8 +93,7 @@ static void rearm(sampling_target *t)
     uv_timer_start(&t->expiry, on_expiry, next > now ? next - now : 0, 0);
 }
 
-sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id,
-                                         const sampling_config *cfg)
+sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id, const sampling_config *cfg)
 {
     sampling_control *c = control_for(host);
     sampling_target *t = c->targets;
@@ -105,8 +104,9 @@ sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const c
         t->id = pf_xstrdup(id);
         t->cfg = cfg;
         t->next = c->targets;
-        t->expired = pf_counter1("proflow_processor_sampling_overrides_expired_total",
-                                 "Dynamic sampling overrides that ended because their duration ran out", "processor", id);
+        t->expired =
+            pf_counter1("proflow_processor_sampling_overrides_expired_total",
+                        "Dynamic sampling overrides that ended because their duration ran out", "processor", id);
         c->targets = t;
         c->refs++;
     }
@@ -225,8 +225,8 @@ static sampling_limits top_limits(const sampling_config *cfg)
 static bool room_for_one_more(const sampling_target *t, pf_buf *out, int *status)
 {
     if (t->overrides.n < (size_t)t->cfg->max_dynamic_overrides) return true;
-    char *msg = pf_xasprintf("processor %s already has %zu dynamic overrides (max_dynamic_overrides)", t->id,
-                             t->overrides.n);
+    char *msg =
+        pf_xasprintf("processor %s already has %zu dynamic overrides (max_dynamic_overrides)", t->id, t->overrides.n);
     *status = error_reply(out, 429, msg);
     free(msg);
     return false;
@@ -336,8 +336,10 @@ static void apply_alert(sampling_control *c, sampling_target *t, const alert *a,
     const sampling_alertmanager_config *am = &t->cfg->alertmanager;
     sampling_override *existing = override_store_find_fingerprint(&t->overrides, a->fingerprint);
     if (!a->firing) {
-        if (existing && override_store_remove(&t->overrides, existing->id)) tally->resolved++;
-        else tally->ignored++;
+        if (existing && override_store_remove(&t->overrides, existing->id))
+            tally->resolved++;
+        else
+            tally->ignored++;
         return;
     }
     pf_strmap match = alert_match(am, &a->labels);
@@ -360,8 +362,8 @@ static void apply_alert(sampling_control *c, sampling_target *t, const alert *a,
     }
     sampling_limits limits = top_limits(t->cfg);
     limits.probability = am->probability;
-    sampling_override *o =
-        override_store_add(&t->overrides, c->next_override_id++, &match, &limits, now, expires, "alertmanager", a->fingerprint);
+    sampling_override *o = override_store_add(&t->overrides, c->next_override_id++, &match, &limits, now, expires,
+                                              "alertmanager", a->fingerprint);
     pf_log(PF_LOG_INFO, t->id, "sampling override %" PRIu64 " added for firing alert %s", o->id, a->fingerprint);
     tally->applied++;
 }

@@ -26,8 +26,7 @@ typedef struct sampling_target sampling_target;
 typedef struct sampling_control sampling_control;
 
 /* host may be NULL (tests): nothing is mounted, sampling_control_call still works. */
-sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id,
-                                         const sampling_config *cfg);
+sampling_target *sampling_control_attach(pf_host *host, uv_loop_t *loop, const char *id, const sampling_config *cfg);
 override_store *sampling_target_overrides(sampling_target *t);
 sampling_control *sampling_target_control(sampling_target *t);
 void sampling_control_detach(sampling_target *t, void (*done)(void *data), void *data);

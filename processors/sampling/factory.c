@@ -7,7 +7,8 @@ const pf_factory pf_processor_sampling_factory = {
     .type = "sampling",
     .kind = PF_KIND_PROCESSOR,
     .stability = "alpha",
-    .description = "Deterministic per-series sampling and rate limits, with overrides settable over HTTP and by Alertmanager",
+    .description =
+        "Deterministic per-series sampling and rate limits, with overrides settable over HTTP and by Alertmanager",
     .config_map = sampling_processor_cfg_map,
     .config_size = sizeof(sampling_config),
     .create = sampling_processor_create,

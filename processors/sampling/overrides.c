@@ -20,8 +20,12 @@ sampling_override *override_store_add(override_store *s, uint64_t id, pf_strmap 
 {
     PF_GROW(s->items, s->cap, s->n + 1, 8);
     sampling_override *o = &s->items[s->n++];
-    *o = (sampling_override){.id = id, .match = *match, .limits = *limits, .created_ms = now_ms,
-                             .expires_ms = expires_ms, .source = source,
+    *o = (sampling_override){.id = id,
+                             .match = *match,
+                             .limits = *limits,
+                             .created_ms = now_ms,
+                             .expires_ms = expires_ms,
+                             .source = source,
                              .fingerprint = fingerprint ? pf_xstrdup(fingerprint) : NULL};
     *match = (pf_strmap){0};
     return o;

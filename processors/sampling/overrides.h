@@ -18,8 +18,8 @@ typedef struct sampling_override {
     pf_strmap match; /* series label name → exact value; every pair must match */
     sampling_limits limits;
     uint64_t created_ms, expires_ms;
-    const char *source;  /* "api" or "alertmanager" (static strings) */
-    char *fingerprint;   /* the alert's, for "alertmanager"; NULL otherwise */
+    const char *source; /* "api" or "alertmanager" (static strings) */
+    char *fingerprint;  /* the alert's, for "alertmanager"; NULL otherwise */
     uint64_t kept, dropped;
 } sampling_override;
 
@@ -29,7 +29,8 @@ typedef struct override_store {
 } override_store;
 
 sampling_override *override_store_add(override_store *s, uint64_t id, pf_strmap *match, const sampling_limits *limits,
-                                      uint64_t now_ms, uint64_t expires_ms, const char *source, const char *fingerprint);
+                                      uint64_t now_ms, uint64_t expires_ms, const char *source,
+                                      const char *fingerprint);
 /* False when no override has that id. */
 bool override_store_remove(override_store *s, uint64_t id);
 sampling_override *override_store_get(override_store *s, uint64_t id);

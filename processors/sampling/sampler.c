@@ -23,8 +23,8 @@ static const char *const outcome_reason[N_OUTCOMES] = {"sampled", "probability",
 
 /* A rule as the decision sees it, with its counters. */
 typedef struct rule {
-    char *name;               /* metric label and tenant-bucket key */
-    const pf_strmap *match;   /* NULL for default and the dynamic placeholders */
+    char *name;             /* metric label and tenant-bucket key */
+    const pf_strmap *match; /* NULL for default and the dynamic placeholders */
     sampling_limits limits;
     pf_metric *counters[N_OUTCOMES];
 } rule;
@@ -87,9 +87,10 @@ sampler *sampler_new(const sampling_config *cfg, const char *processor_id)
     }
     s->series_buckets = token_table_new((size_t)cfg->max_series);
     s->tenant_buckets = token_table_new((size_t)cfg->max_tenants);
-    s->evictions = pf_counter1("proflow_processor_sampling_state_evictions_total",
-                               "Rate-limit buckets forgotten before they were full again (max_series/max_tenants reached)",
-                               "processor", processor_id);
+    s->evictions =
+        pf_counter1("proflow_processor_sampling_state_evictions_total",
+                    "Rate-limit buckets forgotten before they were full again (max_series/max_tenants reached)",
+                    "processor", processor_id);
     char *labels = pf_xasprintf("processor=\"%s\"", processor_id);
     s->tracked = pf_gauge("proflow_processor_sampling_series", "Series with rate-limit state", labels);
     free(labels);
@@ -192,8 +193,10 @@ static outcome decide(filter_ctx *c, const otlp_profile *p, const pf_labels *ls,
     }
     if (limits->max_bytes_per_second > 0) {
         pf_buf_reset(&s->key);
-        if (dyn) pf_buf_printf(&s->key, "override/%llu", (unsigned long long)dyn->id);
-        else pf_buf_puts(&s->key, r->name);
+        if (dyn)
+            pf_buf_printf(&s->key, "override/%llu", (unsigned long long)dyn->id);
+        else
+            pf_buf_puts(&s->key, r->name);
         pf_buf_append(&s->key, "", 1);
         pf_buf_puts(&s->key, c->tenant);
         double rate = (double)limits->max_bytes_per_second;
@@ -218,8 +221,10 @@ static bool keep_profile(pf_batch *b, const pf_profile_ref *ref, void *data)
     pf_metric_add(r->counters[o], 1);
     bool kept = o == OUTCOME_KEPT;
     if (dyn) {
-        if (kept) dyn->kept++;
-        else dyn->dropped++;
+        if (kept)
+            dyn->kept++;
+        else
+            dyn->dropped++;
     }
     switch (o) {
     case OUTCOME_KEPT: c->counts.kept++; break;
@@ -238,8 +243,10 @@ static void share_out_bytes(filter_ctx *c, pf_batch *b)
 {
     size_t bytes = b->wire_bytes ? b->wire_bytes : pf_batch_packed_size(b);
     size_t samples = pf_batch_sample_count(b), profiles = pf_batch_profile_count(b);
-    if (samples) c->bytes_per_sample = (double)bytes / (double)samples;
-    else if (profiles) c->bytes_per_profile = (double)bytes / (double)profiles;
+    if (samples)
+        c->bytes_per_sample = (double)bytes / (double)samples;
+    else if (profiles)
+        c->bytes_per_profile = (double)bytes / (double)profiles;
 }
 
 static bool any_byte_limit(const sampler *s, const override_store *dynamic)

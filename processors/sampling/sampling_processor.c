@@ -37,10 +37,10 @@ static pf_status sampling_consume(pf_consumer *self, pf_batch *b, pf_error *err)
     sampling_counts c = sampler_filter(sp->sampler, b, dynamic, &now);
     if (c.dropped_samples) pf_metric_add(sp->dropped_samples, (double)c.dropped_samples);
     if (c.dropped_by_series_rate || c.dropped_by_tenant_rate)
-        pf_log_limited(&sp->rate_log, 60, PF_LOG_WARN, sp->base.id,
-                       "rate limits dropped %zu profiles (%zu over max_profiles_per_minute, %zu over max_bytes_per_second)",
-                       c.dropped_by_series_rate + c.dropped_by_tenant_rate, c.dropped_by_series_rate,
-                       c.dropped_by_tenant_rate);
+        pf_log_limited(
+            &sp->rate_log, 60, PF_LOG_WARN, sp->base.id,
+            "rate limits dropped %zu profiles (%zu over max_profiles_per_minute, %zu over max_bytes_per_second)",
+            c.dropped_by_series_rate + c.dropped_by_tenant_rate, c.dropped_by_series_rate, c.dropped_by_tenant_rate);
     if (b->req->n_resource_profiles == 0) {
         pf_batch_unref(b);
         return PF_OK;

@@ -8,8 +8,8 @@
 #include "pipeline/base/hash.h"
 
 typedef struct bucket {
-    struct bucket *chain;            /* next in the same slot */
-    struct bucket *newer, *older;    /* LRU list */
+    struct bucket *chain;         /* next in the same slot */
+    struct bucket *newer, *older; /* LRU list */
     uint64_t hash;
     uint64_t last_ns;
     double tokens, rate, capacity;
@@ -49,10 +49,14 @@ void token_table_free(token_table *t)
 
 static void lru_unlink(token_table *t, bucket *b)
 {
-    if (b->newer) b->newer->older = b->older;
-    else t->newest = b->older;
-    if (b->older) b->older->newer = b->newer;
-    else t->oldest = b->newer;
+    if (b->newer)
+        b->newer->older = b->older;
+    else
+        t->newest = b->older;
+    if (b->older)
+        b->older->newer = b->newer;
+    else
+        t->oldest = b->newer;
     b->newer = b->older = NULL;
 }
 

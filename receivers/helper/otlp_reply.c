@@ -11,9 +11,9 @@
 void pf_otlp_reply_init(pf_otlp_reply *r, const char *exporter_id)
 {
     r->exporter_id = exporter_id;
-    r->rejected_profiles = pf_counter1("proflow_exporter_partial_success_rejected_profiles_total",
-                                       "Profiles the backend reported as rejected in a partial success.",
-                                       "exporter", exporter_id);
+    r->rejected_profiles =
+        pf_counter1("proflow_exporter_partial_success_rejected_profiles_total",
+                    "Profiles the backend reported as rejected in a partial success.", "exporter", exporter_id);
 }
 
 static void partial_success(pf_otlp_reply *r, int64_t rejected_profiles, const char *message)

@@ -28,7 +28,7 @@ bool pf_otlp_reply_read(pf_otlp_reply *r, const uint8_t *body, size_t len, bool 
 
 /* The OTLP profiles development version this build encodes (opentelemetry-proto v1.10/v1.11 layout),
  * as the Collector's pdata names it, and the header that carries it. */
-#define PF_OTLP_PROFILES_VERSION "1"
+#define PF_OTLP_PROFILES_VERSION        "1"
 #define PF_OTLP_PROFILES_VERSION_HEADER "otlp-profiles-development-version"
 
 struct pf_http_client_config;

@@ -51,8 +51,7 @@ static void attach_metadata(const pf_receiver_transport *t, const pf_http_reques
 static void count_early_refusal(const pf_receiver_transport *t, const char *reason)
 {
     char labels[300];
-    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",reason=\"%s\"", t->receiver_id, t->name,
-             reason);
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",reason=\"%s\"", t->receiver_id, t->name, reason);
     pf_metric_add(pf_counter("proflow_receiver_early_refusals_total",
                              "Requests refused before their body was read or decoded (memory limit, pipeline busy).",
                              labels),
@@ -163,8 +162,7 @@ void pf_receiver_count_request(const pf_receiver_transport *t, const pf_http_req
                                const pf_receiver_answer *a)
 {
     char labels[300];
-    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",status=\"%s\"", t->receiver_id, t->name,
-             status);
+    snprintf(labels, sizeof(labels), "receiver=\"%s\",transport=\"%s\",status=\"%s\"", t->receiver_id, t->name, status);
     pf_metric_add(pf_counter("proflow_receiver_requests_total", "Requests received, by answer.", labels), 1);
     if (a && a->http_status != 200)
         pf_log_limited(t->log_limit, 10, PF_LOG_WARN, t->receiver_id, "%s request from %s refused (%s): %s", t->name,

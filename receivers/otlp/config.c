@@ -6,19 +6,29 @@
 #include "receivers/otlp/otlp_receiver.h"
 
 static const pf_cfg_entry protocols_map[] = {
-    {.type = PF_CFG_SECTION, .name = "grpc", .offset = offsetof(otlp_protocols, grpc),
-     .desc = "Serve OTLP/gRPC (endpoint default localhost:4317) when present.", .flags = PF_CFG_PRESENCE,
-     .sub = pf_http_server_cfg_map, .presence_offset = offsetof(otlp_protocols, grpc_present)},
-    {.type = PF_CFG_SECTION, .name = "http", .offset = offsetof(otlp_protocols, http),
+    {.type = PF_CFG_SECTION,
+     .name = "grpc",
+     .offset = offsetof(otlp_protocols, grpc),
+     .desc = "Serve OTLP/gRPC (endpoint default localhost:4317) when present.",
+     .flags = PF_CFG_PRESENCE,
+     .sub = pf_http_server_cfg_map,
+     .presence_offset = offsetof(otlp_protocols, grpc_present)},
+    {.type = PF_CFG_SECTION,
+     .name = "http",
+     .offset = offsetof(otlp_protocols, http),
      .desc = "Serve OTLP/HTTP POST /v1development/profiles (endpoint default localhost:4318) when present.",
-     .flags = PF_CFG_PRESENCE, .sub = pf_http_server_cfg_map,
+     .flags = PF_CFG_PRESENCE,
+     .sub = pf_http_server_cfg_map,
      .presence_offset = offsetof(otlp_protocols, http_present)},
     PF_CFG_END,
 };
 
 const pf_cfg_entry otlp_receiver_cfg_map[] = {
-    {.type = PF_CFG_SECTION, .name = "protocols", .offset = offsetof(otlp_receiver_config, protocols),
-     .desc = "Transports to serve; at least one of grpc and http.", .sub = protocols_map},
+    {.type = PF_CFG_SECTION,
+     .name = "protocols",
+     .offset = offsetof(otlp_receiver_config, protocols),
+     .desc = "Transports to serve; at least one of grpc and http.",
+     .sub = protocols_map},
     PF_CFG_END,
 };
 

@@ -76,10 +76,11 @@ static void refuse_v1_9(otlp_transport *t, export_result *res, size_t samples)
                              "Protobuf requests refused because they use an older OTLP profiles wire layout.", labels),
                   1);
     pf_metric_add(t->rt.refused, (double)samples);
-    pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
-                           "request uses the OTLP profiles proto v1.9 layout (Sample.values = field 2, "
-                           "attribute_indices = 3, link_index = 4); this receiver speaks v1.10+ (attribute_indices = 2, "
-                           "link_index = 3, values = 4): upgrade the sender to opentelemetry-proto v1.10 or later");
+    pf_receiver_answer_set(
+        &res->a, 400, PF_GRPC_INVALID_ARGUMENT,
+        "request uses the OTLP profiles proto v1.9 layout (Sample.values = field 2, "
+        "attribute_indices = 3, link_index = 4); this receiver speaks v1.10+ (attribute_indices = 2, "
+        "link_index = 3, values = 4): upgrade the sender to opentelemetry-proto v1.10 or later");
 }
 
 /* Decoded request bytes → pipeline. Fills res with the answer to give. */
@@ -91,8 +92,10 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
     const char *version = pf_http_header_get(req, PF_OTLP_PROFILES_VERSION_HEADER);
     if (version && strcmp(version, PF_OTLP_PROFILES_VERSION) != 0) {
         pf_receiver_answer_set(&res->a, 400, PF_GRPC_INVALID_ARGUMENT,
-                               "unsupported " PF_OTLP_PROFILES_VERSION_HEADER " \"%.64s\": this receiver speaks version "
-                               PF_OTLP_PROFILES_VERSION " (opentelemetry-proto v1.10/v1.11 layout)", version);
+                               "unsupported " PF_OTLP_PROFILES_VERSION_HEADER
+                               " \"%.64s\": this receiver speaks version " PF_OTLP_PROFILES_VERSION
+                               " (opentelemetry-proto v1.10/v1.11 layout)",
+                               version);
         return;
     }
     pf_wire_counts counts;
@@ -201,7 +204,7 @@ static void encode_status_protobuf(int code, const char *message, pf_buf *out)
     uint8_t head[16];
     size_t n = 0;
     head[n++] = 0x08;
-    for (uint32_t v = (uint32_t)code; ; v >>= 7) {
+    for (uint32_t v = (uint32_t)code;; v >>= 7) {
         head[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         if (v <= 0x7f) break;
     }
@@ -209,7 +212,7 @@ static void encode_status_protobuf(int code, const char *message, pf_buf *out)
     size_t len = strlen(message);
     n = 0;
     head[n++] = 0x12;
-    for (size_t v = len; ; v >>= 7) {
+    for (size_t v = len;; v >>= 7) {
         head[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
         if (v <= 0x7f) break;
     }
@@ -239,7 +242,8 @@ static void http_reply(const http_answer *a, int status, const pf_buf *payload, 
 {
     pf_http_header hs[3];
     size_t n = 0;
-    hs[n++] = (pf_http_header){"content-type", a->format == FORMAT_JSON ? "application/json" : "application/x-protobuf"};
+    hs[n++] =
+        (pf_http_header){"content-type", a->format == FORMAT_JSON ? "application/json" : "application/x-protobuf"};
     pf_buf body = {0};
     if (!pf_encoding_is_identity(a->encoding) && pf_compress(a->encoding, payload->data, payload->len, &body))
         hs[n++] = (pf_http_header){"content-encoding", a->encoding};
@@ -260,8 +264,10 @@ static void http_reply(const http_answer *a, int status, const pf_buf *payload, 
 static void http_error(const http_answer *a, const pf_receiver_answer *res)
 {
     pf_buf payload = {0};
-    if (a->format == FORMAT_JSON) encode_status_json(res->grpc_status, res->message, &payload);
-    else encode_status_protobuf(res->grpc_status, res->message, &payload);
+    if (a->format == FORMAT_JSON)
+        encode_status_json(res->grpc_status, res->message, &payload);
+    else
+        encode_status_protobuf(res->grpc_status, res->message, &payload);
     http_reply(a, res->http_status, &payload, res->retry_after_s, res);
     pf_buf_free(&payload);
 }
@@ -312,7 +318,8 @@ void otlp_http_export(pf_http_request *req, void *data)
     }
     case PF_DECOMPRESS_TOO_LARGE:
         pf_receiver_answer_set(&res.a, 413, PF_GRPC_RESOURCE_EXHAUSTED,
-                               "request body exceeds max_request_body_size (%zu bytes) after decompression", t->max_body);
+                               "request body exceeds max_request_body_size (%zu bytes) after decompression",
+                               t->max_body);
         break;
     default:
         pf_receiver_answer_set(&res.a, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the request body: %s", err);

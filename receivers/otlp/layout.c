@@ -97,8 +97,10 @@ static void walk(wire m, int depth, scan *sc)
     wire payload;
     while (next_field(&m, &field, &type, &payload)) {
         if (field != child[depth] || type != 2) continue;
-        if (depth == 3) scan_sample(payload, sc);
-        else walk(payload, depth + 1, sc);
+        if (depth == 3)
+            scan_sample(payload, sc);
+        else
+            walk(payload, depth + 1, sc);
     }
 }
 

@@ -30,7 +30,7 @@ typedef struct otlp_transport {
     struct otlp_receiver *receiver;
     pf_receiver_transport rt; /* name, metadata, metrics */
     pf_http_server *server;
-    size_t max_body;          /* decompressed HTTP body limit */
+    size_t max_body; /* decompressed HTTP body limit */
 } otlp_transport;
 
 typedef struct otlp_receiver {

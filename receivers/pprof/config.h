@@ -48,7 +48,7 @@ typedef struct scrape_basic_auth {
 /* One `on_alert` entry: while an alert whose labels contain every trigger label fires, the job's
  * CPU-like profiles are scraped at `frequency` for at most `duration` (pipeline/component/freq_boost.h). */
 typedef struct scrape_on_alert_cfg {
-    pf_strmap trigger;      /* `trigger: high_cpu` means {alertname: high_cpu} */
+    pf_strmap trigger; /* `trigger: high_cpu` means {alertname: high_cpu} */
     double frequency;
     int64_t duration;
     pf_strmap match_labels; /* alert label → target label */
@@ -60,7 +60,7 @@ typedef struct scrape_job_cfg {
     int64_t scrape_timeout;
     char *scheme;
     pf_strmap params;
-    pf_list static_configs; /* scrape_static_cfg */
+    pf_list static_configs;  /* scrape_static_cfg */
     pf_list file_sd_configs; /* scrape_file_sd_cfg */
     pf_relabel_rules relabel_configs;
     pf_tls_client_config tls_config;

@@ -127,10 +127,7 @@ static size_t table_slot(totals_table *t, key128 k, bool insert, bool *inserted)
     }
 }
 
-pf_scrape_delta *pf_scrape_delta_new(void)
-{
-    return pf_xcalloc(1, sizeof(pf_scrape_delta));
-}
+pf_scrape_delta *pf_scrape_delta_new(void) { return pf_xcalloc(1, sizeof(pf_scrape_delta)); }
 
 void pf_scrape_delta_free(pf_scrape_delta *d)
 {
@@ -139,10 +136,7 @@ void pf_scrape_delta_free(pf_scrape_delta *d)
     free(d);
 }
 
-size_t pf_scrape_delta_keys(const pf_scrape_delta *d)
-{
-    return d->prev.count;
-}
+size_t pf_scrape_delta_keys(const pf_scrape_delta *d) { return d->prev.count; }
 
 static bool is_cumulative(const char *type)
 {

@@ -17,7 +17,7 @@
 #define MAX_TARGET_FILE_BYTES (16u << 20)
 
 #define SD_FILE_ERRORS "proflow_receiver_pprof_sd_file_errors_total"
-#define SD_REFRESHES "proflow_receiver_pprof_sd_refreshes_total"
+#define SD_REFRESHES   "proflow_receiver_pprof_sd_refreshes_total"
 
 typedef struct read_result {
     char *path;
@@ -73,10 +73,7 @@ static void read_one(const char *path, read_result *r)
     fclose(f);
 }
 
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int compare_strings(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void refresh_work(uv_work_t *req)
 {
@@ -128,8 +125,10 @@ static scrape_sd_file *find_file(scrape_file_sd *sd, const char *path)
         size_t mid = (lo + hi) / 2;
         int c = strcmp(sd->files[mid].path, path);
         if (c == 0) return &sd->files[mid];
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return NULL;
 }
@@ -161,10 +160,12 @@ static void apply_results(scrape_file_sd *sd)
         scrape_sd_groups parsed = {0};
         if (r->error) {
             file_failed(sd, f, r->error);
-        } else if (!scrape_sd_parse(r->path, r->text.data ? r->text.data : "", r->text.len, &parsed, err, sizeof(err))) {
+        } else if (!scrape_sd_parse(r->path, r->text.data ? r->text.data : "", r->text.len, &parsed, err,
+                                    sizeof(err))) {
             file_failed(sd, f, err);
         } else {
-            if (f->last_error) pf_log(PF_LOG_INFO, sd->log_id, "job %s: target file %s reads fine again", sd->job_name, f->path);
+            if (f->last_error)
+                pf_log(PF_LOG_INFO, sd->log_id, "job %s: target file %s reads fine again", sd->job_name, f->path);
             free(f->last_error);
             f->last_error = NULL;
             scrape_sd_groups_free(&f->groups);
@@ -213,10 +214,7 @@ static void start_refresh(scrape_file_sd *sd)
     uv_queue_work(sd->loop, &sd->work, refresh_work, refresh_done);
 }
 
-static void on_timer(uv_timer_t *t)
-{
-    start_refresh(t->data);
-}
+static void on_timer(uv_timer_t *t) { start_refresh(t->data); }
 
 static void on_fs_event(uv_fs_event_t *h, const char *filename, int events, int status)
 {
@@ -238,7 +236,7 @@ static char *pattern_dir(const char *pattern)
 }
 
 scrape_file_sd *scrape_file_sd_new(uv_loop_t *loop, const char *log_id, const char *job_name,
-                                 const scrape_file_sd_cfg *cfg, scrape_file_sd_update_cb on_update, void *data)
+                                   const scrape_file_sd_cfg *cfg, scrape_file_sd_update_cb on_update, void *data)
 {
     scrape_file_sd *sd = pf_xcalloc(1, sizeof(*sd));
     sd->loop = loop;
@@ -249,9 +247,9 @@ scrape_file_sd *scrape_file_sd_new(uv_loop_t *loop, const char *log_id, const ch
     sd->data = data;
     sd->work.data = sd;
     sd->metric_labels = pf_xasprintf("receiver=\"%s\",job=\"%s\"", log_id, job_name);
-    sd->m_errors = pf_counter(SD_FILE_ERRORS,
-                              "Target files that could not be read or parsed (their previous targets are kept).",
-                              sd->metric_labels);
+    sd->m_errors =
+        pf_counter(SD_FILE_ERRORS, "Target files that could not be read or parsed (their previous targets are kept).",
+                   sd->metric_labels);
     sd->m_refreshes = pf_counter(SD_REFRESHES, "Completed re-reads of the target files.", sd->metric_labels);
     return sd;
 }
@@ -286,10 +284,7 @@ void scrape_file_sd_start(scrape_file_sd *sd)
     start_refresh(sd);
 }
 
-static void on_handle_closed(uv_handle_t *h)
-{
-    one_closed(h->data);
-}
+static void on_handle_closed(uv_handle_t *h) { one_closed(h->data); }
 
 void scrape_file_sd_close(scrape_file_sd *sd, void (*done)(void *data), void *data)
 {

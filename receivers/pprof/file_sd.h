@@ -46,7 +46,7 @@ typedef void (*scrape_file_sd_update_cb)(const scrape_sd_file *files, size_t n_f
 typedef struct scrape_file_sd scrape_file_sd;
 
 scrape_file_sd *scrape_file_sd_new(uv_loop_t *loop, const char *log_id, const char *job_name,
-                                 const scrape_file_sd_cfg *cfg, scrape_file_sd_update_cb on_update, void *data);
+                                   const scrape_file_sd_cfg *cfg, scrape_file_sd_update_cb on_update, void *data);
 /* Starts the first read (the update callback follows from the loop), the watchers and the timer. */
 void scrape_file_sd_start(scrape_file_sd *sd);
 void scrape_file_sd_close(scrape_file_sd *sd, void (*done)(void *data), void *data);

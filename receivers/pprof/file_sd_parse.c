@@ -73,8 +73,10 @@ static bool parse_json(const char *path, const char *text, size_t len, scrape_sd
         scrape_sd_group *grp = new_group(out);
         for (size_t t = 0; ok && t < json_array_size(targets); t++) {
             const char *s = json_string_value(json_array_get(targets, t));
-            if (!s || !*s) ok = fail(err, err_len, "%s: [%zu].targets[%zu]: expected a non-empty string", path, i, t);
-            else strlist_push(&grp->targets, s);
+            if (!s || !*s)
+                ok = fail(err, err_len, "%s: [%zu].targets[%zu]: expected a non-empty string", path, i, t);
+            else
+                strlist_push(&grp->targets, s);
         }
         if (ok && labels && !json_is_null(labels) && !json_is_object(labels))
             ok = fail(err, err_len, "%s: [%zu].labels: expected an object of strings", path, i);
@@ -83,9 +85,12 @@ static bool parse_json(const char *path, const char *text, size_t len, scrape_sd
         json_object_foreach(labels, key, value)
         {
             if (!ok) break;
-            if (!valid_label_name(key)) ok = fail(err, err_len, "%s: [%zu].labels: \"%s\" is not a valid label name", path, i, key);
-            else if (!json_is_string(value)) ok = fail(err, err_len, "%s: [%zu].labels.%s: value must be a string", path, i, key);
-            else strmap_push(&grp->labels, key, json_string_value(value));
+            if (!valid_label_name(key))
+                ok = fail(err, err_len, "%s: [%zu].labels: \"%s\" is not a valid label name", path, i, key);
+            else if (!json_is_string(value))
+                ok = fail(err, err_len, "%s: [%zu].labels.%s: value must be a string", path, i, key);
+            else
+                strmap_push(&grp->labels, key, json_string_value(value));
         }
     }
     json_decref(root);
@@ -94,7 +99,8 @@ static bool parse_json(const char *path, const char *text, size_t len, scrape_sd
 
 /* ---- YAML ---- */
 
-static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, scrape_sd_group *grp, char *err, size_t err_len)
+static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, scrape_sd_group *grp, char *err,
+                             size_t err_len)
 {
     const pf_node *targets = pf_node_get(g, "targets"), *labels = pf_node_get(g, "labels");
     if (g->type != PF_NODE_MAP)
@@ -113,7 +119,8 @@ static bool parse_yaml_group(const char *path, size_t i, const pf_node *g, scrap
     for (size_t k = 0; k < labels->n_children; k++) {
         const pf_node *l = labels->children[k];
         if (!valid_label_name(l->key))
-            return fail(err, err_len, "%s:%d: [%zu].labels: \"%s\" is not a valid label name", path, l->line, i, l->key);
+            return fail(err, err_len, "%s:%d: [%zu].labels: \"%s\" is not a valid label name", path, l->line, i,
+                        l->key);
         if (l->type != PF_NODE_SCALAR)
             return fail(err, err_len, "%s:%d: [%zu].labels.%s: value must be a string", path, l->line, i, l->key);
         strmap_push(&grp->labels, l->key, l->is_null ? "" : l->value);
@@ -142,7 +149,7 @@ bool scrape_sd_parse(const char *path, const char *text, size_t len, scrape_sd_g
     const char *ext = strrchr(path, '.');
     scrape_sd_groups parsed = {0};
     bool ok = ext && strcmp(ext, ".json") == 0 ? parse_json(path, text, len, &parsed, err, err_len)
-                                                : parse_yaml(path, text, len, &parsed, err, err_len);
+                                               : parse_yaml(path, text, len, &parsed, err, err_len);
     if (!ok) {
         scrape_sd_groups_free(&parsed);
         return false;

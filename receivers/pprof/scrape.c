@@ -92,17 +92,23 @@ static void queue_push(scrape_manager *s, scrape_target *t)
     t->queued = true;
     t->next_queued = NULL;
     t->prev_queued = s->queue_tail;
-    if (s->queue_tail) s->queue_tail->next_queued = t;
-    else s->queue_head = t;
+    if (s->queue_tail)
+        s->queue_tail->next_queued = t;
+    else
+        s->queue_head = t;
     s->queue_tail = t;
 }
 
 void scrape_queue_remove(scrape_manager *s, scrape_target *t)
 {
-    if (t->prev_queued) t->prev_queued->next_queued = t->next_queued;
-    else s->queue_head = t->next_queued;
-    if (t->next_queued) t->next_queued->prev_queued = t->prev_queued;
-    else s->queue_tail = t->prev_queued;
+    if (t->prev_queued)
+        t->prev_queued->next_queued = t->next_queued;
+    else
+        s->queue_head = t->next_queued;
+    if (t->next_queued)
+        t->next_queued->prev_queued = t->prev_queued;
+    else
+        s->queue_tail = t->prev_queued;
     t->queued = false;
     t->prev_queued = t->next_queued = NULL;
 }
@@ -214,8 +220,8 @@ static void on_tick(uv_timer_t *timer)
     arm_next(t);
     if (t->in_flight || t->queued) {
         pf_metric_add(t->series->m[PPROF_M_SKIPPED], 1);
-        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s skipped: the previous one is still running",
-                       t->url);
+        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id,
+                       "scrape of %s skipped: the previous one is still running", t->url);
         return;
     }
     if (!pf_memory_admit(t->last_body_bytes, s->id, NULL)) {
@@ -231,8 +237,10 @@ static void on_tick(uv_timer_t *timer)
                        t->url);
         return;
     }
-    if (s->in_flight >= (size_t)s->cfg->max_concurrent_scrapes) queue_push(s, t);
-    else start_scrape(t);
+    if (s->in_flight >= (size_t)s->cfg->max_concurrent_scrapes)
+        queue_push(s, t);
+    else
+        start_scrape(t);
 }
 
 /* Spreads targets over the interval so they do not all fire at once; stable per URL. */
@@ -255,14 +263,17 @@ void scrape_target_schedule(scrape_target *t)
 /* Labels of bucket b (PPROF_LATENESS_BUCKETS: +Inf), or of _sum and _count for b > PPROF_LATENESS_BUCKETS. */
 static void lateness_labels(const scrape_manager *s, size_t b, char *out, size_t len)
 {
-    if (b < PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
-    else if (b == PPROF_LATENESS_BUCKETS) snprintf(out, len, "receiver=\"%s\",le=\"+Inf\"", s->id);
-    else snprintf(out, len, "receiver=\"%s\"", s->id);
+    if (b < PPROF_LATENESS_BUCKETS)
+        snprintf(out, len, "receiver=\"%s\",le=\"%g\"", s->id, lateness_bounds[b]);
+    else if (b == PPROF_LATENESS_BUCKETS)
+        snprintf(out, len, "receiver=\"%s\",le=\"+Inf\"", s->id);
+    else
+        snprintf(out, len, "receiver=\"%s\"", s->id);
 }
 
 #define LATENESS_BUCKET "proflow_receiver_pprof_scrape_lateness_seconds_bucket"
-#define LATENESS_SUM "proflow_receiver_pprof_scrape_lateness_seconds_sum"
-#define LATENESS_COUNT "proflow_receiver_pprof_scrape_lateness_seconds_count"
+#define LATENESS_SUM    "proflow_receiver_pprof_scrape_lateness_seconds_sum"
+#define LATENESS_COUNT  "proflow_receiver_pprof_scrape_lateness_seconds_count"
 
 void scrape_lateness_metrics(scrape_manager *s)
 {

@@ -125,10 +125,7 @@ static void on_timer_closed(uv_handle_t *h)
     one_closed(t->s);
 }
 
-static void on_closed(void *data)
-{
-    one_closed(data);
-}
+static void on_closed(void *data) { one_closed(data); }
 
 void scrape_manager_stop(scrape_manager *s, void (*done)(void *data), void *data)
 {

@@ -39,7 +39,7 @@ struct scrape_job {
     const scrape_job_cfg *cfg;
     pf_http_client *client;
     pf_http_client_config client_cfg; /* headers owned here; tls points into cfg */
-    scrape_sd_source *sources;         /* one per file_sd_configs entry */
+    scrape_sd_source *sources;        /* one per file_sd_configs entry */
     size_t n_sources;
 };
 
@@ -52,7 +52,7 @@ typedef struct scrape_target {
     scrape_profile_def profile;
     pf_labels labels;
     uv_timer_t timer;
-    size_t slot;          /* index in s->targets while live */
+    size_t slot;           /* index in s->targets while live */
     uint64_t next_due_ms;  /* when the next scrape should start (uv_now clock, ms) */
     uint64_t scheduled_ms; /* when the current (maybe queued) scrape should have started */
     pf_scrape_delta *delta;
@@ -63,8 +63,8 @@ typedef struct scrape_target {
     struct scrape_target *prev_queued, *next_queued;
     pf_log_limiter skipped_log;
     uint64_t started_unix_nano; /* wall-clock start of the current scrape: ends the delta's window */
-    scrape_outcome outcome;      /* of the last scrape */
-    scrape_series *series;       /* shared with targets of the same labels; released on retirement */
+    scrape_outcome outcome;     /* of the last scrape */
+    scrape_series *series;      /* shared with targets of the same labels; released on retirement */
     double hz;                  /* CPU-like: configured frequency (job or __profile_hz__), 0 = interval - 1s */
     size_t seconds_at;          /* CPU-like: offset of the `seconds=` value at the end of url, else 0 */
 } scrape_target;
@@ -95,7 +95,8 @@ struct scrape_manager {
 };
 
 /* target_set.c */
-scrape_target *scrape_target_add(struct scrape_manager *s, scrape_job *job, const scrape_target_spec *spec, const char *key);
+scrape_target *scrape_target_add(struct scrape_manager *s, scrape_job *job, const scrape_target_spec *spec,
+                                 const char *key);
 void scrape_target_retire(scrape_target *t);
 void scrape_target_release_if_idle(scrape_target *t);
 void scrape_target_free(scrape_target *t);

@@ -21,13 +21,11 @@ static const struct {
 };
 
 #define LAST_ERROR "proflow_receiver_pprof_last_error"
-#define FREQUENCY "proflow_scrape_profile_frequency_hz"
+#define FREQUENCY  "proflow_scrape_profile_frequency_hz"
 
 static const char *const outcome_names[PPROF_OUTCOMES] = {
-    [PPROF_FAIL_TIMEOUT] = "timeout",
-    [PPROF_FAIL_CONNECTION] = "connection",
-    [PPROF_FAIL_HTTP_STATUS] = "http_status",
-    [PPROF_FAIL_BODY_SIZE_LIMIT] = "body_size_limit",
+    [PPROF_FAIL_TIMEOUT] = "timeout",         [PPROF_FAIL_CONNECTION] = "connection",
+    [PPROF_FAIL_HTTP_STATUS] = "http_status", [PPROF_FAIL_BODY_SIZE_LIMIT] = "body_size_limit",
     [PPROF_FAIL_BAD_PPROF] = "bad_pprof",
 };
 
@@ -53,10 +51,10 @@ static void grow(scrape_series_set *set)
 }
 
 scrape_series *scrape_series_acquire(scrape_series_set *set, const char *receiver, const char *job,
-                                   const char *instance, const char *profile)
+                                     const char *instance, const char *profile)
 {
-    char *labels = pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\"", receiver, job, instance,
-                                profile);
+    char *labels =
+        pf_xasprintf("receiver=\"%s\",job=\"%s\",instance=\"%s\",profile=\"%s\"", receiver, job, instance, profile);
     if (set->n_slots) {
         for (scrape_series *it = *slot_of(set, labels); it; it = it->next_in_slot)
             if (strcmp(it->labels, labels) == 0) {
@@ -77,8 +75,10 @@ scrape_series *scrape_series_acquire(scrape_series_set *set, const char *receive
     *at = ser;
     set->count++;
     ser->older = set->newest;
-    if (set->newest) set->newest->newer = ser;
-    else set->oldest = ser;
+    if (set->newest)
+        set->newest->newer = ser;
+    else
+        set->oldest = ser;
     set->newest = ser;
     return ser;
 }
@@ -139,10 +139,14 @@ void scrape_series_release(scrape_series_set *set, scrape_series *ser)
     while (*at != ser) at = &(*at)->next_in_slot;
     *at = ser->next_in_slot;
     set->count--;
-    if (ser->older) ser->older->newer = ser->newer;
-    else set->oldest = ser->newer;
-    if (ser->newer) ser->newer->older = ser->older;
-    else set->newest = ser->older;
+    if (ser->older)
+        ser->older->newer = ser->newer;
+    else
+        set->oldest = ser->newer;
+    if (ser->newer)
+        ser->newer->older = ser->older;
+    else
+        set->newest = ser->older;
     for (size_t f = 0; f < PPROF_M_COUNT; f++) remove_family(ser, f);
     remove_last_errors(ser);
     if (ser->frequency) pf_metric_remove(FREQUENCY, ser->labels);

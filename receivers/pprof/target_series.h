@@ -30,15 +30,7 @@ typedef enum scrape_outcome {
 } scrape_outcome;
 
 /* The series of one label set, in the order their families are registered. */
-enum {
-    PPROF_M_UP,
-    PPROF_M_DURATION,
-    PPROF_M_BYTES,
-    PPROF_M_ERRORS,
-    PPROF_M_SKIPPED,
-    PPROF_M_SCRAPES,
-    PPROF_M_COUNT
-};
+enum { PPROF_M_UP, PPROF_M_DURATION, PPROF_M_BYTES, PPROF_M_ERRORS, PPROF_M_SKIPPED, PPROF_M_SCRAPES, PPROF_M_COUNT };
 
 typedef struct scrape_series {
     char *labels; /* receiver="…",job="…",instance="…",profile="…" */
@@ -46,8 +38,8 @@ typedef struct scrape_series {
     pf_metric *m[PPROF_M_COUNT];
     pf_metric *last_error[PPROF_OUTCOMES]; /* a reason's series exists from its first failure on */
     pf_metric *frequency;                  /* CPU-like profiles: the frequency in force, from the first scrape */
-    struct scrape_series *next_in_slot;     /* hash chain */
-    struct scrape_series *older, *newer;    /* creation order */
+    struct scrape_series *next_in_slot;    /* hash chain */
+    struct scrape_series *older, *newer;   /* creation order */
 } scrape_series;
 
 typedef struct scrape_series_set {
@@ -57,7 +49,7 @@ typedef struct scrape_series_set {
 } scrape_series_set;
 
 scrape_series *scrape_series_acquire(scrape_series_set *set, const char *receiver, const char *job,
-                                   const char *instance, const char *profile);
+                                     const char *instance, const char *profile);
 void scrape_series_release(scrape_series_set *set, scrape_series *ser);
 
 /* The last_error series of a failure reason (not PPROF_SCRAPE_OK), created on first use. */

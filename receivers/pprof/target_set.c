@@ -133,7 +133,7 @@ void scrape_sd_source_update(const scrape_sd_file *files, size_t n_files, void *
     for (size_t f = 0; f < n_files; f++)
         for (size_t g = 0; g < files[f].groups.n; g++)
             scrape_targets_discover_group(src->job->cfg, &files[f].groups.items[g].targets,
-                                         &files[f].groups.items[g].labels, files[f].path, collect, &want);
+                                          &files[f].groups.items[g].labels, files[f].path, collect, &want);
     if (want.n) qsort(want.items, want.n, sizeof(*want.items), compare_wanted);
 
     /* Merge two key-sorted lists: kept targets keep their delta state and schedule. */

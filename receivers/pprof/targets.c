@@ -55,13 +55,15 @@ static bool discover_one(const scrape_job_cfg *cfg, const pf_strmap *labels, con
         if (cpu_like && hz_text) {
             char *end = NULL;
             double v = strtod(hz_text, &end);
-            if (end != hz_text && !*end && v > 0 && v <= PF_FREQ_MAX_HZ) hz = v;
-            else hz_error = "__profile_hz__ is not a frequency in Hz (above 0, at most 10000)";
+            if (end != hz_text && !*end && v > 0 && v <= PF_FREQ_MAX_HZ)
+                hz = v;
+            else
+                hz_error = "__profile_hz__ is not a frequency in Hz (above 0, at most 10000)";
         }
         pf_buf url = {0};
         build_url(cfg, def, &ls, hz, &url);
         char *instance = pf_xstrdup(pf_labels_get(&ls, "instance") ? pf_labels_get(&ls, "instance")
-                                                                    : pf_labels_get(&ls, "__address__"));
+                                                                   : pf_labels_get(&ls, "__address__"));
         pf_labels_drop_reserved(&ls);
         pf_labels_set(&ls, "instance", instance);
         scrape_target_spec spec = {url.data, instance, def, &ls, hz, hz_error};
@@ -74,7 +76,7 @@ static bool discover_one(const scrape_job_cfg *cfg, const pf_strmap *labels, con
 }
 
 size_t scrape_targets_discover_group(const scrape_job_cfg *cfg, const pf_strlist *targets, const pf_strmap *labels,
-                                    const char *meta_filepath, scrape_target_found_cb found, void *data)
+                                     const char *meta_filepath, scrape_target_found_cb found, void *data)
 {
     scrape_profile_def *defs = pf_xcalloc(scrape_profile_defs_max(cfg), sizeof(*defs));
     size_t n_defs = scrape_profile_defs(cfg, defs), kept = 0;

@@ -20,7 +20,7 @@ static const char *format_name(pf_pyro_format f)
 
 static int grpc_status_for(int http_status)
 {
-    return http_status == 413 ? PF_GRPC_RESOURCE_EXHAUSTED
+    return http_status == 413   ? PF_GRPC_RESOURCE_EXHAUSTED
            : http_status == 415 ? PF_GRPC_UNIMPLEMENTED
                                 : PF_GRPC_INVALID_ARGUMENT;
 }
@@ -60,7 +60,7 @@ static void ingest(pyro_api *api, const pf_http_request *req, pf_arena *a, pf_re
         if (!add_profile(r, b, a, &q, &profiles[i], err, sizeof(err))) {
             pf_batch_unref(b);
             pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "invalid %s body: profile %zu: %s",
-                            format_name(q.format), i, err);
+                                   format_name(q.format), i, err);
             return;
         }
     }

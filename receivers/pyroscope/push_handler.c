@@ -48,16 +48,16 @@ static void push(pyro_api *api, const pf_http_request *req, const Push__V1__Push
         series_labels(s, a, &labels);
         if (!has_name_label(&labels)) {
             pf_batch_unref(b);
-            pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu]: labels have no __name__ (the profile type)",
-                            i);
+            pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT,
+                                   "series[%zu]: labels have no __name__ (the profile type)", i);
             return;
         }
         for (size_t j = 0; j < s->n_samples; j++) {
             const ProtobufCBinaryData *raw = &s->samples[j]->raw_profile;
             if (!pyro_batch_add_pprof(b, a, &labels, raw->data, raw->len, r->max_body, err, sizeof(err))) {
                 pf_batch_unref(b);
-                pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu].samples[%zu].raw_profile: %s", i, j,
-                                err);
+                pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "series[%zu].samples[%zu].raw_profile: %s",
+                                       i, j, err);
                 return;
             }
         }
@@ -66,12 +66,15 @@ static void push(pyro_api *api, const pf_http_request *req, const Push__V1__Push
     pyro_deliver(api, req, b, res);
 }
 
-static Push__V1__PushRequest *decode(const uint8_t *body, size_t len, push_codec codec, pf_arena *a, pf_receiver_answer *res)
+static Push__V1__PushRequest *decode(const uint8_t *body, size_t len, push_codec codec, pf_arena *a,
+                                     pf_receiver_answer *res)
 {
     ProtobufCAllocator al = pf_arena_allocator(a);
     if (codec == CODEC_PROTO) {
         Push__V1__PushRequest *pr = push__v1__push_request__unpack(&al, len, body);
-        if (!pr) pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT, "malformed push.v1.PushRequest: protobuf decoding failed");
+        if (!pr)
+            pf_receiver_answer_set(res, 400, PF_GRPC_INVALID_ARGUMENT,
+                                   "malformed push.v1.PushRequest: protobuf decoding failed");
         return pr;
     }
     char err[400];
@@ -116,13 +119,15 @@ static const struct {
     const char *code;
     int http;
 } connect_codes[] = {
-    {PF_GRPC_INVALID_ARGUMENT, "invalid_argument", 400}, {PF_GRPC_RESOURCE_EXHAUSTED, "resource_exhausted", 429},
-    {PF_GRPC_UNAVAILABLE, "unavailable", 503},           {PF_GRPC_UNIMPLEMENTED, "unimplemented", 501},
+    {PF_GRPC_INVALID_ARGUMENT, "invalid_argument", 400},
+    {PF_GRPC_RESOURCE_EXHAUSTED, "resource_exhausted", 429},
+    {PF_GRPC_UNAVAILABLE, "unavailable", 503},
+    {PF_GRPC_UNIMPLEMENTED, "unimplemented", 501},
     {PF_GRPC_INTERNAL, "internal", 500},
 };
 
-static void connect_reply(pyro_api *api, pf_http_request *req, int status, const pf_receiver_answer *res, const char *type,
-                          const void *body, size_t len)
+static void connect_reply(pyro_api *api, pf_http_request *req, int status, const pf_receiver_answer *res,
+                          const char *type, const void *body, size_t len)
 {
     pf_http_header hs[2] = {{"content-type", type}};
     size_t n = 1;
@@ -160,29 +165,29 @@ static void connect_push(pyro_api *api, pf_http_request *req)
     if (codec == CODEC_PROTO && strcmp(type, "application/proto") != 0) {
         /* The Connect protocol answers an unknown codec with a bare 415. */
         pf_receiver_answer_set(&res, 415, PF_GRPC_UNIMPLEMENTED,
-                        "unsupported content type \"%s\": use application/proto, application/json or gRPC", type);
+                               "unsupported content type \"%s\": use application/proto, application/json or gRPC",
+                               type);
         connect_reply(api, req, 415, &res, "text/plain; charset=utf-8", NULL, 0);
         return;
     }
     if (!pf_encoding_supported(encoding)) {
-        pf_receiver_answer_set(&res, 501, PF_GRPC_UNIMPLEMENTED, "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none",
-                        encoding);
+        pf_receiver_answer_set(&res, 501, PF_GRPC_UNIMPLEMENTED,
+                               "unsupported Content-Encoding \"%s\": use gzip, zstd, deflate or none", encoding);
         connect_error(api, req, &res);
         return;
     }
     pf_buf plain = {0};
     char err[256] = "";
     switch (pf_decompress(encoding, req->body, req->body_len, api->receiver->max_body, &plain, err, sizeof(err))) {
-    case PF_DECOMPRESS_OK:
-        decode_and_push(api, req, (const uint8_t *)plain.data, plain.len, codec, &res);
-        break;
+    case PF_DECOMPRESS_OK: decode_and_push(api, req, (const uint8_t *)plain.data, plain.len, codec, &res); break;
     case PF_DECOMPRESS_TOO_LARGE:
         pf_receiver_answer_set(&res, 413, PF_GRPC_RESOURCE_EXHAUSTED,
-                        "request body exceeds max_request_body_size (%zu bytes) after decompression",
-                        api->receiver->max_body);
+                               "request body exceeds max_request_body_size (%zu bytes) after decompression",
+                               api->receiver->max_body);
         break;
     default:
-        pf_receiver_answer_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the %s request body: %s", encoding, err);
+        pf_receiver_answer_set(&res, 400, PF_GRPC_INVALID_ARGUMENT, "cannot decode the %s request body: %s", encoding,
+                               err);
         break;
     }
     pf_buf_free(&plain);
@@ -190,14 +195,18 @@ static void connect_push(pyro_api *api, pf_http_request *req)
         connect_error(api, req, &res);
         return;
     }
-    if (codec == CODEC_JSON) connect_reply(api, req, 200, &res, "application/json", "{}", 2);
-    else connect_reply(api, req, 200, &res, "application/proto", NULL, 0);
+    if (codec == CODEC_JSON)
+        connect_reply(api, req, 200, &res, "application/json", "{}", 2);
+    else
+        connect_reply(api, req, 200, &res, "application/proto", NULL, 0);
 }
 
 void pyro_handle_push(pf_http_request *req, void *data)
 {
     pyro_api *api = data;
     pf_metric_add(api->rt.bytes, (double)req->body_len);
-    if (req->is_grpc) grpc_push(api, req);
-    else connect_push(api, req);
+    if (req->is_grpc)
+        grpc_push(api, req);
+    else
+        connect_push(api, req);
 }

@@ -38,8 +38,10 @@ static void pyro_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb done
     pf_component_shutdown_begin(c, done, data);
     pf_http_server *s = r->server;
     r->server = NULL;
-    if (s) pf_http_server_close(s, pf_component_shutdown_end, r);
-    else pf_component_shutdown_end(c);
+    if (s)
+        pf_http_server_close(s, pf_component_shutdown_end, r);
+    else
+        pf_component_shutdown_end(c);
 }
 
 static void pyro_destroy(pf_component *c)

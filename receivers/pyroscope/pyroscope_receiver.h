@@ -16,7 +16,7 @@
 #include "receivers/pyroscope/ingest/ingest.h"
 
 #define PYRO_DEFAULT_ENDPOINT "localhost:4040"
-#define PYRO_PUSH_PATH "/push.v1.PusherService/Push"
+#define PYRO_PUSH_PATH        "/push.v1.PusherService/Push"
 
 /* One per API ("ingest", "push"): the metrics carry it as the transport label. */
 typedef struct pyro_api {

@@ -28,14 +28,14 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-#define FUZZ_CHECK(cond, ...)                                                                                   \
-    do {                                                                                                        \
-        if (!(cond)) {                                                                                          \
-            fprintf(stderr, "%s:%d: invariant broken: %s: ", __FILE__, __LINE__, #cond);                       \
-            fprintf(stderr, __VA_ARGS__);                                                                       \
-            fputc('\n', stderr);                                                                                \
-            abort();                                                                                            \
-        }                                                                                                       \
+#define FUZZ_CHECK(cond, ...)                                                                                          \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            fprintf(stderr, "%s:%d: invariant broken: %s: ", __FILE__, __LINE__, #cond);                               \
+            fprintf(stderr, __VA_ARGS__);                                                                              \
+            fputc('\n', stderr);                                                                                       \
+            abort();                                                                                                   \
+        }                                                                                                              \
     } while (0)
 
 /* Exactly `len` bytes plus a terminating NUL, in a fresh allocation (ASan sees any read past it). */
@@ -84,8 +84,8 @@ static inline void fuzz_check_validated_batch(pf_batch *b)
     pf_arena *a = pf_arena_create(1 << 16);
     for (size_t i = 0; i < items.n; i++) {
         pf_pprof pp;
-        FUZZ_CHECK(pf_pprof_parse(a, items.items[i].gzipped.data, items.items[i].gzipped.len, PF_PPROF_DEFAULT_MAX_BYTES,
-                                  &pp, err, sizeof(err)),
+        FUZZ_CHECK(pf_pprof_parse(a, items.items[i].gzipped.data, items.items[i].gzipped.len,
+                                  PF_PPROF_DEFAULT_MAX_BYTES, &pp, err, sizeof(err)),
                    "exported pprof %zu does not parse: %s", i, err);
     }
     pf_arena_destroy(a);

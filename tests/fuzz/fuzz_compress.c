@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pf_encoding_supported(enc) && !pf_encoding_is_identity(enc)) {
             pf_buf packed = {0}, back = {0};
             FUZZ_CHECK(pf_compress(enc, out.data, out.len, &packed), "%s: cannot compress again", enc);
-            FUZZ_CHECK(pf_decompress(enc, packed.data, packed.len, max_out, &back, err, sizeof(err)) == PF_DECOMPRESS_OK,
+            FUZZ_CHECK(pf_decompress(enc, packed.data, packed.len, max_out, &back, err, sizeof(err)) ==
+                           PF_DECOMPRESS_OK,
                        "%s: own output does not decode: %s", enc, err);
             FUZZ_CHECK(back.len == out.len && (out.len == 0 || memcmp(back.data, out.data, out.len) == 0),
                        "%s: round trip differs", enc);

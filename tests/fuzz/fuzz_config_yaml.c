@@ -23,8 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size) memcpy(exact, data, size);
     pf_node *doc = pf_yaml_parse(exact, size, "fuzz.yaml", &err);
     free(exact);
-    if (doc) pf_node_free(doc);
-    else FUZZ_CHECK(err.msg[0] != '\0', "refusal without a message");
+    if (doc)
+        pf_node_free(doc);
+    else
+        FUZZ_CHECK(err.msg[0] != '\0', "refusal without a message");
 
     char *text = fuzz_cstr(data, size);
     const char *sets[4];

@@ -25,8 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pf_buf out = {0};
     char err[512] = "";
     int st = pf_grpc_unframe(body, size - 1, enc, max_msg, &out, err, sizeof(err));
-    if (st == PF_GRPC_OK) FUZZ_CHECK(out.len <= max_msg, "message of %zu bytes above the %zu limit", out.len, max_msg);
-    else FUZZ_CHECK(err[0] != '\0' && pf_grpc_status_name(st) != NULL, "refusal without a message");
+    if (st == PF_GRPC_OK)
+        FUZZ_CHECK(out.len <= max_msg, "message of %zu bytes above the %zu limit", out.len, max_msg);
+    else
+        FUZZ_CHECK(err[0] != '\0' && pf_grpc_status_name(st) != NULL, "refusal without a message");
     pf_buf_free(&out);
     free(body);
 

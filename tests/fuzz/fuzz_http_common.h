@@ -35,8 +35,10 @@ static inline void deferred_closed(uv_handle_t *h) { free(h->data); }
 static inline void deferred_fire(uv_timer_t *t)
 {
     deferred *d = t->data;
-    if (d->grpc) pf_grpc_respond(d->req, PF_GRPC_OK, NULL, "", 0);
-    else pf_http_respond(d->req, 202, NULL, 0, "later\n", 6);
+    if (d->grpc)
+        pf_grpc_respond(d->req, PF_GRPC_OK, NULL, "", 0);
+    else
+        pf_http_respond(d->req, 202, NULL, 0, "later\n", 6);
     uv_close((uv_handle_t *)&d->timer, deferred_closed);
 }
 
@@ -65,8 +67,10 @@ static inline void handle_echo(pf_http_request *req, void *data)
 static inline void handle_grpc(pf_http_request *req, void *data)
 {
     (void)data;
-    if (req->body_len % 3 == 0) pf_grpc_respond(req, PF_GRPC_OK, NULL, req->body, req->body_len);
-    else pf_grpc_respond(req, PF_GRPC_INVALID_ARGUMENT, "bad \xff message\n", NULL, 0);
+    if (req->body_len % 3 == 0)
+        pf_grpc_respond(req, PF_GRPC_OK, NULL, req->body, req->body_len);
+    else
+        pf_grpc_respond(req, PF_GRPC_INVALID_ARGUMENT, "bad \xff message\n", NULL, 0);
 }
 
 static inline pf_http_server *fuzz_server(bool auth)
@@ -90,8 +94,8 @@ static inline pf_http_server *fuzz_server(bool auth)
     pf_http_server_route(s, "GET", "/metrics", false, handle_echo, NULL);
     pf_http_server_route(s, "DELETE", "/api/v1/", true, handle_echo, NULL);
     pf_http_server_route(s, "POST", "/defer", false, handle_later, NULL);
-    pf_http_server_route(s, "POST", "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export", false,
-                         handle_grpc, NULL);
+    pf_http_server_route(s, "POST", "/opentelemetry.proto.collector.profiles.v1development.ProfilesService/Export",
+                         false, handle_grpc, NULL);
     pf_http_server_route(s, "POST", "/push.v1.PusherService/Push", false, handle_later, (void *)1);
     char msg[256];
     /* Tokens are loaded at start; the listener itself is never used. */
@@ -119,8 +123,7 @@ static inline bool conn_alive(pf_http_server *s, pf_http_conn *c)
 static inline void drain(int fd)
 {
     char buf[65536];
-    while (read(fd, buf, sizeof(buf)) > 0) {
-    }
+    while (read(fd, buf, sizeof(buf)) > 0) {}
 }
 
 static inline void spin(int fd, int rounds)

@@ -29,8 +29,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             size_t n = 0;
             st = pf_pyro_decode_body(&q, NULL, (const uint8_t *)folded_body, sizeof(folded_body) - 1, FUZZ_PYRO_MAX, a,
                                      &ps, &n, err, sizeof(err));
-            if (st == PF_PYRO_OK) fuzz_pyro_deliver(a, ps, n);
-            else FUZZ_CHECK(err[0] != '\0', "refusal without a message");
+            if (st == PF_PYRO_OK)
+                fuzz_pyro_deliver(a, ps, n);
+            else
+                FUZZ_CHECK(err[0] != '\0', "refusal without a message");
         }
     } else {
         FUZZ_CHECK(st == PF_PYRO_BAD_REQUEST || st == PF_PYRO_UNSUPPORTED_MEDIA, "unexpected status %d", (int)st);

@@ -31,7 +31,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pf_multipart_parse(body, body_len, boundary, a, &parts, &n, err, sizeof(err))) {
             for (size_t i = 0; i < n; i++) {
                 FUZZ_CHECK(parts[i].name != NULL, "part %zu without a name", i);
-                FUZZ_CHECK(parts[i].len == 0 || (parts[i].data >= body && parts[i].data + parts[i].len <= body + body_len),
+                FUZZ_CHECK(parts[i].len == 0 ||
+                               (parts[i].data >= body && parts[i].data + parts[i].len <= body + body_len),
                            "part %zu outside the body", i);
             }
             (void)pf_multipart_find(parts, n, "profile");

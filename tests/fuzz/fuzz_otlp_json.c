@@ -34,8 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pf_buf again = {0};
     pf_pbjson_encode(&req->base, &again);
     size_t rejected = 0;
-    if (pf_batch_validate(b, &rejected, err, sizeof(err))) fuzz_check_validated_batch(b);
-    else FUZZ_CHECK(err[0] != '\0', "refusal without a message");
+    if (pf_batch_validate(b, &rejected, err, sizeof(err)))
+        fuzz_check_validated_batch(b);
+    else
+        FUZZ_CHECK(err[0] != '\0', "refusal without a message");
     /* What we write as JSON must read back. */
     pf_arena *a = pf_arena_create(4096);
     ProtobufCAllocator al2 = pf_arena_allocator(a);

@@ -20,8 +20,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pf_batch *partial = pf_batch_clone(strict);
     char err[512] = "";
     bool strict_ok = pf_batch_validate(strict, NULL, err, sizeof(err));
-    if (!strict_ok) FUZZ_CHECK(err[0] != '\0', "strict refusal without a message");
-    else fuzz_check_validated_batch(strict);
+    if (!strict_ok)
+        FUZZ_CHECK(err[0] != '\0', "strict refusal without a message");
+    else
+        fuzz_check_validated_batch(strict);
     size_t rejected = 0;
     err[0] = '\0';
     bool partial_ok = pf_batch_validate(partial, &rejected, err, sizeof(err));

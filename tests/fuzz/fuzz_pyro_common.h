@@ -28,7 +28,8 @@ static inline void fuzz_pyro_deliver(pf_arena *a, pf_pyro_profile *ps, size_t n)
 }
 
 /* pf_pyro_decode_body under the given query and Content-Type, then delivery. */
-static inline pf_pyro_status fuzz_pyro_body(const char *query, const char *content_type, const uint8_t *body, size_t len)
+static inline pf_pyro_status fuzz_pyro_body(const char *query, const char *content_type, const uint8_t *body,
+                                            size_t len)
 {
     pf_arena *a = pf_arena_create(1 << 14);
     pf_pyro_query q;
@@ -38,8 +39,10 @@ static inline pf_pyro_status fuzz_pyro_body(const char *query, const char *conte
     pf_pyro_profile *ps = NULL;
     size_t n = 0;
     st = pf_pyro_decode_body(&q, content_type, body, len, FUZZ_PYRO_MAX, a, &ps, &n, err, sizeof(err));
-    if (st == PF_PYRO_OK) fuzz_pyro_deliver(a, ps, n);
-    else FUZZ_CHECK(err[0] != '\0' && pf_pyro_http_status(st) >= 400, "refusal without a message");
+    if (st == PF_PYRO_OK)
+        fuzz_pyro_deliver(a, ps, n);
+    else
+        FUZZ_CHECK(err[0] != '\0' && pf_pyro_http_status(st) >= 400, "refusal without a message");
     pf_arena_destroy(a);
     return st;
 }

@@ -99,8 +99,8 @@ int main(int argc, char **argv)
         }
         free(path);
     }
-    printf("items=%zu profiles=%zu samples=%zu name=%s\n", items.n, pf_batch_profile_count(b),
-           pf_batch_sample_count(b), items.n ? items.items[0].name : "");
+    printf("items=%zu profiles=%zu samples=%zu name=%s\n", items.n, pf_batch_profile_count(b), pf_batch_sample_count(b),
+           items.n ? items.items[0].name : "");
     pf_pprof_items_free(&items);
     pf_batch_unref(b);
     pf_batch_unref(built);

@@ -20,12 +20,12 @@
 #include "pipeline/model/batch.h"
 #include "pipeline/model/dict.h"
 
-#define EXPORT_TEST_SAMPLES 7 /* 4 (checkout cpu) + 3 (cart alloc) */
+#define EXPORT_TEST_SAMPLES  7 /* 4 (checkout cpu) + 3 (cart alloc) */
 #define EXPORT_TEST_PROFILES 2
-#define EXPORT_TEST_TIME 1700000000123456789ull
+#define EXPORT_TEST_TIME     1700000000123456789ull
 
-static void export_test_add_sample(pf_batch *b, otlp_profile *p, const int32_t *stack, size_t depth,
-                                   int64_t value, int32_t link, uint64_t timestamp)
+static void export_test_add_sample(pf_batch *b, otlp_profile *p, const int32_t *stack, size_t depth, int64_t value,
+                                   int32_t link, uint64_t timestamp)
 {
     otlp_sample *s = pf_arena_alloc(b->arena, sizeof(*s));
     *s = (otlp_sample)OTLP_SAMPLE_INIT;
@@ -40,8 +40,8 @@ static void export_test_add_sample(pf_batch *b, otlp_profile *p, const int32_t *
     int32_t attr = pf_dict_attr_string(b, "thread.name", "worker-1", 0);
     s->n_attribute_indices = 1;
     s->attribute_indices = pf_arena_memdup(b->arena, &attr, sizeof(attr));
-    otlp_sample **grown = pf_arena_grow(b->arena, p->samples, p->n_samples * sizeof(*grown),
-                                        (p->n_samples + 1) * sizeof(*grown));
+    otlp_sample **grown =
+        pf_arena_grow(b->arena, p->samples, p->n_samples * sizeof(*grown), (p->n_samples + 1) * sizeof(*grown));
     grown[p->n_samples++] = s;
     p->samples = grown;
 }
@@ -49,8 +49,8 @@ static void export_test_add_sample(pf_batch *b, otlp_profile *p, const int32_t *
 static int32_t export_test_frame(pf_batch *b, int32_t mapping, uint64_t address, const char *fn, int64_t line)
 {
     otlp_line l = OTLP_LINE_INIT;
-    l.function_index = pf_dict_function(b, pf_dict_string(b, fn), pf_dict_string(b, fn),
-                                        pf_dict_string(b, "app/main.go"), 10);
+    l.function_index =
+        pf_dict_function(b, pf_dict_string(b, fn), pf_dict_string(b, fn), pf_dict_string(b, "app/main.go"), 10);
     l.line = line;
     l.column = 3;
     return pf_dict_location(b, mapping, address, &l, 1, NULL, 0);
@@ -63,7 +63,7 @@ static otlp_any_value *export_test_value(pf_batch *b, int kind)
     v->value_case = kind;
     switch (kind) {
     case OTLP_VALUE_STRING: v->string_value = pf_arena_strdup(b->arena, "tab\there \"quoted\" \xc3\xa9"); break;
-    case OTLP_VALUE_BOOL: v->bool_value = 0; break; /* a set oneof member holding its zero value */
+    case OTLP_VALUE_BOOL: v->bool_value = 0; break;                 /* a set oneof member holding its zero value */
     case OTLP_VALUE_INT: v->int_value = -9007199254740993ll; break; /* not representable as a double */
     case OTLP_VALUE_DOUBLE: v->double_value = 0.1; break;
     case OTLP_VALUE_BYTES:
@@ -99,8 +99,8 @@ static void export_test_checkout(pf_batch *b)
 {
     otlp_resource_profiles *rp = pf_batch_add_resource(b);
     pf_resource_set_string(b, rp->resource, "service.name", "checkout");
-    const int kinds[] = {OTLP_VALUE_STRING, OTLP_VALUE_BOOL, OTLP_VALUE_INT, OTLP_VALUE_DOUBLE,
-                         OTLP_VALUE_BYTES, OTLP_VALUE_STRINDEX};
+    const int kinds[] = {OTLP_VALUE_STRING, OTLP_VALUE_BOOL,  OTLP_VALUE_INT,
+                         OTLP_VALUE_DOUBLE, OTLP_VALUE_BYTES, OTLP_VALUE_STRINDEX};
     const char *keys[] = {"k.string", "k.bool", "k.int", "k.double", "k.bytes", "k.strindex"};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         export_test_add_attr(b, rp->resource, keys[i], export_test_value(b, kinds[i]));

@@ -37,7 +37,7 @@ typedef struct harness {
     harness_client_fn client;
     void *arg;
     int port;
-    int slow_answers;  /* delayed answers actually sent */
+    int slow_answers; /* delayed answers actually sent */
     bool server_closed;
 } harness;
 
@@ -58,7 +58,8 @@ static void h_hello(pf_http_request *req, void *data)
 static void h_echo(pf_http_request *req, void *data)
 {
     (void)data;
-    pf_http_header hs[] = {{"x-query", req->query}, {"x-peer-ok", req->peer_addr && strchr(req->peer_addr, ':') ? "1" : "0"}};
+    pf_http_header hs[] = {{"x-query", req->query},
+                           {"x-peer-ok", req->peer_addr && strchr(req->peer_addr, ':') ? "1" : "0"}};
     pf_http_respond(req, 200, hs, 2, req->body, req->body_len);
 }
 
@@ -76,8 +77,10 @@ static void on_delayed(uv_timer_t *t)
     delayed *d = t->data;
     char body[64];
     int n = snprintf(body, sizeof(body), "slow:%zu", d->req->body_len);
-    if (d->grpc) pf_grpc_respond(d->req, PF_GRPC_OK, NULL, body, (size_t)n);
-    else pf_http_respond(d->req, 200, NULL, 0, body, (size_t)n);
+    if (d->grpc)
+        pf_grpc_respond(d->req, PF_GRPC_OK, NULL, body, (size_t)n);
+    else
+        pf_http_respond(d->req, 200, NULL, 0, body, (size_t)n);
     d->h->slow_answers++;
     uv_close((uv_handle_t *)t, on_delayed_closed);
 }

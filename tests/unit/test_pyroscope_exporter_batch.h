@@ -36,8 +36,8 @@ static otlp_profile *test_profile(pf_batch *b, otlp_scope_profiles *sp, const ch
     p->attribute_indices = pf_arena_memdup(b->arena, attrs, n_attrs * sizeof(*attrs));
     p->n_attribute_indices = n_attrs;
     otlp_line line = OTLP_LINE_INIT;
-    line.function_index = pf_dict_function(b, pf_dict_string(b, "main"), pf_dict_string(b, "main"),
-                                           pf_dict_string(b, "main.go"), 1);
+    line.function_index =
+        pf_dict_function(b, pf_dict_string(b, "main"), pf_dict_string(b, "main"), pf_dict_string(b, "main.go"), 1);
     line.line = 3;
     int32_t loc = pf_dict_location(b, 0, 0x1000, &line, 1, NULL, 0);
     p->samples = pf_arena_alloc(b->arena, n * sizeof(*p->samples));

@@ -158,8 +158,7 @@ static inline bool rb_pb_walk(const uint8_t *p, size_t len, size_t base, int dep
             pos += (size_t)n;
             break;
         }
-        default:
-            goto bad;
+        default: goto bad;
         }
     }
     return true;
@@ -195,14 +194,17 @@ static inline void rb_truncate(rb_rng *r, pf_buf *b)
 static inline void rb_flip_bits(rb_rng *r, pf_buf *b)
 {
     if (!b->len) return;
-    for (size_t flips = 1 + rb_below(r, 8); flips > 0; flips--) b->data[rb_below(r, b->len)] ^= (char)(1u << rb_below(r, 8));
+    for (size_t flips = 1 + rb_below(r, 8); flips > 0; flips--)
+        b->data[rb_below(r, b->len)] ^= (char)(1u << rb_below(r, 8));
 }
 
 /* Bytes that mean something to one of the formats under test. */
 static const char *const rb_tokens[] = {
-    "\0", "\xff", "\x80", "\"", "\\", "{", "}", "[", "]", ",", ":", ";", " ", "\n", "\r\n", "\t", "%", "%zz", "%00",
-    "%7B", "=", "&", "--", "\r\n--", "null", "true", "-", "1e999", "\\u0000", "\\ud800", "\xc3\x28", "${", "${env:",
-    "*", "&anchor ", "*anchor", "!!binary ", "? ", "- ", "|", ">", "#", "'", "{a=b}", "\"\"", "[]", "{}",
+    "\0",       "\xff", "\x80",   "\"",     "\\",       "{",       "}",         "[",     "]",       ",",
+    ":",        ";",    " ",      "\n",     "\r\n",     "\t",      "%",         "%zz",   "%00",     "%7B",
+    "=",        "&",    "--",     "\r\n--", "null",     "true",    "-",         "1e999", "\\u0000", "\\ud800",
+    "\xc3\x28", "${",   "${env:", "*",      "&anchor ", "*anchor", "!!binary ", "? ",    "- ",      "|",
+    ">",        "#",    "'",      "{a=b}",  "\"\"",     "[]",      "{}",
 };
 
 static inline void rb_insert(rb_rng *r, pf_buf *b)
@@ -242,8 +244,17 @@ static inline void rb_delete(rb_rng *r, pf_buf *b)
 
 static inline uint64_t rb_interesting_length(rb_rng *r, uint64_t old)
 {
-    static const uint64_t fixed[] = {0, 1, 0x7f, 0x80, 0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ULL,
-                                     0x7fffffffffffffffULL, 0xffffffffffffffffULL};
+    static const uint64_t fixed[] = {0,
+                                     1,
+                                     0x7f,
+                                     0x80,
+                                     0xffff,
+                                     0x7fffffff,
+                                     0x80000000,
+                                     0xffffffff,
+                                     0x100000000ULL,
+                                     0x7fffffffffffffffULL,
+                                     0xffffffffffffffffULL};
     switch (rb_below(r, 4)) {
     case 0: return old + 1;
     case 1: return old ? old - 1 : 0;
@@ -274,9 +285,22 @@ static inline void rb_corrupt_pb_length(rb_rng *r, pf_buf *b)
 
 static inline void rb_corrupt_number(rb_rng *r, pf_buf *b)
 {
-    static const char *const numbers[] = {"0", "-1", "1", "-0", "4294967295", "4294967296", "9223372036854775807",
-                                          "9223372036854775808", "-9223372036854775809", "18446744073709551616",
-                                          "1e308", "1e999", "-1e999", "0x10", "1.5", "99999999999999999999999999999",
+    static const char *const numbers[] = {"0",
+                                          "-1",
+                                          "1",
+                                          "-0",
+                                          "4294967295",
+                                          "4294967296",
+                                          "9223372036854775807",
+                                          "9223372036854775808",
+                                          "-9223372036854775809",
+                                          "18446744073709551616",
+                                          "1e308",
+                                          "1e999",
+                                          "-1e999",
+                                          "0x10",
+                                          "1.5",
+                                          "99999999999999999999999999999",
                                           ""};
     size_t runs = 0;
     for (size_t i = 0; i < b->len; i++)
@@ -319,9 +343,12 @@ static inline void rb_corrupt_integer(rb_rng *r, pf_buf *b)
 
 static inline void rb_corrupt_length(rb_rng *r, rb_format f, pf_buf *b)
 {
-    if (f == RB_PROTOBUF) rb_corrupt_pb_length(r, b);
-    else if (f == RB_TEXT) rb_corrupt_number(r, b);
-    else rb_corrupt_integer(r, b);
+    if (f == RB_PROTOBUF)
+        rb_corrupt_pb_length(r, b);
+    else if (f == RB_TEXT)
+        rb_corrupt_number(r, b);
+    else
+        rb_corrupt_integer(r, b);
 }
 
 /* A cut point of b: for protobuf, half of the time the start of a length-delimited field. */
@@ -437,9 +464,12 @@ static inline void rb_apply_nested(rb_rng *r, rb_mutation m, const rb_corpus *c,
     rb_pb_level *lv = pf_xcalloc(1, sizeof(*lv));
     rb_pb_level_of(msg, lv);
     if (!lv->n || (depth > 0 && rb_below(r, 4) == 0)) {
-        if (m == RB_SPLICE) rb_graft(r, c, msg);
-        else if (lv->n && rb_below(r, 2)) rb_apply_fields(r, m, lv, msg);
-        else rb_apply_flat(r, m, RB_PROTOBUF, c, msg);
+        if (m == RB_SPLICE)
+            rb_graft(r, c, msg);
+        else if (lv->n && rb_below(r, 2))
+            rb_apply_fields(r, m, lv, msg);
+        else
+            rb_apply_flat(r, m, RB_PROTOBUF, c, msg);
         free(lv);
         return;
     }
@@ -448,8 +478,10 @@ static inline void rb_apply_nested(rb_rng *r, rb_mutation m, const rb_corpus *c,
     pf_buf_append(&payload, msg->data + lv->payload_off[i], lv->payload_len[i]);
     if (rb_pb_is_message((const uint8_t *)payload.data, payload.len) && rb_below(r, 8) != 0)
         rb_apply_nested(r, m, c, &payload, depth + 1);
-    else if (m == RB_SPLICE) rb_graft(r, c, &payload);
-    else rb_apply_flat(r, m, RB_PROTOBUF, c, &payload);
+    else if (m == RB_SPLICE)
+        rb_graft(r, c, &payload);
+    else
+        rb_apply_flat(r, m, RB_PROTOBUF, c, &payload);
     uint8_t enc[10];
     size_t n = rb_put_varint(enc, payload.len);
     size_t end = lv->payload_off[i] + lv->payload_len[i];
@@ -464,8 +496,10 @@ static inline void rb_apply_nested(rb_rng *r, rb_mutation m, const rb_corpus *c,
 static inline void rb_apply(rb_rng *r, rb_mutation m, rb_format f, const rb_corpus *c, pf_buf *b)
 {
     bool structural = m != RB_FLIP_BITS && m != RB_CORRUPT_LENGTH;
-    if (f == RB_PROTOBUF && structural && rb_below(r, 4) != 0) rb_apply_nested(r, m, c, b, 0);
-    else rb_apply_flat(r, m, f, c, b);
+    if (f == RB_PROTOBUF && structural && rb_below(r, 4) != 0)
+        rb_apply_nested(r, m, c, b, 0);
+    else
+        rb_apply_flat(r, m, f, c, b);
 }
 
 /* One mutated input, exactly `len` bytes long in its own allocation (with one NUL after them when
@@ -519,8 +553,10 @@ static inline rb_tally rb_run(const rb_corpus *c, rb_format f, bool nul_terminat
     rb_tally t = {0};
     for (size_t i = 0; i < n_cases; i++) {
         rb_case k = rb_mutant(&r, c, f, i, nul_terminated);
-        if (check(k.data, k.len, ctx)) t.accepted++;
-        else t.rejected++;
+        if (check(k.data, k.len, ctx))
+            t.accepted++;
+        else
+            t.rejected++;
         rb_case_free(&k);
     }
     print_message("%zu mutants: %zu accepted, %zu rejected\n", n_cases, t.accepted, t.rejected);

@@ -14,16 +14,17 @@
 
 /* Fixtures under PROFLOW_FIXTURES, from small to large. */
 static const char *const rb_pprof_fixtures[] = {
-    "pprof/go/mutex.pb.gz",  "pprof/go/threadcreate.pb.gz", "pprof/go/block.pb.gz", "pprof/node/heap.pb.gz",
-    "pprof/go/goroutine.pb.gz", "pprof/node/cpu.pb.gz",      "pprof/go/heap.pb.gz",  "pprof/go/allocs.pb.gz",
-    "pprof/go/cpu-2.pb.gz",  "pprof/go/cpu.pb.gz",
+    "pprof/go/mutex.pb.gz",     "pprof/go/threadcreate.pb.gz", "pprof/go/block.pb.gz", "pprof/node/heap.pb.gz",
+    "pprof/go/goroutine.pb.gz", "pprof/node/cpu.pb.gz",        "pprof/go/heap.pb.gz",  "pprof/go/allocs.pb.gz",
+    "pprof/go/cpu-2.pb.gz",     "pprof/go/cpu.pb.gz",
 };
 #define RB_N_PPROF_FIXTURES (sizeof(rb_pprof_fixtures) / sizeof(rb_pprof_fixtures[0]))
 
 /* The first `n` pprof fixtures, as stored (gzipped). */
 static inline void rb_pprof_gzipped_corpus(rb_corpus *c, size_t n)
 {
-    for (size_t i = 0; i < n && i < RB_N_PPROF_FIXTURES; i++) rb_corpus_add_file(c, "PROFLOW_FIXTURES", rb_pprof_fixtures[i]);
+    for (size_t i = 0; i < n && i < RB_N_PPROF_FIXTURES; i++)
+        rb_corpus_add_file(c, "PROFLOW_FIXTURES", rb_pprof_fixtures[i]);
 }
 
 /* The first `n` pprof fixtures, gunzipped to raw protobuf. */
@@ -34,8 +35,8 @@ static inline void rb_pprof_raw_corpus(rb_corpus *c, size_t n)
     for (size_t i = 0; i < gz.n; i++) {
         pf_buf raw = {0};
         char err[256];
-        if (pf_decompress("gzip", gz.items[i].data, gz.items[i].len, PF_PPROF_DEFAULT_MAX_BYTES, &raw, err, sizeof(err)) !=
-            PF_DECOMPRESS_OK)
+        if (pf_decompress("gzip", gz.items[i].data, gz.items[i].len, PF_PPROF_DEFAULT_MAX_BYTES, &raw, err,
+                          sizeof(err)) != PF_DECOMPRESS_OK)
             fail_msg("%s: %s", rb_pprof_fixtures[i], err);
         rb_corpus_add(c, raw.data, raw.len);
         pf_buf_free(&raw);

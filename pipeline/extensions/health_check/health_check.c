@@ -42,8 +42,10 @@ static void health_shutdown(pf_component *c, uint64_t deadline_ms, pf_done_cb do
     (void)deadline_ms;
     health_check *h = (health_check *)c;
     pf_component_shutdown_begin(c, done, data);
-    if (h->server) pf_http_server_close(h->server, server_closed, h);
-    else pf_component_shutdown_end(c);
+    if (h->server)
+        pf_http_server_close(h->server, server_closed, h);
+    else
+        pf_component_shutdown_end(c);
 }
 
 static const pf_component_ops health_ops = {.start = health_start, .shutdown = health_shutdown};

@@ -15,8 +15,7 @@ typedef struct stack_buf {
 static void add_stack(pf_pprof_builder *b, pf_arena *a, stack_buf *buf, const char *s, size_t len, int64_t value)
 {
     size_t frames = 1;
-    for (size_t i = 0; i < len; i++)
-        frames += s[i] == ';';
+    for (size_t i = 0; i < len; i++) frames += s[i] == ';';
     if (frames > buf->cap) {
         buf->ids = pf_arena_grow(a, buf->ids, buf->cap * sizeof(uint64_t), frames * sizeof(uint64_t));
         buf->cap = frames;
@@ -26,24 +25,19 @@ static void add_stack(pf_pprof_builder *b, pf_arena *a, stack_buf *buf, const ch
     const char *end = s + len;
     while (end > s) {
         const char *start = end;
-        while (start > s && start[-1] != ';')
-            start--;
-        if (end > start)
-            buf->ids[n++] = pf_pprof_builder_location(b, start, (size_t)(end - start), 0);
+        while (start > s && start[-1] != ';') start--;
+        if (end > start) buf->ids[n++] = pf_pprof_builder_location(b, start, (size_t)(end - start), 0);
         end = start > s ? start - 1 : s;
     }
-    if (n)
-        pf_pprof_builder_add(b, buf->ids, n, NULL, 0, &value);
+    if (n) pf_pprof_builder_add(b, buf->ids, n, NULL, 0, &value);
 }
 
 static bool parse_count(const char *s, size_t n, int64_t *out)
 {
-    if (n == 0 || n > 18)
-        return false;
+    if (n == 0 || n > 18) return false;
     int64_t v = 0;
     for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
+        if (s[i] < '0' || s[i] > '9') return false;
         v = v * 10 + (s[i] - '0');
     }
     *out = v;
@@ -75,14 +69,12 @@ Perftools__Profiles__Profile *pf_pyro_decode_folded(const uint8_t *body, size_t 
         const char *nl = memchr(s, '\n', (size_t)(end - s));
         const char *le = nl ? nl : end;
         const char *next = nl ? nl + 1 : end;
-        if (le > s && le[-1] == '\r')
-            le--;
+        if (le > s && le[-1] == '\r') le--;
         if (one_stack_per_line) {
             add_stack(b, a, &buf, s, (size_t)(le - s), scale);
         } else {
             const char *sp = le;
-            while (sp > s && sp[-1] != ' ')
-                sp--;
+            while (sp > s && sp[-1] != ' ') sp--;
             if (sp > s) { /* a line without a space carries no count and is skipped, as in Pyroscope */
                 int64_t count;
                 if (!parse_count(sp, (size_t)(le - sp), &count)) {
@@ -94,8 +86,7 @@ Perftools__Profiles__Profile *pf_pyro_decode_folded(const uint8_t *body, size_t 
                     snprintf(err, errlen, "line %zu: sample count %lld overflows", line_no, (long long)count);
                     return NULL;
                 }
-                if (count)
-                    add_stack(b, a, &buf, s, (size_t)(sp - 1 - s), count * scale);
+                if (count) add_stack(b, a, &buf, s, (size_t)(sp - 1 - s), count * scale);
             }
         }
         s = next;

@@ -43,12 +43,12 @@ typedef enum pf_pyro_status {
 } pf_pyro_status;
 
 typedef struct pf_pyro_query {
-    const char *name;        /* the whole app name before '{', e.g. "my.app.cpu" */
-    pf_pyro_labels labels;   /* the {k=v,...} part, in order, without __name__ */
+    const char *name;      /* the whole app name before '{', e.g. "my.app.cpu" */
+    pf_pyro_labels labels; /* the {k=v,...} part, in order, without __name__ */
     int64_t from_ns, until_ns;
-    uint32_t sample_rate;     /* Hz, default 100 */
-    const char *spy_name;     /* default "unknown" */
-    const char *units;        /* default "samples" */
+    uint32_t sample_rate;         /* Hz, default 100 */
+    const char *spy_name;         /* default "unknown" */
+    const char *units;            /* default "samples" */
     const char *aggregation_type; /* default "sum" */
     pf_pyro_format format;
 } pf_pyro_query;
@@ -58,8 +58,7 @@ typedef struct pf_pyro_query {
 bool pf_pyro_parse_query(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen);
 /* The same, saying which answer a failure deserves: PF_PYRO_UNSUPPORTED_MEDIA (415) for a `format`
  * value nobody knows, PF_PYRO_BAD_REQUEST (400) for everything else. */
-pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err,
-                                          size_t errlen);
+pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen);
 
 /* One decoded series: a pprof Profile plus the labels Pyroscope would store it under
  * (__name__, __delta__="false", pyroscope_spy, service_name or app_name, jfr_event, user labels). */
@@ -71,9 +70,9 @@ typedef struct pf_pyro_profile {
 /* Decodes a request body. content_type may be NULL. Gzipped payloads are inflated up to
  * max_decompressed bytes. An empty pprof body decodes to zero profiles (Pyroscope answers 200).
  * On failure returns the class of error and writes a message into err. */
-pf_pyro_status pf_pyro_decode_body(const pf_pyro_query *q, const char *content_type, const uint8_t *body,
-                                   size_t len, size_t max_decompressed, pf_arena *a, pf_pyro_profile **profiles_out,
-                                   size_t *n_out, char *err, size_t errlen);
+pf_pyro_status pf_pyro_decode_body(const pf_pyro_query *q, const char *content_type, const uint8_t *body, size_t len,
+                                   size_t max_decompressed, pf_arena *a, pf_pyro_profile **profiles_out, size_t *n_out,
+                                   char *err, size_t errlen);
 
 /* HTTP status for a pf_pyro_status (200, 400, 415, 413). */
 int pf_pyro_http_status(pf_pyro_status s);

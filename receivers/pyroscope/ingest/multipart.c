@@ -6,25 +6,22 @@
 #include <strings.h>
 
 #define MAX_BOUNDARY 70 /* RFC 2046 */
-#define MAX_PARTS 64
+#define MAX_PARTS    64
 
 static bool is_space(char c) { return c == ' ' || c == '\t'; }
 
 static const char *skip_spaces(const char *p)
 {
-    while (is_space(*p))
-        p++;
+    while (is_space(*p)) p++;
     return p;
 }
 
 bool pf_multipart_is_form_data(const char *ct)
 {
-    if (!ct)
-        return false;
+    if (!ct) return false;
     ct = skip_spaces(ct);
     static const char media[] = "multipart/form-data";
-    if (strncasecmp(ct, media, sizeof(media) - 1) != 0)
-        return false;
+    if (strncasecmp(ct, media, sizeof(media) - 1) != 0) return false;
     const char *rest = skip_spaces(ct + sizeof(media) - 1);
     return *rest == '\0' || *rest == ';';
 }
@@ -37,28 +34,23 @@ static const char *header_param(const char *params, size_t len, const char *want
     const char *p = params, *end = params + len;
     *bad = false;
     while (p < end) {
-        while (p < end && (*p == ';' || is_space(*p)))
-            p++;
+        while (p < end && (*p == ';' || is_space(*p))) p++;
         const char *kb = p;
-        while (p < end && *p != '=' && *p != ';')
-            p++;
+        while (p < end && *p != '=' && *p != ';') p++;
         const char *ke = p;
-        while (ke > kb && is_space(ke[-1]))
-            ke--;
+        while (ke > kb && is_space(ke[-1])) ke--;
         if (p == end || *p == ';') {
             continue; /* a bare token such as the disposition type "form-data" */
         }
         p++; /* '=' */
-        while (p < end && is_space(*p))
-            p++;
+        while (p < end && is_space(*p)) p++;
         char *value;
         if (p < end && *p == '"') {
             p++;
             value = pf_arena_alloc(a, (size_t)(end - p) + 1);
             size_t n = 0;
             while (p < end && *p != '"') {
-                if (*p == '\\' && p + 1 < end)
-                    p++;
+                if (*p == '\\' && p + 1 < end) p++;
                 value[n++] = *p++;
             }
             if (p == end) {
@@ -69,15 +61,12 @@ static const char *header_param(const char *params, size_t len, const char *want
             value[n] = '\0';
         } else {
             const char *vb = p;
-            while (p < end && *p != ';')
-                p++;
+            while (p < end && *p != ';') p++;
             const char *ve = p;
-            while (ve > vb && is_space(ve[-1]))
-                ve--;
+            while (ve > vb && is_space(ve[-1])) ve--;
             value = pf_arena_strndup(a, vb, (size_t)(ve - vb));
         }
-        if ((size_t)(ke - kb) == strlen(want) && strncasecmp(kb, want, (size_t)(ke - kb)) == 0)
-            return value;
+        if ((size_t)(ke - kb) == strlen(want) && strncasecmp(kb, want, (size_t)(ke - kb)) == 0) return value;
     }
     return NULL;
 }
@@ -114,8 +103,7 @@ static size_t find_delimiter(const uint8_t *body, size_t len, size_t from, const
     size_t pos = from;
     while (pos + 2 + blen <= len) {
         const uint8_t *hit = memmem(body + pos, len - pos, "--", 2);
-        if (!hit)
-            return len;
+        if (!hit) return len;
         size_t at = (size_t)(hit - body);
         if (at + 2 + blen <= len && memcmp(hit + 2, boundary, blen) == 0 && (at == 0 || body[at - 1] == '\n'))
             return at;
@@ -129,14 +117,10 @@ static size_t find_delimiter(const uint8_t *body, size_t len, size_t from, const
 static size_t after_delimiter(const uint8_t *body, size_t len, size_t at, size_t blen)
 {
     size_t p = at + 2 + blen;
-    if (p + 2 <= len && body[p] == '-' && body[p + 1] == '-')
-        return 0;
-    while (p < len && (body[p] == ' ' || body[p] == '\t'))
-        p++;
-    if (p < len && body[p] == '\n')
-        return p + 1;
-    if (p + 1 < len && body[p] == '\r' && body[p + 1] == '\n')
-        return p + 2;
+    if (p + 2 <= len && body[p] == '-' && body[p + 1] == '-') return 0;
+    while (p < len && (body[p] == ' ' || body[p] == '\t')) p++;
+    if (p < len && body[p] == '\n') return p + 1;
+    if (p + 1 < len && body[p] == '\r' && body[p + 1] == '\n') return p + 2;
     return SIZE_MAX;
 }
 
@@ -156,8 +140,7 @@ static bool parse_part_headers(const uint8_t *body, size_t len, size_t *pos, pf_
         const char *line = (const char *)body + p;
         size_t llen = content_end - p;
         p = line_end + 1;
-        if (llen == 0)
-            break;
+        if (llen == 0) break;
         const char *colon = memchr(line, ':', llen);
         if (!colon) {
             snprintf(err, errlen, "malformed multipart header line \"%.*s\"", (int)(llen > 60 ? 60 : llen), line);
@@ -210,8 +193,7 @@ bool pf_multipart_parse(const uint8_t *body, size_t len, const char *boundary, p
         pf_multipart_part *part = &out[n];
         memset(part, 0, sizeof(*part));
         part->name = "";
-        if (!parse_part_headers(body, len, &pos, part, a, err, errlen))
-            return false;
+        if (!parse_part_headers(body, len, &pos, part, a, err, errlen)) return false;
         size_t next = pos, after = SIZE_MAX;
         for (;;) {
             next = find_delimiter(body, len, next, boundary, blen);
@@ -220,16 +202,13 @@ bool pf_multipart_parse(const uint8_t *body, size_t len, const char *boundary, p
                 return false;
             }
             after = after_delimiter(body, len, next, blen);
-            if (after != SIZE_MAX)
-                break;
+            if (after != SIZE_MAX) break;
             next++;
         }
         /* The line break before the delimiter belongs to the delimiter, not to the data. */
         size_t data_end = next;
-        if (data_end > pos && body[data_end - 1] == '\n')
-            data_end--;
-        if (data_end > pos && body[data_end - 1] == '\r')
-            data_end--;
+        if (data_end > pos && body[data_end - 1] == '\n') data_end--;
+        if (data_end > pos && body[data_end - 1] == '\r') data_end--;
         part->data = body + pos;
         part->len = data_end >= pos ? data_end - pos : 0;
         n++;
@@ -243,7 +222,6 @@ bool pf_multipart_parse(const uint8_t *body, size_t len, const char *boundary, p
 const pf_multipart_part *pf_multipart_find(const pf_multipart_part *parts, size_t n, const char *name)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(parts[i].name, name) == 0)
-            return &parts[i];
+        if (strcmp(parts[i].name, name) == 0) return &parts[i];
     return NULL;
 }

@@ -15,10 +15,8 @@ static bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c ==
 
 static void trim(const char **b, const char **e)
 {
-    while (*b < *e && is_space(**b))
-        (*b)++;
-    while (*e > *b && is_space((*e)[-1]))
-        (*e)--;
+    while (*b < *e && is_space(**b)) (*b)++;
+    while (*e > *b && is_space((*e)[-1])) (*e)--;
 }
 
 static bool validate(const char *what, const char *s, size_t n, bool (*allowed)(char), char *err, size_t errlen)
@@ -44,8 +42,7 @@ static bool read_quoted(const char **p, const char *end, pf_arena *a, const char
     size_t n = 0;
     while (s < end && *s != '"') {
         if (*s == '\\') {
-            if (++s == end)
-                break;
+            if (++s == end) break;
             buf[n++] = *s == 'n' ? '\n' : *s == 't' ? '\t' : *s;
         } else {
             buf[n++] = *s;
@@ -76,51 +73,42 @@ static void set_label(pf_pyro_labels *l, size_t *cap, pf_arena *a, const char *k
     l->n++;
 }
 
-static bool parse_labels(const char *p, const char *end, pf_arena *a, pf_pyro_labels *labels, char *err,
-                         size_t errlen)
+static bool parse_labels(const char *p, const char *end, pf_arena *a, pf_pyro_labels *labels, char *err, size_t errlen)
 {
     size_t cap = 0;
     for (;;) {
-        while (p < end && is_space(*p))
-            p++;
+        while (p < end && is_space(*p)) p++;
         if (p == end) {
             snprintf(err, errlen, "unterminated label set: missing '}'");
             return false;
         }
-        if (*p == '}')
-            break;
+        if (*p == '}') break;
         const char *kb = p;
-        while (p < end && *p != '=' && *p != ',' && *p != '}')
-            p++;
+        while (p < end && *p != '=' && *p != ',' && *p != '}') p++;
         const char *ke = p;
         trim(&kb, &ke);
         if (p == end || *p != '=') {
             snprintf(err, errlen, "label \"%.*s\" has no '=value'", (int)(ke - kb), kb);
             return false;
         }
-        if (!validate("label name", kb, (size_t)(ke - kb), is_label_name_char, err, errlen))
-            return false;
+        if (!validate("label name", kb, (size_t)(ke - kb), is_label_name_char, err, errlen)) return false;
         if ((size_t)(ke - kb) == 8 && memcmp(kb, "__name__", 8) == 0) {
             snprintf(err, errlen, "label name is reserved: __name__");
             return false;
         }
         p++; /* '=' */
-        while (p < end && is_space(*p))
-            p++;
+        while (p < end && is_space(*p)) p++;
         const char *value;
         if (p < end && *p == '"') {
-            if (!read_quoted(&p, end, a, &value, err, errlen))
-                return false;
-            while (p < end && is_space(*p))
-                p++;
+            if (!read_quoted(&p, end, a, &value, err, errlen)) return false;
+            while (p < end && is_space(*p)) p++;
             if (p < end && *p != ',' && *p != '}') {
                 snprintf(err, errlen, "unexpected '%c' after quoted value of label \"%.*s\"", *p, (int)(ke - kb), kb);
                 return false;
             }
         } else {
             const char *vb = p;
-            while (p < end && *p != ',' && *p != '}')
-                p++;
+            while (p < end && *p != ',' && *p != '}') p++;
             const char *ve = p;
             trim(&vb, &ve);
             value = pf_arena_strndup(a, vb, (size_t)(ve - vb));
@@ -130,12 +118,10 @@ static bool parse_labels(const char *p, const char *end, pf_arena *a, pf_pyro_la
             return false;
         }
         set_label(labels, &cap, a, pf_arena_strndup(a, kb, (size_t)(ke - kb)), value);
-        if (*p == ',')
-            p++;
+        if (*p == ',') p++;
     }
     p++; /* '}' */
-    while (p < end && is_space(*p))
-        p++;
+    while (p < end && is_space(*p)) p++;
     if (p != end) {
         snprintf(err, errlen, "unexpected text after '}': \"%.*s\"", (int)(end - p), p);
         return false;
@@ -150,8 +136,7 @@ bool pf_pyro_parse_name(const char *s, pf_arena *a, const char **app_name, pf_py
     const char *brace = memchr(s, '{', (size_t)(end - s));
     const char *nb = s, *ne = brace ? brace : end;
     trim(&nb, &ne);
-    if (!validate("service name", nb, (size_t)(ne - nb), is_app_name_char, err, errlen))
-        return false;
+    if (!validate("service name", nb, (size_t)(ne - nb), is_app_name_char, err, errlen)) return false;
     *app_name = pf_arena_strndup(a, nb, (size_t)(ne - nb));
     labels->items = NULL;
     labels->n = 0;
@@ -212,8 +197,7 @@ bool pf_pyro_legacy_type_of(const char *name, pf_arena *a, pf_pyro_legacy_type *
 const char *pf_pyro_label_get(const pf_pyro_labels *l, const char *name)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (strcmp(l->items[i].name, name) == 0)
-            return l->items[i].value;
+        if (strcmp(l->items[i].name, name) == 0) return l->items[i].value;
     return NULL;
 }
 
@@ -229,15 +213,12 @@ void pf_pyro_series_labels(const pf_pyro_query *q, const char *app, const char *
     out->n = 0;
     out->items[out->n++] = (pf_pyro_label){"__name__", metric};
     out->items[out->n++] = (pf_pyro_label){"__delta__", "false"};
-    if (q->spy_name && *q->spy_name)
-        out->items[out->n++] = (pf_pyro_label){"pyroscope_spy", q->spy_name};
+    if (q->spy_name && *q->spy_name) out->items[out->n++] = (pf_pyro_label){"pyroscope_spy", q->spy_name};
     for (size_t i = 0; i < q->labels.n; i++)
-        if (allowed_for_ingestion(q->labels.items[i].name))
-            out->items[out->n++] = q->labels.items[i];
+        if (allowed_for_ingestion(q->labels.items[i].name)) out->items[out->n++] = q->labels.items[i];
     if (!pf_pyro_label_get(&q->labels, "service_name"))
         out->items[out->n++] = (pf_pyro_label){"service_name", app};
     else if (!pf_pyro_label_get(&q->labels, "app_name"))
         out->items[out->n++] = (pf_pyro_label){"app_name", app};
-    if (jfr_event && *jfr_event)
-        out->items[out->n++] = (pf_pyro_label){"jfr_event", jfr_event};
+    if (jfr_event && *jfr_event) out->items[out->n++] = (pf_pyro_label){"jfr_event", jfr_event};
 }

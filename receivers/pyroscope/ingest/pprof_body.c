@@ -15,11 +15,13 @@
 static const char *default_display_name(const char *type)
 {
     static const char *const map[][2] = {
-        {"samples", "cpu"}, {"goroutine", "goroutines"}, {"contentions", "mutex_count"}, {"delay", "mutex_duration"},
+        {"samples", "cpu"},
+        {"goroutine", "goroutines"},
+        {"contentions", "mutex_count"},
+        {"delay", "mutex_duration"},
     };
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-        if (strcmp(map[i][0], type) == 0)
-            return map[i][1];
+        if (strcmp(map[i][0], type) == 0) return map[i][1];
     return NULL;
 }
 
@@ -30,17 +32,17 @@ static bool validate_config(json_t *root, char *err, size_t errlen)
     static const struct {
         const char *key;
         bool is_bool;
-    } known[] = {{"units", false}, {"aggregation", false}, {"display-name", false}, {"sampled", true},
-                 {"cumulative", true}};
+    } known[] = {
+        {"units", false}, {"aggregation", false}, {"display-name", false}, {"sampled", true}, {"cumulative", true}};
     if (!json_is_object(root)) {
         snprintf(err, errlen, "sample_type_config: expected a JSON object");
         return false;
     }
     const char *type;
     json_t *cfg;
-    json_object_foreach(root, type, cfg) {
-        if (json_is_null(cfg))
-            continue;
+    json_object_foreach(root, type, cfg)
+    {
+        if (json_is_null(cfg)) continue;
         if (!json_is_object(cfg)) {
             snprintf(err, errlen, "sample_type_config: \"%s\" is not an object", type);
             return false;
@@ -59,8 +61,7 @@ static bool validate_config(json_t *root, char *err, size_t errlen)
 
 static const char *display_name(json_t *config, const char *type)
 {
-    if (!config)
-        return default_display_name(type);
+    if (!config) return default_display_name(type);
     json_t *name = json_object_get(json_object_get(config, type), "display-name");
     return json_is_string(name) && *json_string_value(name) ? json_string_value(name) : NULL;
 }
@@ -73,24 +74,18 @@ static const char *string_at(const Perftools__Profiles__Profile *p, int64_t idx)
 static const char *infer_metric(const Perftools__Profiles__Profile *p, json_t *config, pf_arena *a)
 {
     for (size_t i = 0; i < p->n_sample_type; i++)
-        if (strcmp(string_at(p, p->sample_type[i]->type), "wall") == 0)
-            return "wall";
+        if (strcmp(string_at(p, p->sample_type[i]->type), "wall") == 0) return "wall";
     const char *st = "";
     for (size_t i = 0; i < p->n_sample_type; i++) {
         st = string_at(p, p->sample_type[i]->type);
         const char *shown = display_name(config, st);
-        if (shown)
-            st = shown;
-        if (strstr(st, "cpu"))
-            return "process_cpu";
+        if (shown) st = shown;
+        if (strstr(st, "cpu")) return "process_cpu";
         if (strstr(st, "alloc_") || strstr(st, "inuse_") || strcmp(st, "space") == 0 || strcmp(st, "objects") == 0)
             return "memory";
-        if (strstr(st, "mutex_"))
-            return "mutex";
-        if (strstr(st, "block_"))
-            return "block";
-        if (strstr(st, "goroutines"))
-            return "goroutines";
+        if (strstr(st, "mutex_")) return "mutex";
+        if (strstr(st, "block_")) return "block";
+        if (strstr(st, "goroutines")) return "goroutines";
     }
     return pf_arena_strdup(a, st);
 }
@@ -128,8 +123,7 @@ pf_pyro_status pf_pyro_decode_pprof(const uint8_t *data, size_t len, const uint8
         snprintf(err, errlen, "profile: not a valid pprof protobuf (%zu bytes)", raw_len);
         return PF_PYRO_BAD_REQUEST;
     }
-    if (p->time_nanos < YEAR_1971_NS)
-        p->time_nanos = q->from_ns;
+    if (p->time_nanos < YEAR_1971_NS) p->time_nanos = q->from_ns;
     pf_pyro_profile *out = pf_arena_alloc(a, sizeof(*out));
     out->pprof = p;
     pf_pyro_series_labels(q, q->name, infer_metric(p, config, a), NULL, a, &out->labels);

@@ -12,12 +12,9 @@
 
 static int hex_value(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
     return -1;
 }
 
@@ -33,8 +30,7 @@ static char *url_decode(const char *s, size_t n, pf_arena *a)
         } else if (s[i] == '%') {
             int hi = i + 1 < n ? hex_value(s[i + 1]) : -1;
             int lo = i + 2 < n ? hex_value(s[i + 2]) : -1;
-            if (hi < 0 || lo < 0)
-                return NULL;
+            if (hi < 0 || lo < 0) return NULL;
             out[o++] = (char)(hi * 16 + lo);
             i += 2;
         } else {
@@ -69,16 +65,19 @@ static bool split_query(const char *query, raw_params *p, pf_arena *a, char *err
             const char *name;
             const char **slot;
         } known[] = {
-            {"name", &p->name},         {"from", &p->from},         {"until", &p->until},
-            {"sampleRate", &p->sample_rate}, {"spyName", &p->spy_name}, {"units", &p->units},
-            {"aggregationType", &p->aggregation_type}, {"format", &p->format},
+            {"name", &p->name},
+            {"from", &p->from},
+            {"until", &p->until},
+            {"sampleRate", &p->sample_rate},
+            {"spyName", &p->spy_name},
+            {"units", &p->units},
+            {"aggregationType", &p->aggregation_type},
+            {"format", &p->format},
         };
         for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            if (strcmp(key, known[i].name) == 0 && !*known[i].slot)
-                *known[i].slot = value;
+            if (strcmp(key, known[i].name) == 0 && !*known[i].slot) *known[i].slot = value;
         s += len;
-        if (*s == '&')
-            s++;
+        if (*s == '&') s++;
     }
     return true;
 }
@@ -86,8 +85,7 @@ static bool split_query(const char *query, raw_params *p, pf_arena *a, char *err
 static bool one_of(const char *v, const char *const *allowed)
 {
     for (; *allowed; allowed++)
-        if (strcmp(v, *allowed) == 0)
-            return true;
+        if (strcmp(v, *allowed) == 0) return true;
     return false;
 }
 
@@ -97,13 +95,12 @@ static bool parse_format(const char *v, pf_pyro_query *out, char *err, size_t er
         const char *name;
         pf_pyro_format format;
     } formats[] = {
-        {"folded", PF_PYRO_FORMAT_FOLDED}, {"groups", PF_PYRO_FORMAT_FOLDED},  {"collapsed", PF_PYRO_FORMAT_FOLDED},
-        {"lines", PF_PYRO_FORMAT_LINES},   {"pprof", PF_PYRO_FORMAT_PPROF},    {"jfr", PF_PYRO_FORMAT_JFR},
-        {"trie", PF_PYRO_FORMAT_TRIE},     {"tree", PF_PYRO_FORMAT_TREE},      {"speedscope", PF_PYRO_FORMAT_SPEEDSCOPE},
+        {"folded", PF_PYRO_FORMAT_FOLDED}, {"groups", PF_PYRO_FORMAT_FOLDED}, {"collapsed", PF_PYRO_FORMAT_FOLDED},
+        {"lines", PF_PYRO_FORMAT_LINES},   {"pprof", PF_PYRO_FORMAT_PPROF},   {"jfr", PF_PYRO_FORMAT_JFR},
+        {"trie", PF_PYRO_FORMAT_TRIE},     {"tree", PF_PYRO_FORMAT_TREE},     {"speedscope", PF_PYRO_FORMAT_SPEEDSCOPE},
     };
     out->format = PF_PYRO_FORMAT_FOLDED;
-    if (!v || !*v)
-        return true;
+    if (!v || !*v) return true;
     for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
         if (strcmp(v, formats[i].name) == 0) {
             out->format = formats[i].format;
@@ -124,8 +121,7 @@ static bool parse_time(const char *param, const char *v, int64_t now_ns, int64_t
     char inner[200];
     if (pf_pyro_attime_parse(v, now_ns, out, inner, sizeof(inner))) {
         /* Both ends at or after the epoch keep until - from within int64 for the decoders. */
-        if (*out >= 0)
-            return true;
+        if (*out >= 0) return true;
         snprintf(inner, sizeof(inner), "time \"%.64s\" is before 1970", v);
     }
     snprintf(err, errlen, "%s: %s", param, inner);
@@ -148,16 +144,14 @@ static bool parse_sample_rate(const char *v, uint32_t *out, char *err, size_t er
     return true;
 }
 
-pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err,
-                                          size_t errlen)
+pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out, pf_arena *a, char *err, size_t errlen)
 {
-    static const char *const units[] = {"samples", "objects", "goroutines", "bytes", "lock_nanoseconds",
-                                        "lock_samples", NULL};
+    static const char *const units[] = {"samples",          "objects",      "goroutines", "bytes",
+                                        "lock_nanoseconds", "lock_samples", NULL};
     static const char *const aggregations[] = {"sum", "average", NULL};
     memset(out, 0, sizeof(*out));
     raw_params p;
-    if (!split_query(query, &p, a, err, errlen))
-        return PF_PYRO_BAD_REQUEST;
+    if (!split_query(query, &p, a, err, errlen)) return PF_PYRO_BAD_REQUEST;
 
     char inner[300];
     if (!pf_pyro_parse_name(p.name ? p.name : "", a, &out->name, &out->labels, inner, sizeof(inner))) {
@@ -170,8 +164,7 @@ pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out,
     if (!parse_time("from", p.from, now_ns, &out->from_ns, err, errlen) ||
         !parse_time("until", p.until, now_ns, &out->until_ns, err, errlen))
         return PF_PYRO_BAD_REQUEST;
-    if (!parse_sample_rate(p.sample_rate, &out->sample_rate, err, errlen))
-        return PF_PYRO_BAD_REQUEST;
+    if (!parse_sample_rate(p.sample_rate, &out->sample_rate, err, errlen)) return PF_PYRO_BAD_REQUEST;
     out->spy_name = p.spy_name && *p.spy_name ? p.spy_name : "unknown";
     out->units = p.units && *p.units ? p.units : "samples";
     if (!one_of(out->units, units)) {
@@ -183,8 +176,7 @@ pf_pyro_status pf_pyro_parse_query_status(const char *query, pf_pyro_query *out,
     }
     out->aggregation_type = p.aggregation_type && *p.aggregation_type ? p.aggregation_type : "sum";
     if (!one_of(out->aggregation_type, aggregations)) {
-        snprintf(err, errlen, "aggregationType: unknown value \"%s\" (expected sum or average)",
-                 out->aggregation_type);
+        snprintf(err, errlen, "aggregationType: unknown value \"%s\" (expected sum or average)", out->aggregation_type);
         return PF_PYRO_BAD_REQUEST;
     }
     return parse_format(p.format, out, err, errlen) ? PF_PYRO_OK : PF_PYRO_UNSUPPORTED_MEDIA;

@@ -55,13 +55,11 @@ typedef struct converter {
 
 static pf_pprof_builder *builder_for(converter *cv, profile_kind kind)
 {
-    if (cv->builders[kind])
-        return cv->builders[kind];
+    if (cv->builders[kind]) return cv->builders[kind];
     const kind_spec *s = &SPECS[kind];
     pf_pprof_builder *b = pf_pprof_builder_new(cv->a);
     pf_pprof_builder_single_mapping(b);
-    for (int i = 0; i < 2 && s->types[i][0]; i++)
-        pf_pprof_builder_sample_type(b, s->types[i][0], s->types[i][1]);
+    for (int i = 0; i < 2 && s->types[i][0]; i++) pf_pprof_builder_sample_type(b, s->types[i][0], s->types[i][1]);
     bool sampled = kind == KIND_CPU || kind == KIND_WALL;
     pf_pprof_builder_period(b, s->period_type[0], s->period_type[1], sampled ? cv->period : 0);
     pf_pprof_builder_time(b, cv->q->from_ns, cv->q->until_ns - cv->q->from_ns);
@@ -77,12 +75,13 @@ static void add_sample(converter *cv, profile_kind kind, const pf_jfr_event *ev,
     pf_pprof_builder *b = builder_for(cv, kind);
     const pf_jfr_stack *st = ev->stack ? ev->stack : &no_stack;
     if (st->n_frames > cv->loc_cap) {
-        cv->loc_ids = pf_arena_grow(cv->a, cv->loc_ids, cv->loc_cap * sizeof(uint64_t), st->n_frames * sizeof(uint64_t));
+        cv->loc_ids =
+            pf_arena_grow(cv->a, cv->loc_ids, cv->loc_cap * sizeof(uint64_t), st->n_frames * sizeof(uint64_t));
         cv->loc_cap = st->n_frames;
     }
     for (size_t i = 0; i < st->n_frames; i++)
-        cv->loc_ids[i] = pf_pprof_builder_location(b, st->frames[i].function, strlen(st->frames[i].function),
-                                                   st->frames[i].line);
+        cv->loc_ids[i] =
+            pf_pprof_builder_location(b, st->frames[i].function, strlen(st->frames[i].function), st->frames[i].line);
     const pf_jfr_context *ctx = cv->labels && ev->context_id ? pf_jfr_labels_context(cv->labels, ev->context_id) : NULL;
     int64_t values[2] = {v0, v1};
     pf_pprof_builder_add(b, cv->loc_ids, st->n_frames, ctx ? ctx->labels : NULL, ctx ? ctx->n : 0, values);
@@ -94,32 +93,16 @@ static bool on_event(const pf_jfr_event *ev, void *data)
     int64_t tick = cv->period ? cv->period : 1;
     switch (ev->kind) {
     case PF_JFR_EXECUTION_SAMPLE:
-        if (ev->thread_state && strcmp(ev->thread_state, "STATE_SLEEPING") != 0)
-            add_sample(cv, KIND_CPU, ev, tick, 0);
-        if (cv->jfr_event && strcmp(cv->jfr_event, "wall") == 0)
-            add_sample(cv, KIND_WALL, ev, tick, 0);
+        if (ev->thread_state && strcmp(ev->thread_state, "STATE_SLEEPING") != 0) add_sample(cv, KIND_CPU, ev, tick, 0);
+        if (cv->jfr_event && strcmp(cv->jfr_event, "wall") == 0) add_sample(cv, KIND_WALL, ev, tick, 0);
         break;
-    case PF_JFR_WALL_CLOCK_SAMPLE:
-        add_sample(cv, KIND_WALL, ev, ev->samples * tick, 0);
-        break;
-    case PF_JFR_ALLOC_IN_NEW_TLAB:
-        add_sample(cv, KIND_IN_TLAB, ev, 1, ev->size);
-        break;
-    case PF_JFR_ALLOC_OUTSIDE_TLAB:
-        add_sample(cv, KIND_OUT_TLAB, ev, 1, ev->size);
-        break;
-    case PF_JFR_ALLOC_SAMPLE:
-        add_sample(cv, KIND_ALLOC_SAMPLE, ev, 1, ev->size);
-        break;
-    case PF_JFR_MONITOR_ENTER:
-        add_sample(cv, KIND_LOCK, ev, 1, ev->duration_ns);
-        break;
-    case PF_JFR_THREAD_PARK:
-        add_sample(cv, KIND_PARK, ev, 1, ev->duration_ns);
-        break;
-    case PF_JFR_LIVE_OBJECT:
-        add_sample(cv, KIND_LIVE, ev, 1, 0);
-        break;
+    case PF_JFR_WALL_CLOCK_SAMPLE: add_sample(cv, KIND_WALL, ev, ev->samples * tick, 0); break;
+    case PF_JFR_ALLOC_IN_NEW_TLAB: add_sample(cv, KIND_IN_TLAB, ev, 1, ev->size); break;
+    case PF_JFR_ALLOC_OUTSIDE_TLAB: add_sample(cv, KIND_OUT_TLAB, ev, 1, ev->size); break;
+    case PF_JFR_ALLOC_SAMPLE: add_sample(cv, KIND_ALLOC_SAMPLE, ev, 1, ev->size); break;
+    case PF_JFR_MONITOR_ENTER: add_sample(cv, KIND_LOCK, ev, 1, ev->duration_ns); break;
+    case PF_JFR_THREAD_PARK: add_sample(cv, KIND_PARK, ev, 1, ev->duration_ns); break;
+    case PF_JFR_LIVE_OBJECT: add_sample(cv, KIND_LIVE, ev, 1, 0); break;
     case PF_JFR_ACTIVE_SETTING:
         if (ev->setting_name && strcmp(ev->setting_name, "event") == 0 && ev->setting_value)
             cv->jfr_event = ev->setting_value;
@@ -133,13 +116,11 @@ bool pf_pyro_decode_jfr(const uint8_t *jfr, size_t len, const pf_jfr_labels *lab
 {
     converter cv = {.a = a, .q = q, .labels = labels};
     cv.period = q->sample_rate ? 1000000000LL / q->sample_rate : 0;
-    if (!pf_jfr_read(jfr, len, a, on_event, &cv, err, errlen))
-        return false;
+    if (!pf_jfr_read(jfr, len, a, on_event, &cv, err, errlen)) return false;
     pf_pyro_profile *out = pf_arena_alloc(a, N_KINDS * sizeof(*out));
     size_t n = 0;
     for (int k = 0; k < N_KINDS; k++) {
-        if (!cv.builders[k])
-            continue;
+        if (!cv.builders[k]) continue;
         out[n].pprof = pf_pprof_builder_finish(cv.builders[k]);
         pf_pyro_series_labels(q, q->name, SPECS[k].metric, cv.jfr_event, a, &out[n].labels);
         n++;

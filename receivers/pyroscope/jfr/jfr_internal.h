@@ -57,8 +57,8 @@ struct jfr_class {
     jfr_prim prim;
     jfr_field *fields;
     size_t n_fields, cap_fields;
-    jfr_val *scratch;   /* n_fields values for decoding one top-level object of this class */
-    pf_keymap pool;     /* constant id -> (jfr_pool_entry *) */
+    jfr_val *scratch; /* n_fields values for decoding one top-level object of this class */
+    pf_keymap pool;   /* constant id -> (jfr_pool_entry *) */
 };
 
 /* A constant-pool entry: the top-level field values, plus the frames for stack traces and caches of

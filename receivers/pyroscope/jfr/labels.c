@@ -13,12 +13,10 @@ static uint64_t wire_varint(wire *w)
 {
     uint64_t v = 0;
     for (int shift = 0; shift < 64; shift += 7) {
-        if (w->p >= w->end)
-            break;
+        if (w->p >= w->end) break;
         uint8_t b = *w->p++;
         v |= (uint64_t)(b & 0x7f) << shift;
-        if (!(b & 0x80))
-            return v;
+        if (!(b & 0x80)) return v;
     }
     w->ok = false;
     w->p = w->end;
@@ -44,23 +42,16 @@ static wire wire_bytes(wire *w)
 static void wire_skip(wire *w, uint32_t wire_type)
 {
     switch (wire_type) {
-    case 0:
-        wire_varint(w);
-        return;
+    case 0: wire_varint(w); return;
     case 1:
     case 5: {
         size_t n = wire_type == 1 ? 8 : 4;
-        if ((size_t)(w->end - w->p) < n)
-            w->ok = false;
+        if ((size_t)(w->end - w->p) < n) w->ok = false;
         w->p = w->ok ? w->p + n : w->end;
         return;
     }
-    case 2:
-        wire_bytes(w);
-        return;
-    default:
-        w->ok = false;
-        w->p = w->end;
+    case 2: wire_bytes(w); return;
+    default: w->ok = false; w->p = w->end;
     }
 }
 
@@ -88,8 +79,7 @@ static map_entry read_entry(wire *w)
         else
             wire_skip(&sub, type);
     }
-    if (!sub.ok)
-        w->ok = false;
+    if (!sub.ok) w->ok = false;
     return e;
 }
 
@@ -116,8 +106,8 @@ bool pf_jfr_labels_decode(const uint8_t *p, size_t len, pf_arena *a, pf_jfr_labe
         }
         map_entry e = read_entry(&w);
         if (field == 2) {
-            const char *s = pf_arena_strndup(a, (const char *)e.value_bytes.p,
-                                             (size_t)(e.value_bytes.end - e.value_bytes.p));
+            const char *s =
+                pf_arena_strndup(a, (const char *)e.value_bytes.p, (size_t)(e.value_bytes.end - e.value_bytes.p));
             *pf_keymap_put_u64(&strings, (uint64_t)e.key, 0, NULL) = (uint64_t)(uintptr_t)s;
         } else if (field == 1) {
             PF_ARENA_GROW(a, raw, cap_raw, n_raw + 1, 16);
@@ -137,13 +127,11 @@ bool pf_jfr_labels_decode(const uint8_t *p, size_t len, pf_arena *a, pf_jfr_labe
             map_entry e = read_entry(&body);
             uint64_t *k = pf_keymap_get_u64(&strings, (uint64_t)e.key);
             uint64_t *v = pf_keymap_get_u64(&strings, e.value_int);
-            if (!k || !v)
-                continue; /* a pair naming an unknown string cannot be shown */
+            if (!k || !v) continue; /* a pair naming an unknown string cannot be shown */
             PF_ARENA_GROW(a, ctx->labels, cap, ctx->n + 1, 4);
             ctx->labels[ctx->n++] = (pf_pprof_str_label){(const char *)(uintptr_t)*k, (const char *)(uintptr_t)*v};
         }
-        if (!body.ok)
-            w.ok = false;
+        if (!body.ok) w.ok = false;
         *pf_keymap_put_u64(&out->contexts, (uint64_t)raw[i].id, 0, NULL) = (uint64_t)(uintptr_t)ctx;
     }
     if (!w.ok) {

@@ -31,13 +31,12 @@ static jfr_prim prim_of(const char *name)
         const char *name;
         jfr_prim prim;
     } prims[] = {
-        {"boolean", JFR_BOOLEAN}, {"byte", JFR_BYTE}, {"char", JFR_CHAR},     {"short", JFR_SHORT},
-        {"int", JFR_INT},         {"long", JFR_LONG}, {"float", JFR_FLOAT},   {"double", JFR_DOUBLE},
-        {"java.lang.String", JFR_STRING},
+        {"boolean", JFR_BOOLEAN}, {"byte", JFR_BYTE},     {"char", JFR_CHAR},
+        {"short", JFR_SHORT},     {"int", JFR_INT},       {"long", JFR_LONG},
+        {"float", JFR_FLOAT},     {"double", JFR_DOUBLE}, {"java.lang.String", JFR_STRING},
     };
     for (size_t i = 0; i < sizeof(prims) / sizeof(prims[0]); i++)
-        if (strcmp(prims[i].name, name) == 0)
-            return prims[i].prim;
+        if (strcmp(prims[i].name, name) == 0) return prims[i].prim;
     return JFR_STRUCT;
 }
 
@@ -95,8 +94,7 @@ static void parse_element(meta_ctx *m, int depth, jfr_class *owner)
         else if (strcmp(k, "dimension") == 0)
             dim = v;
     }
-    if (!r->ok)
-        return;
+    if (!r->ok) return;
     jfr_class *child_owner = NULL;
     bool ok = true;
     if (strcmp(name, "class") == 0) {
@@ -130,8 +128,7 @@ static void parse_element(meta_ctx *m, int depth, jfr_class *owner)
         add_field(m, owner, &f);
     }
     size_t n_children = jfr_rd_count(r, 3);
-    for (size_t i = 0; i < n_children && r->ok; i++)
-        parse_element(m, depth + 1, child_owner);
+    for (size_t i = 0; i < n_children && r->ok; i++) parse_element(m, depth + 1, child_owner);
 }
 
 jfr_class *jfr_class_by_id(const jfr_metadata *m, int64_t id)
@@ -143,16 +140,14 @@ jfr_class *jfr_class_by_id(const jfr_metadata *m, int64_t id)
 jfr_class *jfr_class_by_name(const jfr_metadata *m, const char *name)
 {
     for (size_t i = 0; i < m->n_classes; i++)
-        if (strcmp(m->classes[i]->name, name) == 0)
-            return m->classes[i];
+        if (strcmp(m->classes[i]->name, name) == 0) return m->classes[i];
     return NULL;
 }
 
 int jfr_field_index(const jfr_class *c, const char *name)
 {
     for (size_t i = 0; c && i < c->n_fields; i++)
-        if (strcmp(c->fields[i].name, name) == 0)
-            return (int)i;
+        if (strcmp(c->fields[i].name, name) == 0) return (int)i;
     return -1;
 }
 
@@ -166,10 +161,8 @@ bool jfr_parse_metadata(jfr_rd *r, pf_arena *a, jfr_metadata *out, char *err, si
     meta_ctx m = {.r = r, .a = a, .out = out};
     m.n_strings = jfr_rd_count(r, 1);
     m.strings = pf_arena_alloc(a, (m.n_strings + 1) * sizeof(*m.strings));
-    for (size_t i = 0; i < m.n_strings && r->ok; i++)
-        m.strings[i] = jfr_rd_string(r, a, NULL);
-    if (r->ok)
-        parse_element(&m, 0, NULL);
+    for (size_t i = 0; i < m.n_strings && r->ok; i++) m.strings[i] = jfr_rd_string(r, a, NULL);
+    if (r->ok) parse_element(&m, 0, NULL);
     if (!r->ok) {
         snprintf(err, errlen, "metadata event: %s at offset %zu", r->why, jfr_rd_offset(r));
         return false;

@@ -7,9 +7,9 @@
 #include "receivers/pyroscope/jfr/jfr_internal.h"
 
 #define CHUNK_HEADER_SIZE 68
-#define EVENT_METADATA 0
-#define EVENT_CHECKPOINT 1
-#define MAX_VALUE_DEPTH 32
+#define EVENT_METADATA    0
+#define EVENT_CHECKPOINT  1
+#define MAX_VALUE_DEPTH   32
 
 /* Event types the reader reports, with the field names it needs from each. */
 typedef struct event_type {
@@ -33,8 +33,8 @@ static const event_type EVENT_TYPES[] = {
 /* Field positions of one reported event class (-1 = absent). */
 typedef struct event_fields {
     jfr_class *cls;
-    int stack, thread, state, object_class, weight, tlab_size, allocation_size, duration, samples, context_id,
-        name, value;
+    int stack, thread, state, object_class, weight, tlab_size, allocation_size, duration, samples, context_id, name,
+        value;
 } event_fields;
 
 typedef struct chunk {
@@ -53,8 +53,7 @@ typedef struct chunk {
 static int64_t be64(const uint8_t *p)
 {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | p[i];
+    for (int i = 0; i < 8; i++) v = (v << 8) | p[i];
     return (int64_t)v;
 }
 
@@ -66,8 +65,7 @@ static void read_single(chunk *c, const jfr_field *f, jfr_val *v, int depth)
 {
     if (f->cpool) {
         int64_t id = jfr_rd_long(&c->r);
-        if (v)
-            v->i = id;
+        if (v) v->i = id;
         return;
     }
     read_class_value(c, f->type, v, depth);
@@ -80,16 +78,14 @@ static void read_field(chunk *c, const jfr_field *f, jfr_val *v, int depth)
         return;
     }
     size_t n = jfr_rd_count(&c->r, 1);
-    for (size_t i = 0; i < n && c->r.ok; i++)
-        read_single(c, f, NULL, depth);
+    for (size_t i = 0; i < n && c->r.ok; i++) read_single(c, f, NULL, depth);
 }
 
 static void read_class_value(chunk *c, const jfr_class *cls, jfr_val *v, int depth)
 {
     jfr_rd *r = &c->r;
     jfr_val tmp;
-    if (!v)
-        v = &tmp;
+    if (!v) v = &tmp;
     if (c->value_budget == 0) {
         jfr_rd_fail(r, "too many values for the chunk size");
         return;
@@ -97,25 +93,13 @@ static void read_class_value(chunk *c, const jfr_class *cls, jfr_val *v, int dep
     c->value_budget--;
     switch (cls->prim) {
     case JFR_BOOLEAN:
-    case JFR_BYTE:
-        v->i = (int8_t)jfr_rd_u8(r);
-        return;
+    case JFR_BYTE: v->i = (int8_t)jfr_rd_u8(r); return;
     case JFR_CHAR:
-    case JFR_SHORT:
-        v->i = jfr_rd_short(r);
-        return;
-    case JFR_INT:
-        v->i = jfr_rd_int(r);
-        return;
-    case JFR_LONG:
-        v->i = jfr_rd_long(r);
-        return;
-    case JFR_FLOAT:
-        v->d = jfr_rd_float(r);
-        return;
-    case JFR_DOUBLE:
-        v->d = jfr_rd_double(r);
-        return;
+    case JFR_SHORT: v->i = jfr_rd_short(r); return;
+    case JFR_INT: v->i = jfr_rd_int(r); return;
+    case JFR_LONG: v->i = jfr_rd_long(r); return;
+    case JFR_FLOAT: v->d = jfr_rd_float(r); return;
+    case JFR_DOUBLE: v->d = jfr_rd_double(r); return;
     case JFR_STRING: {
         int64_t cp_id;
         v->s = jfr_rd_string(r, v == &tmp ? NULL : c->a, &cp_id);
@@ -130,8 +114,7 @@ static void read_class_value(chunk *c, const jfr_class *cls, jfr_val *v, int dep
             jfr_rd_fail(r, "values nested too deeply");
             return;
         }
-        for (size_t i = 0; i < cls->n_fields && r->ok; i++)
-            read_field(c, &cls->fields[i], NULL, depth + 1);
+        for (size_t i = 0; i < cls->n_fields && r->ok; i++) read_field(c, &cls->fields[i], NULL, depth + 1);
         return;
     }
 }
@@ -145,8 +128,7 @@ static jfr_val *read_object(chunk *c, jfr_class *cls)
         read_class_value(c, cls, &cls->scratch[0], 1);
         return cls->scratch;
     }
-    for (size_t i = 0; i < cls->n_fields && c->r.ok; i++)
-        read_field(c, &cls->fields[i], &cls->scratch[i], 1);
+    for (size_t i = 0; i < cls->n_fields && c->r.ok; i++) read_field(c, &cls->fields[i], &cls->scratch[i], 1);
     return cls->scratch;
 }
 
@@ -210,8 +192,7 @@ static bool read_checkpoint(chunk *c, char *err, size_t errlen)
 
 static jfr_pool_entry *pool_get(const jfr_class *cls, int64_t id)
 {
-    if (!cls)
-        return NULL;
+    if (!cls) return NULL;
     uint64_t *e = pf_keymap_get_u64(&cls->pool, (uint64_t)id);
     return e ? (jfr_pool_entry *)(uintptr_t)*e : NULL;
 }
@@ -220,17 +201,12 @@ static jfr_pool_entry *pool_get(const jfr_class *cls, int64_t id)
  * class (a struct whose first string-valued field holds the text), followed recursively. */
 static const char *text_of(const chunk *c, const jfr_field *f, const jfr_val *v, int depth)
 {
-    if (!f || depth > 4)
-        return NULL;
-    if (!f->cpool)
-        return f->type->prim == JFR_STRING ? v->s : NULL;
+    if (!f || depth > 4) return NULL;
+    if (!f->cpool) return f->type->prim == JFR_STRING ? v->s : NULL;
     jfr_pool_entry *e = pool_get(f->type, v->i);
-    if (!e)
-        return NULL;
-    if (f->type->prim == JFR_STRING)
-        return e->vals[0].s;
-    if (e->text_cache)
-        return e->text_cache;
+    if (!e) return NULL;
+    if (f->type->prim == JFR_STRING) return e->vals[0].s;
+    if (e->text_cache) return e->text_cache;
     for (size_t i = 0; i < f->type->n_fields; i++) {
         const jfr_field *inner = &f->type->fields[i];
         if (strcmp(inner->name, "string") == 0 || strcmp(inner->name, "name") == 0) {
@@ -251,19 +227,15 @@ static const char *named_text(const chunk *c, const jfr_class *cls, const jfr_va
 static const char *function_name(chunk *c, const jfr_class *method_cls, int64_t method_id)
 {
     jfr_pool_entry *m = pool_get(method_cls, method_id);
-    if (!m)
-        return NULL;
-    if (m->text_cache)
-        return m->text_cache;
+    if (!m) return NULL;
+    if (m->text_cache) return m->text_cache;
     int type_i = jfr_field_index(method_cls, "type");
-    if (type_i < 0 || !method_cls->fields[type_i].cpool)
-        return NULL;
+    if (type_i < 0 || !method_cls->fields[type_i].cpool) return NULL;
     const jfr_class *class_cls = method_cls->fields[type_i].type;
     jfr_pool_entry *k = pool_get(class_cls, m->vals[type_i].i);
     const char *class_name = k ? named_text(c, class_cls, k->vals, "name") : NULL;
     const char *method_name = named_text(c, method_cls, m->vals, "name");
-    if (!class_name || !method_name)
-        return NULL;
+    if (!class_name || !method_name) return NULL;
     size_t cl = strlen(class_name), ml = strlen(method_name);
     char *s = pf_arena_alloc(c->a, cl + ml + 2);
     memcpy(s, class_name, cl);
@@ -277,18 +249,15 @@ static const char *function_name(chunk *c, const jfr_class *method_cls, int64_t 
 static const pf_jfr_stack *stack_of(chunk *c, int64_t id)
 {
     jfr_pool_entry *e = pool_get(c->stack_class, id);
-    if (!e)
-        return NULL;
-    if (e->stack_cache)
-        return e->stack_cache;
+    if (!e) return NULL;
+    if (e->stack_cache) return e->stack_cache;
     int method_i = c->frame_class ? jfr_field_index(c->frame_class, "method") : -1;
     const jfr_class *method_cls = method_i >= 0 ? c->frame_class->fields[method_i].type : NULL;
     pf_jfr_frame *frames = pf_arena_alloc(c->a, (e->n_frames + 1) * sizeof(*frames));
     size_t n = 0;
     for (size_t i = 0; i < e->n_frames; i++) {
         const char *fn = method_cls ? function_name(c, method_cls, e->frames[i].method_id) : NULL;
-        if (fn)
-            frames[n++] = (pf_jfr_frame){fn, e->frames[i].line};
+        if (fn) frames[n++] = (pf_jfr_frame){fn, e->frames[i].line};
     }
     pf_jfr_stack *st = pf_arena_alloc(c->a, sizeof(*st));
     st->frames = frames;
@@ -302,20 +271,17 @@ static const pf_jfr_stack *stack_of(chunk *c, int64_t id)
 
 static const char *thread_name(const chunk *c, const jfr_class *cls, const jfr_val *vals, int field)
 {
-    if (field < 0 || !cls->fields[field].cpool)
-        return NULL;
+    if (field < 0 || !cls->fields[field].cpool) return NULL;
     const jfr_class *thread_cls = cls->fields[field].type;
     jfr_pool_entry *t = pool_get(thread_cls, vals[field].i);
-    if (!t)
-        return NULL;
+    if (!t) return NULL;
     const char *name = named_text(c, thread_cls, t->vals, "javaName");
     return name && *name ? name : named_text(c, thread_cls, t->vals, "osName");
 }
 
 static int64_t ticks_to_ns(const chunk *c, int64_t ticks)
 {
-    if (c->ticks_per_second == 1000000000 || c->ticks_per_second <= 0)
-        return ticks;
+    if (c->ticks_per_second == 1000000000 || c->ticks_per_second <= 0) return ticks;
     return (int64_t)((__int128)ticks * 1000000000 / c->ticks_per_second);
 }
 
@@ -332,10 +298,8 @@ static void build_event(chunk *c, const event_fields *ef, pf_jfr_event_kind kind
     jfr_val *vals = read_object(c, cls);
     memset(ev, 0, sizeof(*ev));
     ev->kind = kind;
-    if (!c->r.ok)
-        return;
-    if (ef->stack >= 0 && cls->fields[ef->stack].cpool)
-        ev->stack = stack_of(c, vals[ef->stack].i);
+    if (!c->r.ok) return;
+    if (ef->stack >= 0 && cls->fields[ef->stack].cpool) ev->stack = stack_of(c, vals[ef->stack].i);
     ev->thread = thread_name(c, cls, vals, ef->thread);
     ev->thread_state = text_field(c, cls, vals, ef->state);
     if (ef->object_class >= 0 && cls->fields[ef->object_class].cpool) {
@@ -343,7 +307,7 @@ static void build_event(chunk *c, const event_fields *ef, pf_jfr_event_kind kind
         jfr_pool_entry *k = pool_get(class_cls, vals[ef->object_class].i);
         ev->object_class = k ? named_text(c, class_cls, k->vals, "name") : NULL;
     }
-    ev->size = kind == PF_JFR_ALLOC_SAMPLE       ? int_field(vals, ef->weight, 0)
+    ev->size = kind == PF_JFR_ALLOC_SAMPLE        ? int_field(vals, ef->weight, 0)
                : kind == PF_JFR_ALLOC_IN_NEW_TLAB ? int_field(vals, ef->tlab_size, 0)
                                                   : int_field(vals, ef->allocation_size, 0);
     ev->duration_ns = ticks_to_ns(c, int_field(vals, ef->duration, 0));
@@ -368,12 +332,10 @@ static void index_classes(chunk *c)
         ef->cls = cls;
         ef->stack = jfr_field_index(cls, "stackTrace");
         ef->thread = jfr_field_index(cls, "sampledThread");
-        if (ef->thread < 0)
-            ef->thread = jfr_field_index(cls, "eventThread");
+        if (ef->thread < 0) ef->thread = jfr_field_index(cls, "eventThread");
         ef->state = jfr_field_index(cls, "state");
         ef->object_class = jfr_field_index(cls, "objectClass");
-        if (ef->object_class < 0)
-            ef->object_class = jfr_field_index(cls, "monitorClass");
+        if (ef->object_class < 0) ef->object_class = jfr_field_index(cls, "monitorClass");
         ef->weight = jfr_field_index(cls, "weight");
         ef->tlab_size = jfr_field_index(cls, "tlabSize");
         ef->allocation_size = jfr_field_index(cls, "allocationSize");
@@ -405,12 +367,10 @@ static bool scan_events(chunk *c, size_t chunk_size, pass which, pf_jfr_event_cb
         /* Fields are read within the event's own bytes only. */
         c->r.end = c->r.start + pos + (size_t)size;
         if (which == PASS_CONSTANTS && type == EVENT_CHECKPOINT) {
-            if (!read_checkpoint(c, err, errlen))
-                return false;
+            if (!read_checkpoint(c, err, errlen)) return false;
         } else if (which == PASS_EVENTS && type > EVENT_CHECKPOINT) {
             for (size_t i = 0; i < N_EVENT_TYPES; i++) {
-                if (!c->events[i].cls || c->events[i].cls->id != type)
-                    continue;
+                if (!c->events[i].cls || c->events[i].cls->id != type) continue;
                 pf_jfr_event ev;
                 build_event(c, &c->events[i], EVENT_TYPES[i].kind, &ev);
                 if (c->r.ok && !cb(&ev, data)) {
@@ -464,16 +424,14 @@ static bool read_chunk(const uint8_t *p, size_t avail, size_t *chunk_size_out, p
         return false;
     }
     c.r.end = p + meta_offset + meta_size;
-    if (!jfr_parse_metadata(&c.r, a, &c.md, err, errlen))
-        return false;
+    if (!jfr_parse_metadata(&c.r, a, &c.md, err, errlen)) return false;
     index_classes(&c);
     *chunk_size_out = (size_t)chunk_size;
     return scan_events(&c, (size_t)chunk_size, PASS_CONSTANTS, cb, data, stopped, err, errlen) &&
            scan_events(&c, (size_t)chunk_size, PASS_EVENTS, cb, data, stopped, err, errlen);
 }
 
-bool pf_jfr_read(const uint8_t *buf, size_t len, pf_arena *a, pf_jfr_event_cb cb, void *data, char *err,
-                 size_t errlen)
+bool pf_jfr_read(const uint8_t *buf, size_t len, pf_arena *a, pf_jfr_event_cb cb, void *data, char *err, size_t errlen)
 {
     if (len == 0) {
         snprintf(err, errlen, "empty JFR recording");
@@ -485,8 +443,7 @@ bool pf_jfr_read(const uint8_t *buf, size_t len, pf_arena *a, pf_jfr_event_cb cb
         bool stopped = false;
         char inner[240];
         if (!read_chunk(buf + off, len - off, &size, a, cb, data, &stopped, inner, sizeof(inner))) {
-            if (stopped)
-                return true;
+            if (stopped) return true;
             snprintf(err, errlen, "JFR chunk at offset %zu: %s", off, inner);
             return false;
         }

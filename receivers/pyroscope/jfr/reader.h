@@ -35,31 +35,30 @@ typedef enum pf_jfr_event_kind {
     PF_JFR_WALL_CLOCK_SAMPLE, /* profiler.WallClockSample (async-profiler) */
     PF_JFR_ALLOC_IN_NEW_TLAB, /* jdk.ObjectAllocationInNewTLAB */
     PF_JFR_ALLOC_OUTSIDE_TLAB,
-    PF_JFR_ALLOC_SAMPLE,  /* jdk.ObjectAllocationSample */
-    PF_JFR_MONITOR_ENTER, /* jdk.JavaMonitorEnter */
-    PF_JFR_THREAD_PARK,   /* jdk.ThreadPark */
-    PF_JFR_LIVE_OBJECT,   /* profiler.LiveObject (async-profiler) */
+    PF_JFR_ALLOC_SAMPLE,   /* jdk.ObjectAllocationSample */
+    PF_JFR_MONITOR_ENTER,  /* jdk.JavaMonitorEnter */
+    PF_JFR_THREAD_PARK,    /* jdk.ThreadPark */
+    PF_JFR_LIVE_OBJECT,    /* profiler.LiveObject (async-profiler) */
     PF_JFR_ACTIVE_SETTING, /* jdk.ActiveSetting */
 } pf_jfr_event_kind;
 
 typedef struct pf_jfr_event {
     pf_jfr_event_kind kind;
-    const pf_jfr_stack *stack;  /* NULL when the event has none or it could not be resolved */
-    const char *thread;         /* sampledThread or eventThread: Java name, else OS name; NULL if none */
-    const char *thread_state;   /* execution samples: "STATE_RUNNABLE", ...; NULL if none */
-    const char *object_class;   /* allocation objectClass / monitor monitorClass, NULL if none */
-    int64_t size;               /* ObjectAllocationSample weight, TLAB tlabSize, outside-TLAB allocationSize */
-    int64_t duration_ns;        /* monitor enter / park, converted from ticks */
-    int64_t samples;            /* wall-clock samples (1 when the field is absent) */
-    uint64_t context_id;        /* async-profiler contextId, 0 if none */
-    const char *setting_name;   /* ActiveSetting */
+    const pf_jfr_stack *stack; /* NULL when the event has none or it could not be resolved */
+    const char *thread;        /* sampledThread or eventThread: Java name, else OS name; NULL if none */
+    const char *thread_state;  /* execution samples: "STATE_RUNNABLE", ...; NULL if none */
+    const char *object_class;  /* allocation objectClass / monitor monitorClass, NULL if none */
+    int64_t size;              /* ObjectAllocationSample weight, TLAB tlabSize, outside-TLAB allocationSize */
+    int64_t duration_ns;       /* monitor enter / park, converted from ticks */
+    int64_t samples;           /* wall-clock samples (1 when the field is absent) */
+    uint64_t context_id;       /* async-profiler contextId, 0 if none */
+    const char *setting_name;  /* ActiveSetting */
     const char *setting_value;
 } pf_jfr_event;
 
 /* Return false to stop reading (pf_jfr_read then returns true). */
 typedef bool (*pf_jfr_event_cb)(const pf_jfr_event *ev, void *data);
 
-bool pf_jfr_read(const uint8_t *buf, size_t len, pf_arena *a, pf_jfr_event_cb cb, void *data, char *err,
-                 size_t errlen);
+bool pf_jfr_read(const uint8_t *buf, size_t len, pf_arena *a, pf_jfr_event_cb cb, void *data, char *err, size_t errlen);
 
 #endif

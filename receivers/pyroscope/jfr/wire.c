@@ -15,8 +15,7 @@ void jfr_rd_init(jfr_rd *r, const uint8_t *p, size_t len, bool compressed)
 
 void jfr_rd_fail(jfr_rd *r, const char *why)
 {
-    if (r->ok)
-        r->why = why;
+    if (r->ok) r->why = why;
     r->ok = false;
     r->p = r->end;
 }
@@ -40,8 +39,7 @@ static uint64_t read_be(jfr_rd *r, size_t n)
         return 0;
     }
     uint64_t v = 0;
-    for (size_t i = 0; i < n; i++)
-        v = (v << 8) | r->p[i];
+    for (size_t i = 0; i < n; i++) v = (v << 8) | r->p[i];
     r->p += n;
     return v;
 }
@@ -53,8 +51,7 @@ static uint64_t read_varint(jfr_rd *r)
     for (int i = 0; i < 8; i++) {
         uint8_t b = jfr_rd_u8(r);
         v |= (uint64_t)(b & 0x7f) << (7 * i);
-        if (!(b & 0x80))
-            return v;
+        if (!(b & 0x80)) return v;
     }
     return v | ((uint64_t)jfr_rd_u8(r) << 56);
 }
@@ -117,18 +114,14 @@ enum { STR_NULL = 0, STR_EMPTY = 1, STR_CPOOL = 2, STR_UTF8 = 3, STR_CHARS = 4, 
 
 const char *jfr_rd_string(jfr_rd *r, pf_arena *a, int64_t *cp_id)
 {
-    if (cp_id)
-        *cp_id = -1;
+    if (cp_id) *cp_id = -1;
     uint8_t enc = jfr_rd_u8(r);
     switch (enc) {
-    case STR_NULL:
-        return NULL;
-    case STR_EMPTY:
-        return a ? "" : NULL;
+    case STR_NULL: return NULL;
+    case STR_EMPTY: return a ? "" : NULL;
     case STR_CPOOL: {
         int64_t id = jfr_rd_long(r);
-        if (cp_id)
-            *cp_id = id;
+        if (cp_id) *cp_id = id;
         return NULL;
     }
     case STR_UTF8: {
@@ -141,12 +134,10 @@ const char *jfr_rd_string(jfr_rd *r, pf_arena *a, int64_t *cp_id)
         size_t n = jfr_rd_count(r, 1);
         const uint8_t *p = r->p;
         r->p += n;
-        if (!a || !r->ok)
-            return NULL;
+        if (!a || !r->ok) return NULL;
         char *s = pf_arena_alloc(a, 2 * n + 1);
         size_t o = 0;
-        for (size_t i = 0; i < n; i++)
-            o += put_utf8(s + o, p[i]);
+        for (size_t i = 0; i < n; i++) o += put_utf8(s + o, p[i]);
         s[o] = '\0';
         return s;
     }
@@ -157,24 +148,19 @@ const char *jfr_rd_string(jfr_rd *r, pf_arena *a, int64_t *cp_id)
         uint32_t high = 0;
         for (size_t i = 0; i < n && r->ok; i++) {
             uint32_t unit = (uint16_t)jfr_rd_short(r);
-            if (!s)
-                continue;
+            if (!s) continue;
             if (unit >= 0xd800 && unit < 0xdc00) {
                 high = unit;
                 continue;
             }
             uint32_t cp = unit;
-            if (unit >= 0xdc00 && unit < 0xe000 && high)
-                cp = 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00);
+            if (unit >= 0xdc00 && unit < 0xe000 && high) cp = 0x10000 + ((high - 0xd800) << 10) + (unit - 0xdc00);
             high = 0;
             o += put_utf8(s + o, cp);
         }
-        if (s)
-            s[o] = '\0';
+        if (s) s[o] = '\0';
         return r->ok ? s : NULL;
     }
-    default:
-        jfr_rd_fail(r, "unknown string encoding");
-        return NULL;
+    default: jfr_rd_fail(r, "unknown string encoding"); return NULL;
     }
 }

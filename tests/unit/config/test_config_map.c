@@ -96,16 +96,15 @@ static const pf_cfg_entry tls_map[] = {
 
 static const pf_cfg_entry grpc_map[] = {
     {PF_CFG_STRING, "endpoint", "0.0.0.0:4317", offsetof(grpc_cfg, endpoint), "Listen address", .flags = 0},
-    {PF_CFG_SIZE, "max_recv_msg_size", "4MiB", offsetof(grpc_cfg, max_recv), "Largest message",
-     .min = 1024, .max = 1 << 30},
+    {PF_CFG_SIZE, "max_recv_msg_size", "4MiB", offsetof(grpc_cfg, max_recv), "Largest message", .min = 1024,
+     .max = 1 << 30},
     {PF_CFG_SECTION, "tls", NULL, offsetof(grpc_cfg, tls), "TLS settings", .sub = tls_map, .check = check_tls},
     PF_CFG_END,
 };
 
 static const pf_cfg_entry scrape_map[] = {
     {PF_CFG_STRING, "job_name", NULL, offsetof(scrape_cfg, job_name), "Job label", .flags = PF_CFG_REQUIRED},
-    {PF_CFG_DURATION, "scrape_interval", "10s", offsetof(scrape_cfg, interval), "How often",
-     .min = 1e9, .max = 3600e9},
+    {PF_CFG_DURATION, "scrape_interval", "10s", offsetof(scrape_cfg, interval), "How often", .min = 1e9, .max = 3600e9},
     {PF_CFG_STRING_LIST, "targets", "[localhost:6060]", offsetof(scrape_cfg, targets), "host:port list", .flags = 0},
     PF_CFG_END,
 };
@@ -120,8 +119,8 @@ static const pf_cfg_entry test_map[] = {
     {PF_CFG_SIZE, "max_size", "20MiB", offsetof(test_cfg, max_size), "Body limit", .flags = 0},
     {PF_CFG_STRING_LIST, "tags", NULL, offsetof(test_cfg, tags), "Tags", .flags = 0},
     {PF_CFG_STRING_MAP, "headers", NULL, offsetof(test_cfg, headers), "Extra headers", .flags = PF_CFG_SECRET},
-    {PF_CFG_SECTION, "grpc", NULL, offsetof(test_cfg, grpc), "gRPC server", .sub = grpc_map,
-     .flags = PF_CFG_PRESENCE, .presence_offset = offsetof(test_cfg, grpc_present)},
+    {PF_CFG_SECTION, "grpc", NULL, offsetof(test_cfg, grpc), "gRPC server", .sub = grpc_map, .flags = PF_CFG_PRESENCE,
+     .presence_offset = offsetof(test_cfg, grpc_present)},
     {PF_CFG_SECTION_LIST, "scrape_configs", NULL, offsetof(test_cfg, scrapes), "Scrape jobs", .sub = scrape_map,
      .elem_size = sizeof(scrape_cfg)},
     {PF_CFG_CUSTOM, "label", "env=prod", offsetof(test_cfg, label), "Extra label", .parse = parse_label,
@@ -145,8 +144,10 @@ static bool apply_text(const char *text, test_cfg *out_copy, pf_cfg_error *err)
     pf_node *root = parse(text);
     bool ok = pf_cfg_apply(test_map, root, &cfg, "exporters.x", err);
     pf_node_free(root);
-    if (out_copy) *out_copy = cfg;
-    else pf_cfg_release(test_map, &cfg);
+    if (out_copy)
+        *out_copy = cfg;
+    else
+        pf_cfg_release(test_map, &cfg);
     return ok;
 }
 
@@ -278,18 +279,22 @@ static void test_error_messages(void **state)
     apply_fails("encoding: json\n", "t.yaml:1:1: exporters.x: missing required key \"endpoint\"");
     apply_fails("endpoint:\n", "t.yaml:1:1: exporters.x.endpoint: a value is required");
     apply_fails("endpoint: x\nencoding: 7\n", "t.yaml:2:1: exporters.x.encoding: \"7\" is not one of: proto, json");
-    apply_fails("endpoint: x\nworkers: 2000000\n", "t.yaml:2:1: exporters.x.workers: 2000000 is above the maximum 1000");
+    apply_fails("endpoint: x\nworkers: 2000000\n",
+                "t.yaml:2:1: exporters.x.workers: 2000000 is above the maximum 1000");
     apply_fails("endpoint: x\nworkers: 0\n", "t.yaml:2:1: exporters.x.workers: 0 is below the minimum 1");
     apply_fails("endpoint: x\nworkers: 1.5\n", "t.yaml:2:1: exporters.x.workers: \"1.5\" is not an integer");
-    apply_fails("endpoint: x\nenabled: yes\n", "t.yaml:2:1: exporters.x.enabled: \"yes\" is not a boolean (true or false)");
+    apply_fails("endpoint: x\nenabled: yes\n",
+                "t.yaml:2:1: exporters.x.enabled: \"yes\" is not a boolean (true or false)");
     apply_fails("endpoint: x\nratio: 1.5\n", "t.yaml:2:1: exporters.x.ratio: 1.5 is above the maximum 1");
     apply_fails("endpoint: x\nratio: half\n", "t.yaml:2:1: exporters.x.ratio: \"half\" is not a number");
     apply_fails("endpoint: x\nmax_size: 20XB\n", "t.yaml:2:1: exporters.x.max_size: \"20XB\" is not a size");
     apply_fails("endpoint: x\ngrpc:\n  max_recv_msg_size: 2GiB\n",
                 "t.yaml:3:3: exporters.x.grpc.max_recv_msg_size: 2GiB is above the maximum 1073741824");
-    apply_fails("endpoint: x\ntags: [a, {b: c}]\n", "t.yaml:2:11: exporters.x.tags[1]: expected a scalar, got a mapping");
+    apply_fails("endpoint: x\ntags: [a, {b: c}]\n",
+                "t.yaml:2:11: exporters.x.tags[1]: expected a scalar, got a mapping");
     apply_fails("endpoint: x\nheaders: [a]\n", "t.yaml:2:1: exporters.x.headers: expected a mapping, got a sequence");
-    apply_fails("endpoint: x\nheaders:\n  a: [b]\n", "t.yaml:3:3: exporters.x.headers.a: expected a scalar, got a sequence");
+    apply_fails("endpoint: x\nheaders:\n  a: [b]\n",
+                "t.yaml:3:3: exporters.x.headers.a: expected a scalar, got a sequence");
     apply_fails("endpoint: x\nscrape_configs:\n  - targets: [a]\n",
                 "t.yaml:3:5: exporters.x.scrape_configs[0]: missing required key \"job_name\"");
     apply_fails("endpoint: x\nscrape_configs:\n  - job_name: a\n  - b\n",
@@ -376,9 +381,17 @@ static void test_durations(void **state)
     struct {
         const char *text;
         int64_t ns;
-    } good[] = {{"0", 0},          {"1h2m3.5s", 3723500000000}, {"200ms", 200000000}, {"1us", 1000},
-                {"1\xc2\xb5s", 1000}, {"1.5h", 5400000000000},    {"-1s", -1000000000}, {"+5m", 300000000000},
-                {".5s", 500000000}, {"1ns", 1},                  {"2562047h", 2562047 * 3600000000000}};
+    } good[] = {{"0", 0},
+                {"1h2m3.5s", 3723500000000},
+                {"200ms", 200000000},
+                {"1us", 1000},
+                {"1\xc2\xb5s", 1000},
+                {"1.5h", 5400000000000},
+                {"-1s", -1000000000},
+                {"+5m", 300000000000},
+                {".5s", 500000000},
+                {"1ns", 1},
+                {"2562047h", 2562047 * 3600000000000}};
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         assert_true(pf_parse_duration(good[i].text, &ns));
         assert_int_equal(ns, good[i].ns);

@@ -274,12 +274,9 @@ static void test_source_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_env_expansion),
-        cmocka_unit_test(test_expansion_errors),
-        cmocka_unit_test(test_file_expansion),
-        cmocka_unit_test(test_merge_files_and_set),
-        cmocka_unit_test(test_fallback_and_set_only),
-        cmocka_unit_test(test_set_errors),
+        cmocka_unit_test(test_env_expansion),         cmocka_unit_test(test_expansion_errors),
+        cmocka_unit_test(test_file_expansion),        cmocka_unit_test(test_merge_files_and_set),
+        cmocka_unit_test(test_fallback_and_set_only), cmocka_unit_test(test_set_errors),
         cmocka_unit_test(test_source_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

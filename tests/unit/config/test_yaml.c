@@ -13,10 +13,7 @@
 #include "config/loader.h"
 #include "pipeline/base/xalloc.h"
 
-static pf_node *parse(const char *text, pf_cfg_error *err)
-{
-    return pf_yaml_parse(text, strlen(text), "t.yaml", err);
-}
+static pf_node *parse(const char *text, pf_cfg_error *err) { return pf_yaml_parse(text, strlen(text), "t.yaml", err); }
 
 static void parse_fails(const char *text, const char *expected)
 {
@@ -244,14 +241,10 @@ static void test_print_round_trip(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_positions_and_types),
-        cmocka_unit_test(test_duplicate_key),
-        cmocka_unit_test(test_syntax_errors),
-        cmocka_unit_test(test_anchors_are_copied),
-        cmocka_unit_test(test_alias_bomb_is_refused),
-        cmocka_unit_test(test_too_deep_is_refused),
-        cmocka_unit_test(test_empty_document_is_null),
-        cmocka_unit_test(test_print_round_trip),
+        cmocka_unit_test(test_positions_and_types),    cmocka_unit_test(test_duplicate_key),
+        cmocka_unit_test(test_syntax_errors),          cmocka_unit_test(test_anchors_are_copied),
+        cmocka_unit_test(test_alias_bomb_is_refused),  cmocka_unit_test(test_too_deep_is_refused),
+        cmocka_unit_test(test_empty_document_is_null), cmocka_unit_test(test_print_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -42,9 +42,21 @@ static void round_trip(const char *enc)
     pf_buf_free(&back);
 }
 
-static void test_round_trip_gzip(void **state) { (void)state; round_trip("gzip"); }
-static void test_round_trip_deflate(void **state) { (void)state; round_trip("deflate"); }
-static void test_round_trip_zstd(void **state) { (void)state; round_trip("zstd"); }
+static void test_round_trip_gzip(void **state)
+{
+    (void)state;
+    round_trip("gzip");
+}
+static void test_round_trip_deflate(void **state)
+{
+    (void)state;
+    round_trip("deflate");
+}
+static void test_round_trip_zstd(void **state)
+{
+    (void)state;
+    round_trip("zstd");
+}
 
 static void test_identity(void **state)
 {
@@ -86,12 +98,14 @@ static void test_gzip_bomb(void **state)
     free(zeros);
     assert_true(bomb.len < big / 500);
     char err[256] = "";
-    assert_int_equal(pf_decompress("gzip", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)), PF_DECOMPRESS_TOO_LARGE);
+    assert_int_equal(pf_decompress("gzip", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)),
+                     PF_DECOMPRESS_TOO_LARGE);
     assert_true(out.cap <= (1u << 20) + 1);
     assert_non_null(strstr(err, "limit"));
     uint8_t *trailer = (uint8_t *)bomb.data + bomb.len - 4;
     trailer[0] = 100, trailer[1] = trailer[2] = trailer[3] = 0;
-    assert_int_equal(pf_decompress("gzip", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)), PF_DECOMPRESS_TOO_LARGE);
+    assert_int_equal(pf_decompress("gzip", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)),
+                     PF_DECOMPRESS_TOO_LARGE);
     assert_true(out.cap <= (1u << 20) + 1);
     assert_int_equal(out.len, 0);
     pf_buf_free(&bomb);
@@ -107,7 +121,8 @@ static void test_zstd_bomb(void **state)
     assert_true(pf_compress("zstd", zeros, big, &bomb));
     free(zeros);
     char err[256] = "";
-    assert_int_equal(pf_decompress("zstd", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)), PF_DECOMPRESS_TOO_LARGE);
+    assert_int_equal(pf_decompress("zstd", bomb.data, bomb.len, 1u << 20, &out, err, sizeof(err)),
+                     PF_DECOMPRESS_TOO_LARGE);
     assert_true(out.cap <= (1u << 20) + 1);
     pf_buf_free(&bomb);
     pf_buf_free(&out);
@@ -131,9 +146,9 @@ static void test_malformed(void **state)
     assert_true(pf_compress("gzip", plain.data, plain.len, &gz));
     assert_true(pf_compress("zstd", plain.data, plain.len, &zs));
     expect_malformed("gzip", "not gzip at all", 15);
-    expect_malformed("gzip", gz.data, gz.len / 2);         /* truncated */
-    expect_malformed("gzip", gz.data, 10);                  /* header only */
-    expect_malformed("zstd", zs.data, zs.len - 3);          /* truncated */
+    expect_malformed("gzip", gz.data, gz.len / 2);            /* truncated */
+    expect_malformed("gzip", gz.data, 10);                    /* header only */
+    expect_malformed("zstd", zs.data, zs.len - 3);            /* truncated */
     expect_malformed("zstd", "\x28\xb5\x2f\xfd garbage", 12); /* magic, then junk */
     expect_malformed("zstd", "", 0);
     expect_malformed("deflate", "\x78\x9c\xff\xff\xff", 5);
@@ -193,7 +208,8 @@ static void test_grpc_unframe(void **state)
     char err[256];
     pf_grpc_frame("payload", 7, &framed);
     assert_int_equal(framed.len, 12);
-    assert_int_equal(pf_grpc_unframe((uint8_t *)framed.data, framed.len, NULL, 100, &out, err, sizeof(err)), PF_GRPC_OK);
+    assert_int_equal(pf_grpc_unframe((uint8_t *)framed.data, framed.len, NULL, 100, &out, err, sizeof(err)),
+                     PF_GRPC_OK);
     assert_string_equal(out.data, "payload");
     assert_int_equal(pf_grpc_unframe((uint8_t *)framed.data, framed.len, NULL, 6, &out, err, sizeof(err)),
                      PF_GRPC_RESOURCE_EXHAUSTED);
@@ -210,7 +226,8 @@ static void test_grpc_unframe(void **state)
     assert_string_equal(out.data, "squeezed");
     assert_int_equal(pf_grpc_unframe((uint8_t *)msg.data, msg.len, "snappy", 100, &out, err, sizeof(err)),
                      PF_GRPC_UNIMPLEMENTED);
-    assert_int_equal(pf_grpc_unframe((uint8_t *)msg.data, msg.len, NULL, 100, &out, err, sizeof(err)), PF_GRPC_INTERNAL);
+    assert_int_equal(pf_grpc_unframe((uint8_t *)msg.data, msg.len, NULL, 100, &out, err, sizeof(err)),
+                     PF_GRPC_INTERNAL);
     assert_int_equal(pf_grpc_unframe((uint8_t *)msg.data, msg.len, "gzip", 4, &out, err, sizeof(err)),
                      PF_GRPC_RESOURCE_EXHAUSTED);
     pf_buf_free(&gz);

@@ -49,7 +49,8 @@ static void chunked_client(int port, void *arg)
                             "4\r\nWiki\r\n5\r\npedia\r\nE\r\n in\r\n\r\nchunks.\r\n0\r\n\r\n");
     /* Expect: 100-continue: the interim answer comes before the body is sent */
     int fd = client_connect(port);
-    const char head[] = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
+    const char head[] =
+        "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n";
     client_send(fd, head, sizeof(head) - 1);
     char interim[64] = "";
     ssize_t n = recv(fd, interim, sizeof(interim) - 1, 0);
@@ -135,9 +136,11 @@ static void test_error_answers(void **state)
     assert_non_null(strstr(r[5], "HTTP/1.1 431 "));
     assert_non_null(strstr(r[6], "HTTP/1.1 200 OK\r\n"));
     assert_int_equal(pf_metric_value(pf_metric_find("proflow_http_server_rejected_total",
-                                                    "server=\"test\",reason=\"body_too_large\"")), 2);
-    assert_int_equal(pf_metric_value(pf_metric_find("proflow_http_server_rejected_total",
-                                                    "server=\"test\",reason=\"not_found\"")), 1);
+                                                    "server=\"test\",reason=\"body_too_large\"")),
+                     2);
+    assert_int_equal(
+        pf_metric_value(pf_metric_find("proflow_http_server_rejected_total", "server=\"test\",reason=\"not_found\"")),
+        1);
     for (int i = 0; i < 7; i++) free(r[i]);
     pf_metrics_reset();
 }
@@ -146,8 +149,10 @@ static void auth_client(int port, void *arg)
 {
     char **out = arg;
     out[0] = EXCHANGE(port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    out[1] = EXCHANGE(port, "GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nConnection: close\r\n\r\n");
-    out[2] = EXCHANGE(port, "GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cr3t\r\nConnection: close\r\n\r\n");
+    out[1] =
+        EXCHANGE(port, "GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wrong\r\nConnection: close\r\n\r\n");
+    out[2] =
+        EXCHANGE(port, "GET /hello HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer s3cr3t\r\nConnection: close\r\n\r\n");
 }
 
 static void test_bearer_auth(void **state)

@@ -61,11 +61,13 @@ static void h2c_client(int port, void *arg)
     char **out = arg;
     out[0] = run("curl -s -S --http2-prior-knowledge -D - http://127.0.0.1:%d/hello 2>&1", port);
     out[1] = run("curl -s -S --http2-prior-knowledge -D - --data-binary 'posted body' "
-                 "'http://127.0.0.1:%d/echo?k=v' 2>&1", port);
+                 "'http://127.0.0.1:%d/echo?k=v' 2>&1",
+                 port);
     out[2] = run("curl -s -S --http2-prior-knowledge -o /dev/null -w '%%{http_code}' http://127.0.0.1:%d/missing 2>&1",
                  port);
     out[3] = run("head -c 3000 /dev/zero | curl -s -S --http2-prior-knowledge -o /dev/null -w '%%{http_code}' "
-                 "--data-binary @- http://127.0.0.1:%d/echo 2>&1", port);
+                 "--data-binary @- http://127.0.0.1:%d/echo 2>&1",
+                 port);
     out[4] = run("h2load -n 300 -c 3 -m 5 http://127.0.0.1:%d/hello 2>&1", port);
     /* More streams than allowed before the client has seen SETTINGS: the excess is refused
      * (REFUSED_STREAM), the rest is served and the connection survives. */
@@ -227,7 +229,8 @@ static void test_tls_curl(void **state)
     assert_string_equal(r[3], "200");
     assert_non_null(strstr(r[4], "CURL-FAILED"));
     assert_string_equal(r[5], "hello");
-    assert_true(pf_metric_value(pf_metric_find("proflow_http_server_rejected_total", "server=\"test\",reason=\"tls\"")) >= 2);
+    assert_true(
+        pf_metric_value(pf_metric_find("proflow_http_server_rejected_total", "server=\"test\",reason=\"tls\"")) >= 2);
     for (int i = 0; i < 6; i++) free(r[i]);
     pf_metrics_reset();
 }
@@ -236,8 +239,9 @@ static void mtls_client(int port, void *arg)
 {
     char **out = arg;
     out[0] = run("curl -s -S --cacert %s/cert.pem https://localhost:%d/hello 2>&1 || echo CURL-FAILED", tmpdir, port);
-    out[1] = run("curl -s -S --cacert %s/cert.pem --cert %s/ccert.pem --key %s/ckey.pem https://localhost:%d/hello 2>&1",
-                 tmpdir, tmpdir, tmpdir, port);
+    out[1] =
+        run("curl -s -S --cacert %s/cert.pem --cert %s/ccert.pem --key %s/ckey.pem https://localhost:%d/hello 2>&1",
+            tmpdir, tmpdir, tmpdir, port);
 }
 
 static void test_mtls_and_reload(void **state)
@@ -276,10 +280,8 @@ static void test_mtls_and_reload(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_h2c_curl_h2load),
-        cmocka_unit_test(test_grpc_h2c),
-        cmocka_unit_test(test_grpc_tls_bearer),
-        cmocka_unit_test(test_tls_curl),
+        cmocka_unit_test(test_h2c_curl_h2load), cmocka_unit_test(test_grpc_h2c),
+        cmocka_unit_test(test_grpc_tls_bearer), cmocka_unit_test(test_tls_curl),
         cmocka_unit_test(test_mtls_and_reload),
     };
     return cmocka_run_group_tests(tests, setup_certs, teardown_certs);

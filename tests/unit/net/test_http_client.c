@@ -120,10 +120,7 @@ static void on_done(const pf_http_response *r, void *data)
     snprintf(res->header_x, sizeof(res->header_x), "%s", x ? x : "");
 }
 
-static void on_closed(void *data)
-{
-    *(bool *)data = true;
-}
+static void on_closed(void *data) { *(bool *)data = true; }
 
 static pf_http_client *client_for(uv_loop_t *loop, int64_t timeout_ns)
 {
@@ -155,8 +152,13 @@ static void test_status_headers_body_and_gzip_request(void **state)
     char *url = pf_xasprintf("http://127.0.0.1:%d/v1development/profiles", srv.port);
     const char payload[] = "profile bytes profile bytes profile bytes";
     pf_http_header ct = {"content-type", "application/x-protobuf"};
-    pf_http_call call = {.method = "POST", .url = url, .headers = &ct, .n_headers = 1, .body = payload,
-                         .body_len = sizeof(payload) - 1, .content_encoding = "gzip"};
+    pf_http_call call = {.method = "POST",
+                         .url = url,
+                         .headers = &ct,
+                         .n_headers = 1,
+                         .body = payload,
+                         .body_len = sizeof(payload) - 1,
+                         .content_encoding = "gzip"};
     result res = {0};
     pf_http_client_send(c, &call, on_done, &res);
     assert_false(res.done); /* never completes inside send() */
@@ -419,7 +421,7 @@ static void test_retry_info_read(void **state)
     free(no_delay);
 
     assert_false(pf_grpc_retry_info("", &ns));
-    assert_false(pf_grpc_retry_info("CAgSAXg", &ns));      /* Status{code, message}, no details */
+    assert_false(pf_grpc_retry_info("CAgSAXg", &ns)); /* Status{code, message}, no details */
     assert_false(pf_grpc_retry_info("not base64!", &ns));
 }
 

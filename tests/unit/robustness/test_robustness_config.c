@@ -18,8 +18,10 @@ static bool check_config(const uint8_t *data, size_t len, void *ctx)
     if (len) memcpy(exact, data, len);
     pf_node *doc = pf_yaml_parse((const char *)exact, len, "mutant.yaml", &err);
     free(exact);
-    if (doc) pf_node_free(doc);
-    else assert_true(err.msg[0] != '\0');
+    if (doc)
+        pf_node_free(doc);
+    else
+        assert_true(err.msg[0] != '\0');
 
     pf_config_sources src = {.fallback_yaml = (const char *)data};
     pf_node *root = pf_config_load(&src, &err);

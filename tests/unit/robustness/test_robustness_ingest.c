@@ -61,8 +61,7 @@ static void check_profiles(pf_arena *a, pf_pyro_profile *ps, size_t n)
 }
 
 /* pf_pyro_decode_body and the next stage; true when the body decoded. */
-static bool decode_body(const pf_pyro_query *q, const char *content_type, const uint8_t *body, size_t len,
-                        pf_arena *a)
+static bool decode_body(const pf_pyro_query *q, const char *content_type, const uint8_t *body, size_t len, pf_arena *a)
 {
     pf_pyro_profile *ps = NULL;
     size_t n = 0;
@@ -122,7 +121,8 @@ static void test_query_mutants(void **state)
     query_ctx ctx = {0};
     for (size_t d = 0; d < 3; d++) {
         captured cap;
-        for (int seq = 1; load_captured(capture_dirs[d], seq, &cap); seq++) rb_corpus_add(&c, cap.query, strlen(cap.query));
+        for (int seq = 1; load_captured(capture_dirs[d], seq, &cap); seq++)
+            rb_corpus_add(&c, cap.query, strlen(cap.query));
     }
     /* Parameters the SDK did not send, in Pyroscope's spelling. */
     static const char extra[] = "name=my.app.alloc_space%7Bk%3D%22v%201%22%2Cx%3Dy%7D&from=now-10s&until=now&"
@@ -175,9 +175,9 @@ static void test_content_type_mutants(void **state)
 }
 
 typedef struct multipart_ctx {
-    captured first;        /* every body is rewritten to this request's boundary */
+    captured first; /* every body is rewritten to this request's boundary */
     const char *boundary;
-    pf_arena *arena;       /* holds boundary */
+    pf_arena *arena; /* holds boundary */
 } multipart_ctx;
 
 static void replace_all(pf_buf *b, const char *from, const char *to)
@@ -420,14 +420,10 @@ static void test_inputs_that_crashed(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_query_mutants),
-        cmocka_unit_test(test_content_type_mutants),
-        cmocka_unit_test(test_multipart_mutants),
-        cmocka_unit_test(test_gzipped_pprof_body_mutants),
-        cmocka_unit_test(test_raw_pprof_body_mutants),
-        cmocka_unit_test(test_folded_mutants),
-        cmocka_unit_test(test_lines_mutants),
-        cmocka_unit_test(test_inputs_that_crashed),
+        cmocka_unit_test(test_query_mutants),          cmocka_unit_test(test_content_type_mutants),
+        cmocka_unit_test(test_multipart_mutants),      cmocka_unit_test(test_gzipped_pprof_body_mutants),
+        cmocka_unit_test(test_raw_pprof_body_mutants), cmocka_unit_test(test_folded_mutants),
+        cmocka_unit_test(test_lines_mutants),          cmocka_unit_test(test_inputs_that_crashed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -108,11 +108,11 @@ static void nested_request(size_t levels, pf_buf *out)
         wrap_field(out, 1); /* ArrayValue.values */
         wrap_field(out, 5); /* AnyValue.array_value */
     }
-    wrap_field(out, 2); /* KeyValue.value */
+    wrap_field(out, 2);                    /* KeyValue.value */
     rb_replace(out, 0, 0, "\x0a\x01k", 3); /* KeyValue.key = "k" */
-    wrap_field(out, 1); /* Resource.attributes */
-    wrap_field(out, 1); /* ResourceProfiles.resource */
-    wrap_field(out, 1); /* ExportProfilesServiceRequest.resource_profiles */
+    wrap_field(out, 1);                    /* Resource.attributes */
+    wrap_field(out, 1);                    /* ResourceProfiles.resource */
+    wrap_field(out, 1);                    /* ExportProfilesServiceRequest.resource_profiles */
 }
 
 /* protobuf-c's unpacker recurses once per nested message: 50000 nested array_values (400 KB) used

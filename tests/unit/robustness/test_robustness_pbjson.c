@@ -35,8 +35,10 @@ static void check_as_batch(const ProtobufCMessage *m)
     pf_batch *b = pf_batch_decode(wire, n);
     assert_non_null(b);
     char err[512] = "";
-    if (pf_batch_validate(b, NULL, err, sizeof(err))) rb_check_validated_batch(b);
-    else assert_true(err[0] != '\0');
+    if (pf_batch_validate(b, NULL, err, sizeof(err)))
+        rb_check_validated_batch(b);
+    else
+        assert_true(err[0] != '\0');
     pf_batch_unref(b);
     free(wire);
 }

@@ -22,7 +22,9 @@ extern const pf_factory pf_exporter_debug_factory;
 /* Runs one batch through a debug exporter of the given verbosity; returns its log output. */
 static char *run_debug(const char *verbosity, size_t *packed_size)
 {
-    struct { char *verbosity; } cfg;
+    struct {
+        char *verbosity;
+    } cfg;
     pf_cfg_error cerr;
     assert_true(pf_cfg_defaults(pf_exporter_debug_factory.config_map, &cfg, &cerr));
     free(cfg.verbosity);
@@ -72,7 +74,8 @@ static void test_basic_one_line_per_batch(void **state)
     assert_non_null(strstr(out, expected));
     assert_int_equal(count_lines(out, "\n"), 1);
     char labels[] = "exporter=\"debug\"";
-    assert_true(pf_metric_value(pf_metric_find("otelcol_exporter_sent_profile_samples", labels)) == EXPORT_TEST_SAMPLES);
+    assert_true(pf_metric_value(pf_metric_find("otelcol_exporter_sent_profile_samples", labels)) ==
+                EXPORT_TEST_SAMPLES);
     free(expected);
     free(out);
     pf_metrics_reset();
@@ -84,9 +87,10 @@ static void test_normal_adds_a_line_per_profile(void **state)
     size_t bytes;
     char *out = run_debug("normal", &bytes);
     assert_int_equal(count_lines(out, "\n"), 3);
-    assert_non_null(strstr(out, "profile resource=0 scope=0 index=0 service.name=checkout type=cpu/nanoseconds "
-                                "period=10000000 cpu/nanoseconds time=2023-11-14T22:13:20.123Z..2023-11-14T22:13:30.123Z "
-                                "samples=4\n"));
+    assert_non_null(strstr(out,
+                           "profile resource=0 scope=0 index=0 service.name=checkout type=cpu/nanoseconds "
+                           "period=10000000 cpu/nanoseconds time=2023-11-14T22:13:20.123Z..2023-11-14T22:13:30.123Z "
+                           "samples=4\n"));
     assert_non_null(strstr(out, "profile resource=1 scope=0 index=0 service.name=cart type=alloc_space/bytes "
                                 "period=524288 space/bytes time=2023-11-14T22:13:20.123Z..2023-11-14T22:13:20.123Z "
                                 "samples=3\n"));

@@ -262,8 +262,8 @@ static void test_json_rotation_and_retention(void **state)
         assert_int_equal(content.data[content.len - 1], '\n');
         ProtobufCMessage *m;
         char err[256];
-        assert_true(pf_pbjson_decode(&otlp_request_descriptor, content.data, content.len - 1, NULL, &m, err,
-                                     sizeof(err)));
+        assert_true(
+            pf_pbjson_decode(&otlp_request_descriptor, content.data, content.len - 1, NULL, &m, err, sizeof(err)));
         assert_int_equal(tag_of(m), 4 + i); /* batches 4 and 5 survive */
         protobuf_c_message_free_unpacked(m, NULL);
         pf_buf_free(&content);

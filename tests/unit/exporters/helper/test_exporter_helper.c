@@ -11,7 +11,7 @@
 #include "exporters/helper/exporter_helper.h"
 #include "pipeline/base/telemetry.h"
 
-#define MAX_CALLS 256
+#define MAX_CALLS      256
 #define BYTES_PER_SEND 100
 
 typedef struct fake_exporter {
@@ -45,10 +45,7 @@ static void release_pending(fake_exporter *f)
     }
 }
 
-static void on_respond(uv_timer_t *t)
-{
-    release_pending(t->data);
-}
+static void on_respond(uv_timer_t *t) { release_pending(t->data); }
 
 static pf_status fake_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error *err)
 {
@@ -145,8 +142,12 @@ static int setup(void **state)
     fx->fake.responder.data = &fx->fake;
     fx->cfg = (pf_exporter_helper_config){
         .timeout = 5000000000LL,
-        .retry_on_failure = {.enabled = true, .initial_interval = 1000000, .max_interval = 4000000,
-                             .max_elapsed_time = 60000000000LL, .multiplier = 1.5, .randomization_factor = 0.5},
+        .retry_on_failure = {.enabled = true,
+                             .initial_interval = 1000000,
+                             .max_interval = 4000000,
+                             .max_elapsed_time = 60000000000LL,
+                             .multiplier = 1.5,
+                             .randomization_factor = 0.5},
         .sending_queue = {.enabled = true, .num_consumers = 3, .queue_size = 1000, .sizer = "requests"},
     };
     snprintf(fx->id, sizeof(fx->id), "otlphttp/test%u", seq++);
@@ -160,10 +161,7 @@ static void start_helper(fixture *fx)
     fx->helper = pf_exporter_helper_new(&fx->loop, fx->id, &fx->cfg, &ops, &fx->fake);
 }
 
-static void on_shutdown(void *data)
-{
-    ((fixture *)data)->shutdown_done = true;
-}
+static void on_shutdown(void *data) { ((fixture *)data)->shutdown_done = true; }
 
 static void shutdown_helper(fixture *fx, uint64_t deadline_ms)
 {
@@ -260,8 +258,11 @@ static void test_config_sizers(void **state)
 static void test_backoff_delays(void **state)
 {
     (void)state;
-    pf_retry_config r = {.enabled = true, .initial_interval = 5000000000LL, .max_interval = 30000000000LL,
-                         .multiplier = 1.5, .randomization_factor = 0.5};
+    pf_retry_config r = {.enabled = true,
+                         .initial_interval = 5000000000LL,
+                         .max_interval = 30000000000LL,
+                         .multiplier = 1.5,
+                         .randomization_factor = 0.5};
     /* random 0.5 sits in the middle of the jitter range: the plain exponential interval. */
     assert_int_equal(pf_backoff_delay_ns(&r, 1, 0.5, 0), 5000000000LL);
     assert_int_equal(pf_backoff_delay_ns(&r, 2, 0.5, 0), 7500000000LL);

@@ -48,8 +48,10 @@ static void test_write_raw_request(void **state)
         const Parca__Profilestore__V1alpha1__LabelSet *ls = req->series[i]->labels;
         bool has_name = false;
         for (size_t k = 0; k < ls->n_labels; k++) {
-            if (strcmp(ls->labels[k]->name, "__name__") == 0) has_name = true;
-            else assert_true(strncmp(ls->labels[k]->name, "__", 2) != 0);
+            if (strcmp(ls->labels[k]->name, "__name__") == 0)
+                has_name = true;
+            else
+                assert_true(strncmp(ls->labels[k]->name, "__", 2) != 0);
         }
         assert_true(has_name);
         for (size_t k = 0; k < req->series[i]->n_samples; k++, item++) {

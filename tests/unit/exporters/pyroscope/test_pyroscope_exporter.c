@@ -33,7 +33,8 @@ static void build(pf_batch *b, pf_series_pprofs *s)
 static char *labels_text(const pf_labels *ls)
 {
     pf_buf t = {0};
-    for (size_t i = 0; i < ls->n; i++) pf_buf_printf(&t, "%s%s=%s", i ? "," : "", ls->items[i].name, ls->items[i].value);
+    for (size_t i = 0; i < ls->n; i++)
+        pf_buf_printf(&t, "%s%s=%s", i ? "," : "", ls->items[i].name, ls->items[i].value);
     pf_buf_append(&t, "", 1);
     return t.data;
 }
@@ -59,7 +60,8 @@ static void test_series_labels_and_grouping(void **state)
     build(b, &s);
     assert_int_equal(s.n, 4);
     const char *want[] = {
-        "__delta__=false,__name__=goroutine,cluster=eu1,process_executable_name=worker,service_name=unknown_service:worker",
+        "__delta__=false,__name__=goroutine,cluster=eu1,process_executable_name=worker,service_name=unknown_service:"
+        "worker",
         "__delta__=false,__name__=process_cpu,cluster=eu1,host_name=h1,region=eu,service_name=checkout",
         "__delta__=false,__name__=process_cpu,cluster=eu1,host_name=h1,region=eu,service_name=checkout",
         "__delta__=false,__name__=process_cpu,cluster=eu1,host_name=h1,region=us,service_name=checkout",
@@ -168,8 +170,10 @@ static void test_ingest_body(void **state)
     assert_non_null(content_type);
     const char *boundary = strstr(content_type, "boundary=") + 9;
     pf_buf_append(&body, "", 1);
-    char *profile_head = pf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"profile\"; filename=\"profile\"\r\n"
-                                      "Content-Type: application/octet-stream\r\n\r\n", boundary);
+    char *profile_head =
+        pf_xasprintf("--%s\r\nContent-Disposition: form-data; name=\"profile\"; filename=\"profile\"\r\n"
+                     "Content-Type: application/octet-stream\r\n\r\n",
+                     boundary);
     assert_memory_equal(body.data, profile_head, strlen(profile_head));
     assert_memory_equal(body.data + strlen(profile_head), s.items[1].pprof.gzipped.data, s.items[1].pprof.gzipped.len);
     const char *config_part = strstr(body.data + strlen(profile_head) + s.items[1].pprof.gzipped.len,

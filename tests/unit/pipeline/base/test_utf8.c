@@ -35,8 +35,12 @@ static void test_valid_and_sanitize(void **state)
     assert_true(pf_utf8_valid(""));
     assert_true(pf_utf8_valid("sampling/caf\xc3\xa9"));
     assert_false(pf_utf8_valid("sam\xb1pling"));
-    char *s = pf_utf8_sanitize("a\xb1" "b\xe2\x82" "c\xe2\x82\xac");
-    assert_string_equal(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "c\xe2\x82\xac");
+    char *s = pf_utf8_sanitize("a\xb1"
+                               "b\xe2\x82"
+                               "c\xe2\x82\xac");
+    assert_string_equal(s, "a\xef\xbf\xbd"
+                           "b\xef\xbf\xbd\xef\xbf\xbd"
+                           "c\xe2\x82\xac");
     assert_true(pf_utf8_valid(s));
     free(s);
     s = pf_utf8_sanitize("");

@@ -121,7 +121,8 @@ static void test_validate_names_bad_index(void **state)
     b->req->resource_profiles[0]->scope_profiles[0]->profiles[0]->samples[1]->stack_index = 91;
     char err[256];
     assert_false(pf_batch_validate(b, NULL, err, sizeof err));
-    assert_non_null(strstr(err, "resource_profiles[0].scope_profiles[0].profiles[0].samples[1].stack_index 91 out of range"));
+    assert_non_null(
+        strstr(err, "resource_profiles[0].scope_profiles[0].profiles[0].samples[1].stack_index 91 out of range"));
     pf_batch_unref(b);
 
     b = build_sample_batch();
@@ -257,7 +258,9 @@ static void test_clone_and_writable(void **state)
 
 static bool keep_none(pf_batch *b, const pf_profile_ref *ref, void *data)
 {
-    (void)b; (void)ref; (void)data;
+    (void)b;
+    (void)ref;
+    (void)data;
     return false;
 }
 

@@ -82,15 +82,15 @@ static void test_mapping_rules_on_output(void **state)
         "\"profileId\":\"deadbeef0102030405060708090a0bff\"", /* hex, not base64 */
         "\"traceId\":\"5b8efff798038103d269b633813fc60c\"",
         "\"spanId\":\"eee19b7ec3c1b174\"",
-        "\"originalPayload\":\"H4sIAA==\"",                   /* other bytes: base64 */
+        "\"originalPayload\":\"H4sIAA==\"", /* other bytes: base64 */
         "\"bytesValue\":\"AP8QaGk=\"",
-        "{\"boolValue\":false}",                              /* a set oneof member is kept */
+        "{\"boolValue\":false}", /* a set oneof member is kept */
         "{\"intValue\":\"-9007199254740993\"}",
         "{\"doubleValue\":0.1}",
         "\"stringValue\":\"tab\\there \\\"quoted\\\" \xc3\xa9\"",
         "\"stringValueStrindex\":",
-        "\"stringTable\":[\"\",",                             /* repeated strings keep the empty one */
-        "\"values\":[\"30\"]",                                /* repeated int64 as strings */
+        "\"stringTable\":[\"\",", /* repeated strings keep the empty one */
+        "\"values\":[\"30\"]",    /* repeated int64 as strings */
         "\"timestampsUnixNano\":[\"1700000000123456790\"]",
         "\"schemaUrl\":\"https://opentelemetry.io/schemas/1.30.0\"",
     };
@@ -119,7 +119,8 @@ static void test_decoder_leniency(void **state)
     const char *canonical =
         "{\"resourceProfiles\":[{\"scopeProfiles\":[{\"profiles\":[{\"samples\":[{\"values\":[\"1\",\"2\",\"3\"]}],"
         "\"timeUnixNano\":\"1700000000\",\"period\":\"100\",\"profileId\":\"deadbeef0102030405060708090a0bff\","
-        "\"droppedAttributesCount\":3,\"originalPayload\":\"/+8=\"}]}]}],\"dictionary\":{\"stringTable\":[\"\",\"a\"]}}";
+        "\"droppedAttributesCount\":3,\"originalPayload\":\"/"
+        "+8=\"}]}]}],\"dictionary\":{\"stringTable\":[\"\",\"a\"]}}";
     pf_buf a = {0}, c = {0}, json = {0};
     char err[512] = "";
     if (!json_to_packed(lenient, strlen(lenient), &a, err, sizeof(err))) fail_msg("%s", err);
@@ -166,7 +167,8 @@ static void test_invalid_utf8_stays_valid_json(void **state)
     (void)state;
     otlp_request req = OTLP_REQUEST_INIT;
     otlp_dictionary dict = OTLP_DICTIONARY_INIT;
-    char *strings[] = {"", "bad\xff" "byte\x01"};
+    char *strings[] = {"", "bad\xff"
+                           "byte\x01"};
     dict.string_table = strings;
     dict.n_string_table = 2;
     req.dictionary = &dict;

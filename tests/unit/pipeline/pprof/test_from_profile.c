@@ -40,7 +40,8 @@ static void translate(const pf_pprof *pp, pf_buf *out)
     pf_batch *b = pf_batch_new();
     otlp_scope_profiles *sp = pf_pprof_to_otlp(b, pf_batch_add_resource(b), pp, "process_cpu");
     assert_true(sp->n_profiles > 0);
-    for (size_t i = 0; i < sp->n_profiles; i++) memset(sp->profiles[i]->profile_id.data, 0, sp->profiles[i]->profile_id.len);
+    for (size_t i = 0; i < sp->n_profiles; i++)
+        memset(sp->profiles[i]->profile_id.data, 0, sp->profiles[i]->profile_id.len);
     pf_batch_pack(b, out);
     pf_batch_unref(b);
 }
@@ -91,7 +92,8 @@ static void same_refusal(void (*mutate)(pprof_profile *p), size_t max, const cha
 
     pf_pprof pp;
     char from_bytes[256] = "", from_profile[256] = "";
-    assert_false(pf_pprof_parse(a, packed.data, packed.len, max ? max : packed.len, &pp, from_bytes, sizeof(from_bytes)));
+    assert_false(
+        pf_pprof_parse(a, packed.data, packed.len, max ? max : packed.len, &pp, from_bytes, sizeof(from_bytes)));
     assert_false(pf_pprof_from_profile(a, p, max ? max : packed.len, &pp, from_profile, sizeof(from_profile)));
     assert_string_equal(from_bytes, from_profile);
     if (!strstr(from_profile, want)) fail_msg("error \"%s\" does not mention \"%s\"", from_profile, want);

@@ -17,13 +17,56 @@
 /* ---- a synthetic pprof with every field set ---- */
 
 enum {
-    S_EMPTY, S_SAMPLES, S_COUNT, S_CPU, S_NANOS, S_MAIN, S_MAIN_GO, S_FOO, S_FOO_SYS, S_APP, S_BUILD_ID,
-    S_WORKER, S_W1, S_BYTES, S_SIZE, S_COMMENT1, S_COMMENT2, S_DROP, S_KEEP, S_DOC, S_TAG, S_T1, S_T2, S_VDSO,
+    S_EMPTY,
+    S_SAMPLES,
+    S_COUNT,
+    S_CPU,
+    S_NANOS,
+    S_MAIN,
+    S_MAIN_GO,
+    S_FOO,
+    S_FOO_SYS,
+    S_APP,
+    S_BUILD_ID,
+    S_WORKER,
+    S_W1,
+    S_BYTES,
+    S_SIZE,
+    S_COMMENT1,
+    S_COMMENT2,
+    S_DROP,
+    S_KEEP,
+    S_DOC,
+    S_TAG,
+    S_T1,
+    S_T2,
+    S_VDSO,
     S_COUNT_OF_STRINGS
 };
-static char *strings[] = {"", "samples", "count", "cpu", "nanoseconds", "main", "main.go", "runtime.foo",
-                          "foo_sys", "/bin/app", "abc123", "worker", "w1", "bytes", "size", "comment one",
-                          "comment two", "drop.*", "keep.*", "https://doc.example/", "tag", "t1", "t2", "[vdso]"};
+static char *strings[] = {"",
+                          "samples",
+                          "count",
+                          "cpu",
+                          "nanoseconds",
+                          "main",
+                          "main.go",
+                          "runtime.foo",
+                          "foo_sys",
+                          "/bin/app",
+                          "abc123",
+                          "worker",
+                          "w1",
+                          "bytes",
+                          "size",
+                          "comment one",
+                          "comment two",
+                          "drop.*",
+                          "keep.*",
+                          "https://doc.example/",
+                          "tag",
+                          "t1",
+                          "t2",
+                          "[vdso]"};
 
 typedef struct synth {
     pprof_profile p;
@@ -64,13 +107,15 @@ static void synth_init(synth *s)
     /* Ids deliberately not sequential: the output must renumber them 1..n. */
     for (int i = 0; i < 2; i++) s->m[i] = (pprof_mapping)PERFTOOLS__PROFILES__MAPPING__INIT, s->mp[i] = &s->m[i];
     s->m[0].id = 10, s->m[0].memory_start = 0x400000, s->m[0].memory_limit = 0x674000, s->m[0].file_offset = 0x1000;
-    s->m[0].filename = S_APP, s->m[0].build_id = S_BUILD_ID, s->m[0].has_functions = true, s->m[0].has_line_numbers = true;
+    s->m[0].filename = S_APP, s->m[0].build_id = S_BUILD_ID, s->m[0].has_functions = true,
+    s->m[0].has_line_numbers = true;
     s->m[1].id = 20, s->m[1].memory_start = 0x7ff000, s->m[1].memory_limit = 0x7ff800, s->m[1].filename = S_VDSO;
     s->p.mapping = s->mp, s->p.n_mapping = 2;
 
     for (int i = 0; i < 2; i++) s->f[i] = (pprof_function)PERFTOOLS__PROFILES__FUNCTION__INIT, s->fp[i] = &s->f[i];
     s->f[0].id = 7, s->f[0].name = S_MAIN, s->f[0].filename = S_MAIN_GO, s->f[0].start_line = 3;
-    s->f[1].id = 8, s->f[1].name = S_FOO, s->f[1].system_name = S_FOO_SYS, s->f[1].filename = S_MAIN_GO, s->f[1].start_line = 10;
+    s->f[1].id = 8, s->f[1].name = S_FOO, s->f[1].system_name = S_FOO_SYS, s->f[1].filename = S_MAIN_GO,
+    s->f[1].start_line = 10;
     s->p.function = s->fp, s->p.n_function = 2;
 
     for (int i = 0; i < 3; i++) s->lines[i] = (pprof_line)PERFTOOLS__PROFILES__LINE__INIT;
@@ -136,8 +181,8 @@ static void export_one(pf_arena *a, const pf_batch *b, pf_pprof *out, pf_series_
     char err[256] = "";
     assert_true(pf_pprof_from_batch(b, items, err, sizeof(err)));
     assert_int_equal(items->n, 1);
-    assert_true(pf_pprof_parse(a, items->items[0].gzipped.data, items->items[0].gzipped.len,
-                               PF_PPROF_DEFAULT_MAX_BYTES, out, err, sizeof(err)));
+    assert_true(pf_pprof_parse(a, items->items[0].gzipped.data, items->items[0].gzipped.len, PF_PPROF_DEFAULT_MAX_BYTES,
+                               out, err, sizeof(err)));
 }
 
 static const otlp_kvu *find_attr(const pf_batch *b, const int32_t *idx, size_t n, const char *key)
@@ -333,8 +378,16 @@ static void bad_mapping_ref(synth *s) { s->loc[1].mapping_id = 99; }
 static void bad_function_ref(synth *s) { s->lines[2].function_id = 12345; }
 static void zero_function_id(synth *s) { s->f[0].id = 0; }
 static void duplicate_location_id(synth *s) { s->loc[1].id = 100; }
-static void nonempty_first_string(synth *s) { s->p.string_table = strings + 1; s->p.n_string_table--; }
-static void no_sample_types(synth *s) { s->p.n_sample_type = 0; s->samples[0].n_value = s->samples[1].n_value = s->samples[2].n_value = 0; }
+static void nonempty_first_string(synth *s)
+{
+    s->p.string_table = strings + 1;
+    s->p.n_string_table--;
+}
+static void no_sample_types(synth *s)
+{
+    s->p.n_sample_type = 0;
+    s->samples[0].n_value = s->samples[1].n_value = s->samples[2].n_value = 0;
+}
 static void bad_default_type(synth *s) { s->p.default_sample_type = 1000; }
 
 static void malformed_references_are_refused(void **state)
@@ -477,9 +530,12 @@ static void profiles_of_a_scope_are_grouped(void **state)
     assert_int_equal(items.n, 3);
     pf_arena *a = pf_arena_create(4096);
     pf_pprof p0, p1, p2;
-    assert_true(pf_pprof_parse(a, items.items[0].gzipped.data, items.items[0].gzipped.len, 1u << 20, &p0, err, sizeof(err)));
-    assert_true(pf_pprof_parse(a, items.items[1].gzipped.data, items.items[1].gzipped.len, 1u << 20, &p1, err, sizeof(err)));
-    assert_true(pf_pprof_parse(a, items.items[2].gzipped.data, items.items[2].gzipped.len, 1u << 20, &p2, err, sizeof(err)));
+    assert_true(
+        pf_pprof_parse(a, items.items[0].gzipped.data, items.items[0].gzipped.len, 1u << 20, &p0, err, sizeof(err)));
+    assert_true(
+        pf_pprof_parse(a, items.items[1].gzipped.data, items.items[1].gzipped.len, 1u << 20, &p1, err, sizeof(err)));
+    assert_true(
+        pf_pprof_parse(a, items.items[2].gzipped.data, items.items[2].gzipped.len, 1u << 20, &p2, err, sizeof(err)));
     assert_int_equal(p0.p->n_sample_type, 2); /* cpu + wall at T1 */
     assert_string_equal(str(&p0, p0.p->sample_type[1]->type), "wall");
     assert_int_equal(p0.p->n_sample, 1);
@@ -490,7 +546,10 @@ static void profiles_of_a_scope_are_grouped(void **state)
     assert_int_equal(p1.p->sample[0]->value[0], 6); /* values summed */
     assert_int_equal(p1.p->time_nanos, 2000);
     assert_int_equal(p2.p->n_sample_type, 1);
-    assert_string_equal(str(&p2, pf_pprof_function(&p2, pf_pprof_location(&p2, p2.p->sample[0]->location_id[0])->line[0]->function_id)->name), "c");
+    assert_string_equal(
+        str(&p2, pf_pprof_function(&p2, pf_pprof_location(&p2, p2.p->sample[0]->location_id[0])->line[0]->function_id)
+                     ->name),
+        "c");
     assert_string_equal(items.items[0].name, "process_cpu");
     assert_int_equal(p0.p->n_mapping, 0);
     assert_int_equal(p0.p->location[0]->mapping_id, 0);

@@ -37,7 +37,8 @@ static void parse_labels(const char *text, pf_labels *ls)
 static char *render(const pf_labels *ls)
 {
     pf_buf b = {0};
-    for (size_t i = 0; i < ls->n; i++) pf_buf_printf(&b, "%s%s=%s", i ? "|" : "", ls->items[i].name, ls->items[i].value);
+    for (size_t i = 0; i < ls->n; i++)
+        pf_buf_printf(&b, "%s%s=%s", i ? "|" : "", ls->items[i].name, ls->items[i].value);
     pf_buf_append(&b, "", 0);
     return b.data ? b.data : strdup("");
 }
@@ -81,10 +82,10 @@ static void check(const char *input, const rule_spec *specs, size_t n, const cha
     pf_relabel_rules_free(&rules);
 }
 
-#define CHECK(input, expected, ...)                                                                 \
-    do {                                                                                            \
-        const rule_spec specs_[] = {__VA_ARGS__};                                                   \
-        check(input, specs_, sizeof(specs_) / sizeof(specs_[0]), expected);                         \
+#define CHECK(input, expected, ...)                                                                                    \
+    do {                                                                                                               \
+        const rule_spec specs_[] = {__VA_ARGS__};                                                                      \
+        check(input, specs_, sizeof(specs_) / sizeof(specs_[0]), expected);                                            \
     } while (0)
 
 static void test_replace(void **state)
@@ -109,10 +110,14 @@ static void test_replace(void **state)
     /* The real-life case of Prometheus' tests: parse a tag list. */
     CHECK("__meta_sd_tags=path:/secret,job:some-job,label:foo=bar",
           "__meta_sd_tags=path:/secret,job:some-job,label:foo=bar|__metrics_path__=/secret|foo=bar|job=some-job",
-          {.sources = "__meta_sd_tags", .regex = "(?:.+,|^)path:(/[^,]+).*", .target = "__metrics_path__",
+          {.sources = "__meta_sd_tags",
+           .regex = "(?:.+,|^)path:(/[^,]+).*",
+           .target = "__metrics_path__",
            .replacement = "${1}"},
           {.sources = "__meta_sd_tags", .regex = "(?:.+,|^)job:([^,]+).*", .target = "job", .replacement = "${1}"},
-          {.sources = "__meta_sd_tags", .regex = "(?:.+,|^)label:([^=]+)=([^,]+).*", .target = "${1}",
+          {.sources = "__meta_sd_tags",
+           .regex = "(?:.+,|^)label:([^=]+)=([^,]+).*",
+           .target = "${1}",
            .replacement = "${2}"});
     /* Documentation example: rewrite the kubelet port to node_exporter's. */
     CHECK("__address__=10.0.0.1:10250", "__address__=10.0.0.1:9100",
@@ -121,8 +126,9 @@ static void test_replace(void **state)
     CHECK("job=ajobsome-r|__meta_dns_name=x", "__meta_dns_name=x|job=foo-ajob",
           {.sources = "job", .regex = "(.*)some-[regex]", .target = "job", .replacement = "foo-${1}"});
     /* Named groups, $$ and a malformed reference; the regex is anchored on both sides. */
-    CHECK("v=abc-42", "n=42$abc $|v=abc-42",
-          {.sources = "v", .regex = "(?P<word>[a-z]+)-(?<num>\\d+)", .target = "n", .replacement = "${num}$$${word} $"});
+    CHECK(
+        "v=abc-42", "n=42$abc $|v=abc-42",
+        {.sources = "v", .regex = "(?P<word>[a-z]+)-(?<num>\\d+)", .target = "n", .replacement = "${num}$$${word} $"});
     CHECK("v=xabcx", "v=xabcx", {.sources = "v", .regex = "abc", .target = "w", .replacement = "hit"});
     /* A missing source label joins as "" and the default regex sets the literal replacement. */
     CHECK("a=1", "a=1|env=prod", {.sources = "missing", .target = "env", .replacement = "prod"});
@@ -181,8 +187,10 @@ static void test_label_names(void **state)
     CHECK("__meta_kubernetes_pod_annotation_XXX_metrics_port=9091|__meta_kubernetes_pod_container_port_name=foo",
           "__meta_kubernetes_pod_annotation_XXX_metrics_port=9091|__meta_kubernetes_pod_container_port_name=metrics",
           {.action = "labeldrop", .regex = "^__meta_kubernetes_pod_container_port_name$"},
-          {.sources = "__meta_kubernetes_pod_annotation_XXX_metrics_port", .regex = "(.+)",
-           .target = "__meta_kubernetes_pod_container_port_name", .replacement = "metrics"},
+          {.sources = "__meta_kubernetes_pod_annotation_XXX_metrics_port",
+           .regex = "(.+)",
+           .target = "__meta_kubernetes_pod_container_port_name",
+           .replacement = "metrics"},
           {.action = "keep", .sources = "__meta_kubernetes_pod_container_port_name", .regex = "^metrics$"});
 }
 
@@ -199,8 +207,8 @@ static void expect_invalid(const rule_spec *s, const char *message)
     pf_relabel_rule r;
     const char *src = s->sources;
     char err[512] = "";
-    assert_false(pf_relabel_rule_init(&r, s->action, src ? &src : NULL, src ? 1 : 0, s->separator, s->regex,
-                                      s->modulus, s->target, s->replacement, err, sizeof(err)));
+    assert_false(pf_relabel_rule_init(&r, s->action, src ? &src : NULL, src ? 1 : 0, s->separator, s->regex, s->modulus,
+                                      s->target, s->replacement, err, sizeof(err)));
     if (!strstr(err, message)) fail_msg("error \"%s\" does not contain \"%s\"", err, message);
 }
 

@@ -124,36 +124,38 @@ static pf_component *exporter_create(const pf_create_args *args, pf_error *err)
     return &f->base;
 }
 
-static const pf_factory fake_receiver = {"fakerecv", PF_KIND_RECEIVER, "development", "test", fake_map, sizeof(fake_cfg), NULL, receiver_create};
-static const pf_factory fake_processor = {"fakeproc", PF_KIND_PROCESSOR, "development", "test", fake_map, sizeof(fake_cfg), NULL, processor_create};
-static const pf_factory fake_exporter = {"fakeexp", PF_KIND_EXPORTER, "development", "test", fake_map, sizeof(fake_cfg), NULL, exporter_create};
+static const pf_factory fake_receiver = {"fakerecv", PF_KIND_RECEIVER, "development", "test",
+                                         fake_map,   sizeof(fake_cfg), NULL,          receiver_create};
+static const pf_factory fake_processor = {"fakeproc", PF_KIND_PROCESSOR, "development", "test",
+                                          fake_map,   sizeof(fake_cfg),  NULL,          processor_create};
+static const pf_factory fake_exporter = {"fakeexp", PF_KIND_EXPORTER, "development", "test",
+                                         fake_map,  sizeof(fake_cfg), NULL,          exporter_create};
 static const pf_factory *const fakes[] = {&fake_receiver, &fake_processor, &fake_exporter, NULL};
 
-static const char graph_yaml[] =
-    "receivers:\n"
-    "  fakerecv/a:\n"
-    "  fakerecv/b:\n"
-    "processors:\n"
-    "  fakeproc/x: {label: x}\n"
-    "  fakeproc/y: {label: y}\n"
-    "exporters:\n"
-    "  fakeexp/1:\n"
-    "  fakeexp/2:\n"
-    "  fakeexp/full: {refuse: true}\n"
-    "service:\n"
-    "  telemetry: {metrics: {level: none}}\n"
-    "  pipelines:\n"
-    "    profiles/one:\n"
-    "      receivers: [fakerecv/a]\n"
-    "      processors: [fakeproc/x, fakeproc/y]\n"
-    "      exporters: [fakeexp/1, fakeexp/2]\n"
-    "    profiles/two:\n"
-    "      receivers: [fakerecv/a, fakerecv/b]\n"
-    "      processors: [fakeproc/y]\n"
-    "      exporters: [fakeexp/2]\n"
-    "    profiles/three:\n"
-    "      receivers: [fakerecv/b]\n"
-    "      exporters: [fakeexp/full]\n";
+static const char graph_yaml[] = "receivers:\n"
+                                 "  fakerecv/a:\n"
+                                 "  fakerecv/b:\n"
+                                 "processors:\n"
+                                 "  fakeproc/x: {label: x}\n"
+                                 "  fakeproc/y: {label: y}\n"
+                                 "exporters:\n"
+                                 "  fakeexp/1:\n"
+                                 "  fakeexp/2:\n"
+                                 "  fakeexp/full: {refuse: true}\n"
+                                 "service:\n"
+                                 "  telemetry: {metrics: {level: none}}\n"
+                                 "  pipelines:\n"
+                                 "    profiles/one:\n"
+                                 "      receivers: [fakerecv/a]\n"
+                                 "      processors: [fakeproc/x, fakeproc/y]\n"
+                                 "      exporters: [fakeexp/1, fakeexp/2]\n"
+                                 "    profiles/two:\n"
+                                 "      receivers: [fakerecv/a, fakerecv/b]\n"
+                                 "      processors: [fakeproc/y]\n"
+                                 "      exporters: [fakeexp/2]\n"
+                                 "    profiles/three:\n"
+                                 "      receivers: [fakerecv/b]\n"
+                                 "      exporters: [fakeexp/full]\n";
 
 static pf_batch *one_resource_batch(void)
 {
@@ -224,8 +226,9 @@ static void test_graph_wiring_fanout_and_order(void **state)
     /* One refusing exporter is what the receiver hears: backpressure reaches the edge. */
     assert_int_equal(st, PF_RETRYABLE);
     assert_string_equal(perr.msg, "fakeexp/full is full");
-    assert_true(pf_metric_value(pf_metric_find("otelcol_processor_incoming_items",
-                                               "processor=\"fakeproc/y\",pipeline=\"profiles/two\",otel_signal=\"profiles\"")) >= 0);
+    assert_true(pf_metric_value(pf_metric_find(
+                    "otelcol_processor_incoming_items",
+                    "processor=\"fakeproc/y\",pipeline=\"profiles/two\",otel_signal=\"profiles\"")) >= 0);
 
     events[0] = '\0';
     bool done = false;
@@ -279,7 +282,8 @@ static void test_unused_component_warns(void **state)
                                    "      exporters: [fakeexp]\n",
                                    &tree, &err);
     assert_non_null(cfg);
-    assert_non_null(strstr(pf_service_config_warnings(cfg), "graph.yaml:2:14: processors.fakeproc: defined but not used"));
+    assert_non_null(
+        strstr(pf_service_config_warnings(cfg), "graph.yaml:2:14: processors.fakeproc: defined but not used"));
     pf_service_config_free(cfg);
     pf_node_free(tree);
 }

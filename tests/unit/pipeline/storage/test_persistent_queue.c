@@ -46,8 +46,10 @@ static void on_written(void *ctx, bool ok, pf_pq_loc loc, const char *why)
 {
     fixture *f = ctx;
     (void)why;
-    if (ok) f->wlocs[f->written++] = loc;
-    else f->failed++;
+    if (ok)
+        f->wlocs[f->written++] = loc;
+    else
+        f->failed++;
 }
 
 static void open_q(fixture *f, uint64_t max_size)

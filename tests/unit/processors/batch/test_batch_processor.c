@@ -135,10 +135,7 @@ static void collect(const pf_batch *b, forms *f)
     }
 }
 
-static int cmp_form(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int cmp_form(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void forms_assert_equal(forms *a, forms *b)
 {
@@ -146,7 +143,8 @@ static void forms_assert_equal(forms *a, forms *b)
     qsort(a->items, a->n, sizeof(char *), cmp_form);
     qsort(b->items, b->n, sizeof(char *), cmp_form);
     for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->items[i], b->items[i]) != 0) fail_msg("sample %zu differs:\n  %s\n  %s", i, a->items[i], b->items[i]);
+        if (strcmp(a->items[i], b->items[i]) != 0)
+            fail_msg("sample %zu differs:\n  %s\n  %s", i, a->items[i], b->items[i]);
 }
 
 static void forms_free(forms *f)
@@ -210,7 +208,8 @@ static pf_batch *random_request(unsigned seed)
                 size_t depth = 1 + rnd(&seed, 6);
                 for (size_t k = 0; k < depth; k++) {
                     int32_t map_attr = pf_dict_attr_string(b, "build.id", rnd(&seed, 2) ? "abc" : "def", 0);
-                    int32_t mapping = pf_dict_mapping(b, 0x400000, 0x800000, 0, pf_dict_string(b, "/bin/app"), &map_attr, 1);
+                    int32_t mapping =
+                        pf_dict_mapping(b, 0x400000, 0x800000, 0, pf_dict_string(b, "/bin/app"), &map_attr, 1);
                     const char *fn = funcs[rnd(&seed, 7)];
                     otlp_line line = OTLP_LINE_INIT;
                     line.function_index = pf_dict_function(b, pf_dict_string(b, fn), pf_dict_string(b, fn),
@@ -397,8 +396,8 @@ static void test_component(void **state)
     (void)state;
     uv_loop_t loop;
     uv_loop_init(&loop);
-    batch_processor_config cfg = {.send_batch_size = 150, .timeout = 50 * 1000000LL, .send_batch_max_size = 150,
-                                  .metadata_cardinality_limit = 2};
+    batch_processor_config cfg = {
+        .send_batch_size = 150, .timeout = 50 * 1000000LL, .send_batch_max_size = 150, .metadata_cardinality_limit = 2};
     sink out = {0};
     pf_consumer next = {sink_consume, &out};
     pf_create_args args = {.id = "batch/test", .config = &cfg, .next = &next, .loop = &loop};
@@ -422,8 +421,10 @@ static void test_component(void **state)
         assert_true(n <= 150);
         const char *t = out.got[i]->meta.tenant;
         assert_non_null(t);
-        if (strcmp(t, "team-a") == 0) got_a += n;
-        else got_b += n;
+        if (strcmp(t, "team-a") == 0)
+            got_a += n;
+        else
+            got_b += n;
         assert_minimal_and_valid(out.got[i]);
         pf_batch_unref(out.got[i]);
     }

@@ -42,7 +42,8 @@ static otlp_profile *add_profile(pf_batch *b, otlp_scope_profiles *sp, const cha
         *s = (otlp_sample)OTLP_SAMPLE_INIT;
         s->attribute_indices = pf_arena_alloc(b->arena, 2 * sizeof(int32_t));
         s->attribute_indices[s->n_attribute_indices++] = pf_dict_attr_string(b, "span_id", i % 2 ? "ab12" : "cd34", 0);
-        s->attribute_indices[s->n_attribute_indices++] = pf_dict_attr_string(b, "thread.name", i < 2 ? "main" : "gc", 0);
+        s->attribute_indices[s->n_attribute_indices++] =
+            pf_dict_attr_string(b, "thread.name", i < 2 ? "main" : "gc", 0);
         p->samples[p->n_samples++] = s;
     }
     return p;
@@ -52,8 +53,7 @@ static const char *profile_attr(const pf_batch *b, const otlp_profile *p, const 
 {
     for (size_t i = 0; i < p->n_attribute_indices; i++) {
         const otlp_kvu *kv = b->req->dictionary->attribute_table[p->attribute_indices[i]];
-        if (strcmp(pf_batch_string(b, kv->key_strindex), key) == 0)
-            return pf_any_value_string(b, kv->value, NULL, 0);
+        if (strcmp(pf_batch_string(b, kv->key_strindex), key) == 0) return pf_any_value_string(b, kv->value, NULL, 0);
     }
     return NULL;
 }
@@ -62,8 +62,7 @@ static const char *sample_attr(const pf_batch *b, const otlp_sample *s, const ch
 {
     for (size_t i = 0; i < s->n_attribute_indices; i++) {
         const otlp_kvu *kv = b->req->dictionary->attribute_table[s->attribute_indices[i]];
-        if (strcmp(pf_batch_string(b, kv->key_strindex), key) == 0)
-            return pf_any_value_string(b, kv->value, NULL, 0);
+        if (strcmp(pf_batch_string(b, kv->key_strindex), key) == 0) return pf_any_value_string(b, kv->value, NULL, 0);
     }
     return NULL;
 }
@@ -107,36 +106,35 @@ static pf_batch *fixture(void)
     return b;
 }
 
-static const char *config_yaml =
-    "relabel_configs:\n"
-    "  - source_labels: [__name__]\n"
-    "    regex: memory\n"
-    "    action: drop\n"
-    "  - source_labels: [service_name]\n"
-    "    regex: check(.*)\n"
-    "    target_label: team\n"
-    "    replacement: pay${1}\n"
-    "  - source_labels: [region]\n"
-    "    regex: eu\n"
-    "    target_label: deployment_environment\n"
-    "    replacement: europe\n"
-    "  - source_labels: [region]\n"
-    "    regex: eu\n"
-    "    target_label: region\n"
-    "    replacement: eu-west\n"
-    "  - source_labels: [__name__, service_name]\n"
-    "    target_label: __tmp_key\n"
-    "  - source_labels: [thread]\n"
-    "    regex: main\n"
-    "    target_label: thread\n"
-    "    replacement: ''\n"
-    "sample_relabel_configs:\n"
-    "  - regex: span_id\n"
-    "    action: labeldrop\n"
-    "  - source_labels: [thread_name]\n"
-    "    target_label: thread\n"
-    "  - regex: thread_name\n"
-    "    action: labeldrop\n";
+static const char *config_yaml = "relabel_configs:\n"
+                                 "  - source_labels: [__name__]\n"
+                                 "    regex: memory\n"
+                                 "    action: drop\n"
+                                 "  - source_labels: [service_name]\n"
+                                 "    regex: check(.*)\n"
+                                 "    target_label: team\n"
+                                 "    replacement: pay${1}\n"
+                                 "  - source_labels: [region]\n"
+                                 "    regex: eu\n"
+                                 "    target_label: deployment_environment\n"
+                                 "    replacement: europe\n"
+                                 "  - source_labels: [region]\n"
+                                 "    regex: eu\n"
+                                 "    target_label: region\n"
+                                 "    replacement: eu-west\n"
+                                 "  - source_labels: [__name__, service_name]\n"
+                                 "    target_label: __tmp_key\n"
+                                 "  - source_labels: [thread]\n"
+                                 "    regex: main\n"
+                                 "    target_label: thread\n"
+                                 "    replacement: ''\n"
+                                 "sample_relabel_configs:\n"
+                                 "  - regex: span_id\n"
+                                 "    action: labeldrop\n"
+                                 "  - source_labels: [thread_name]\n"
+                                 "    target_label: thread\n"
+                                 "  - regex: thread_name\n"
+                                 "    action: labeldrop\n";
 
 static void test_series_relabel(void **state)
 {
@@ -146,7 +144,7 @@ static void test_series_relabel(void **state)
     assert_true(cfg.label_name_sanitize);
     pf_batch *b = fixture();
     relabel_result res = relabel_batch(&cfg, b);
-    assert_int_equal(res.dropped_profiles, 1);       /* the memory profile */
+    assert_int_equal(res.dropped_profiles, 1); /* the memory profile */
     assert_int_equal(res.dropped_profile_samples, 5);
     assert_int_equal(res.dropped_samples, 0);
 
@@ -251,11 +249,12 @@ static void sample_labels(pf_series *s, const pf_batch *b, const otlp_sample *sm
 static void test_samples_sharing_attribute_lists(void **state)
 {
     (void)state;
-    relabel_processor_config cfg = parse_config("sample_relabel_configs:\n"
-                                                "  - {source_labels: [thread_name], regex: 'gc-.*', action: drop}\n"
-                                                "  - {source_labels: [span_id], target_label: shard, modulus: 4, action: hashmod}\n"
-                                                "  - {source_labels: [thread_name], regex: 'worker-([0-9]+)', target_label: worker, replacement: 'w$1'}\n"
-                                                "  - {regex: span_id, action: labeldrop}\n");
+    relabel_processor_config cfg = parse_config(
+        "sample_relabel_configs:\n"
+        "  - {source_labels: [thread_name], regex: 'gc-.*', action: drop}\n"
+        "  - {source_labels: [span_id], target_label: shard, modulus: 4, action: hashmod}\n"
+        "  - {source_labels: [thread_name], regex: 'worker-([0-9]+)', target_label: worker, replacement: 'w$1'}\n"
+        "  - {regex: span_id, action: labeldrop}\n");
     static const char *threads[] = {"main", "gc-1", "worker-1", "worker-2", "worker-3", NULL};
     static const char *spans[] = {"a1", "b2", "c3", "d4", "e5", "f6", "g7", NULL};
     enum { RESOURCES = 3, PROFILES = 2, SAMPLES = 700, TOTAL = RESOURCES * PROFILES * SAMPLES };
@@ -278,9 +277,11 @@ static void test_samples_sharing_attribute_lists(void **state)
                 } else {
                     sm->attribute_indices = pf_arena_alloc(b->arena, 2 * sizeof(int32_t));
                     if (threads[k % 6])
-                        sm->attribute_indices[sm->n_attribute_indices++] = pf_dict_attr_string(b, "thread.name", threads[k % 6], 0);
+                        sm->attribute_indices[sm->n_attribute_indices++] =
+                            pf_dict_attr_string(b, "thread.name", threads[k % 6], 0);
                     if (spans[k / 6])
-                        sm->attribute_indices[sm->n_attribute_indices++] = pf_dict_attr_string(b, "span_id", spans[k / 6], 0);
+                        sm->attribute_indices[sm->n_attribute_indices++] =
+                            pf_dict_attr_string(b, "span_id", spans[k / 6], 0);
                 }
                 p->samples[p->n_samples++] = sm;
             }
@@ -298,8 +299,10 @@ static void test_samples_sharing_attribute_lists(void **state)
             for (size_t i = 0; i < p->n_samples; i++, n++) {
                 sample_labels(&s, b, p->samples[i], &expected[n]);
                 kept[n] = pf_relabel_process(&cfg.sample_relabel_configs, &expected[n]);
-                if (kept[n]) pf_labels_drop_reserved(&expected[n]);
-                else expected_dropped++;
+                if (kept[n])
+                    pf_labels_drop_reserved(&expected[n]);
+                else
+                    expected_dropped++;
             }
         }
     assert_true(expected_dropped > 0 && expected_dropped < TOTAL);
@@ -320,7 +323,8 @@ static void test_samples_sharing_attribute_lists(void **state)
                 assert_true(pf_labels_equal(&actual, &expected[n]));
                 assert_null(pf_labels_get(&actual, "span_id"));
                 /* Edited lists are never shared between samples. */
-                if (p->samples[i]->n_attribute_indices) assert_ptr_not_equal(p->samples[i]->attribute_indices, previous_indices);
+                if (p->samples[i]->n_attribute_indices)
+                    assert_ptr_not_equal(p->samples[i]->attribute_indices, previous_indices);
                 previous_indices = p->samples[i]->attribute_indices;
             }
         }
@@ -367,7 +371,8 @@ static void test_config_errors(void **state)
                         "action: labeldrop\n",
                         "relabel.yaml:4:5: processors.relabel.relabel_configs[1]: invalid regex \"(unclosed\": missing "
                         "closing parenthesis");
-    expect_config_error("relabel_configs:\n  - action: explode\n", "relabel.yaml:2:5: processors.relabel.relabel_configs[0]: unknown relabel action \"explode\"");
+    expect_config_error("relabel_configs:\n  - action: explode\n",
+                        "relabel.yaml:2:5: processors.relabel.relabel_configs[0]: unknown relabel action \"explode\"");
     expect_config_error("relabel_configs:\n  - colour: red\n", "unknown key \"colour\"");
 }
 

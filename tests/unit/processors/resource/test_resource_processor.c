@@ -117,7 +117,8 @@ static void test_config_errors(void **state)
 {
     (void)state;
     const char *cases[][2] = {
-        {"attributes:\n  - {pattern: '(bad', action: delete}\n", "resource.yaml:2:5: processors.resource.attributes[0]"},
+        {"attributes:\n  - {pattern: '(bad', action: delete}\n",
+         "resource.yaml:2:5: processors.resource.attributes[0]"},
         {"attributes:\n  - {key: a, action: insert}\n", "needs exactly one of value or from_attribute"},
         {"attributes:\n  - {key: a, action: explode}\n", "unknown action \"explode\""},
         {"attributes:\n  - {key: a, action: extract}\n", "extract needs key and pattern"},

@@ -45,9 +45,9 @@ static void free_config(sampling_config *cfg)
 static pf_batch *services_batch(const char *const *services, size_t n, size_t samples, uint64_t t)
 {
     pf_batch *b = pf_batch_new();
-    b->req->dictionary->string_table = pf_arena_grow(b->arena, b->req->dictionary->string_table,
-                                                     b->req->dictionary->n_string_table * sizeof(char *),
-                                                     (b->req->dictionary->n_string_table + 2) * sizeof(char *));
+    b->req->dictionary->string_table =
+        pf_arena_grow(b->arena, b->req->dictionary->string_table, b->req->dictionary->n_string_table * sizeof(char *),
+                      (b->req->dictionary->n_string_table + 2) * sizeof(char *));
     int32_t cpu = (int32_t)b->req->dictionary->n_string_table;
     b->req->dictionary->string_table[cpu] = "cpu";
     b->req->dictionary->string_table[cpu + 1] = "nanoseconds";
@@ -328,7 +328,8 @@ static void test_override_json(void **state)
     expect_override_error("{\"match\": {\"a\": \"b\"}, \"max_profiles_per_minute\": -1}", "max_profiles_per_minute");
     expect_override_error("{\"match\": {\"a\": \"b\"}, \"proba\": 1}", "unknown field \"proba\"");
 
-    const char *ok = "{\"match\": {\"service_name\": \"checkout\"}, \"max_bytes_per_second\": \"1KiB\", \"duration\": \"10m\"}";
+    const char *ok =
+        "{\"match\": {\"service_name\": \"checkout\"}, \"max_bytes_per_second\": \"1KiB\", \"duration\": \"10m\"}";
     sampling_limits d = {0.5, 7, 0};
     override_request r;
     char err[512];
@@ -371,10 +372,7 @@ static int call(sampling_control *c, const char *method, const char *path, const
     return sampling_control_call(c, method, path, query, body, body ? strlen(body) : 0, out);
 }
 
-static void detached(void *data)
-{
-    (*(int *)data)++;
-}
+static void detached(void *data) { (*(int *)data)++; }
 
 static void test_control_api(void **state)
 {
@@ -387,7 +385,8 @@ static void test_control_api(void **state)
     sampling_control *c = sampling_target_control(t);
     pf_buf out = {0};
     assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "",
-                          "{\"match\":{\"service_name\":\"x\"},\"probability\":1,\"duration\":\"1s\"}", &out), 201);
+                          "{\"match\":{\"service_name\":\"x\"},\"probability\":1,\"duration\":\"1s\"}", &out),
+                     201);
     assert_non_null(strstr(out.data, "\"id\":\"1\""));
     assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "processor=other", "{}", &out), 404);
     assert_int_equal(call(c, "GET", "/api/v1/sampling/overrides", "", NULL, &out), 200);
@@ -403,7 +402,8 @@ static void test_control_api(void **state)
     override_store *store = sampling_target_overrides(t);
     assert_int_equal(store->n, 2);
     assert_string_equal(pf_strmap_get(&store->items[1].match, "service_name"), "y");
-    const char *resolved = "{\"status\":\"resolved\",\"alerts\":[{\"labels\":{\"service\":\"y\"},\"fingerprint\":\"fp\"}]}";
+    const char *resolved =
+        "{\"status\":\"resolved\",\"alerts\":[{\"labels\":{\"service\":\"y\"},\"fingerprint\":\"fp\"}]}";
     assert_int_equal(call(c, "POST", "/api/v1/sampling/alertmanager", "", resolved, &out), 200);
     assert_int_equal(store->n, 1);
 
@@ -437,11 +437,13 @@ static void test_control_api_frequency(void **state)
     sampling_control *c = sampling_target_control(t);
     pf_buf out = {0};
     assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "",
-                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"duration\":\"10m\"}", &out), 201);
+                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"duration\":\"10m\"}", &out),
+                     201);
     assert_non_null(strstr(out.data, "\"frequency\":100"));
     assert_int_equal(sampling_target_overrides(t)->n, 0); /* not a sampling override */
     assert_int_equal(call(c, "POST", "/api/v1/sampling/overrides", "",
-                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"probability\":1}", &out), 400);
+                          "{\"match\":{\"job\":\"checkout\"},\"frequency\":100,\"probability\":1}", &out),
+                     400);
     assert_non_null(strstr(out.data, "probability"));
     assert_int_equal(call(c, "GET", "/api/v1/sampling/overrides", "", NULL, &out), 200);
     assert_non_null(strstr(out.data, "\"overrides\":[]"));
@@ -488,7 +490,8 @@ static void test_component(void **state)
     pf_metrics_reset();
     uv_loop_t loop;
     uv_loop_init(&loop);
-    sampling_config *cfg = load_config("probability: 0\noverrides:\n  - {match: {service_name: keep}, probability: 1}\n");
+    sampling_config *cfg =
+        load_config("probability: 0\noverrides:\n  - {match: {service_name: keep}, probability: 1}\n");
     sink out = {.consumer = {sink_consume, &out}};
     pf_create_args args = {.id = "sampling/test", .config = cfg, .next = &out.consumer, .loop = &loop};
     pf_error err = {{0}, 0};

@@ -57,7 +57,8 @@ static bool parse_config(const char *yaml, void *cfg, pf_cfg_error *err)
     pf_node *root = pf_yaml_parse(yaml, strlen(yaml), "test.yaml", err);
     if (!root) return false;
     const pf_factory *f = &pf_receiver_otlp_factory;
-    bool ok = pf_cfg_defaults(f->config_map, cfg, err) && pf_cfg_apply(f->config_map, root, cfg, "receivers::otlp", err) &&
+    bool ok = pf_cfg_defaults(f->config_map, cfg, err) &&
+              pf_cfg_apply(f->config_map, root, cfg, "receivers::otlp", err) &&
               f->validate(cfg, root, "receivers::otlp", err);
     pf_node_free(root);
     return ok;
@@ -188,7 +189,8 @@ static void test_pipeline_answers_and_metadata(void **state)
     run_ctx c = {0};
     c.port = free_port();
     char yaml[256];
-    snprintf(yaml, sizeof(yaml), "protocols:\n  http:\n    endpoint: 127.0.0.1:%d\n    include_metadata: true\n", c.port);
+    snprintf(yaml, sizeof(yaml), "protocols:\n  http:\n    endpoint: 127.0.0.1:%d\n    include_metadata: true\n",
+             c.port);
     assert_true(parse_config(yaml, cfg, &cerr));
     scripted consumer = {.consumer = {scripted_consume, &consumer}};
     uv_loop_init(&c.loop);
@@ -198,8 +200,8 @@ static void test_pipeline_answers_and_metadata(void **state)
     assert_non_null(c.comp);
     pf_host host = {.loop = &c.loop};
     if (!c.comp->ops->start(c.comp, &host, &err)) fail_msg("start: %s", err.msg);
-    pf_metric *accepted = pf_metric_find("otelcol_receiver_accepted_profile_samples",
-                                         "receiver=\"otlp/unit\",transport=\"http\"");
+    pf_metric *accepted =
+        pf_metric_find("otelcol_receiver_accepted_profile_samples", "receiver=\"otlp/unit\",transport=\"http\"");
     assert_non_null(accepted);
     snprintf(c.body_path, sizeof(c.body_path), "/tmp/pf_otlp_unit_%d.pb", (int)getpid());
     write_request(c.body_path, 5);
@@ -228,9 +230,11 @@ static void test_pipeline_answers_and_metadata(void **state)
     assert_string_equal(consumer.custom_header, "v1");
     assert_int_equal(pf_metric_value(accepted), 5);
     assert_int_equal(pf_metric_value(pf_metric_find("otelcol_receiver_refused_profile_samples",
-                                                    "receiver=\"otlp/unit\",transport=\"http\"")), 10);
+                                                    "receiver=\"otlp/unit\",transport=\"http\"")),
+                     10);
     assert_int_equal(pf_metric_value(pf_metric_find("proflow_receiver_requests_total",
-                                                    "receiver=\"otlp/unit\",transport=\"http\",status=\"503\"")), 1);
+                                                    "receiver=\"otlp/unit\",transport=\"http\",status=\"503\"")),
+                     1);
     for (int i = 0; i < 3; i++) {
         free(c.out[i]);
         char out_path[96];

@@ -16,7 +16,7 @@
 #include "tests/unit/fixture.h"
 
 /* The injected scrape clock: scrapes at T0, T0 + INTERVAL, … (unix ns). */
-#define T0 1700000000000000000ull
+#define T0       1700000000000000000ull
 #define INTERVAL 15000000000ull
 
 static pf_pprof load(pf_arena *a, const char *rel)

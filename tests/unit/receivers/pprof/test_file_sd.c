@@ -35,8 +35,10 @@ static void json_and_yaml_give_the_same_groups(void **state)
     (void)state;
     char err[256] = "";
     scrape_sd_groups j = {0}, y = {0}, empty = {0};
-    assert_true(parse("t.json", "[{\"targets\": [\"a:6060\", \"b:6060\"], \"labels\": {\"env\": \"prod\"}},"
-                                " {\"targets\": [\"c:1\"]}]", &j, err));
+    assert_true(parse("t.json",
+                      "[{\"targets\": [\"a:6060\", \"b:6060\"], \"labels\": {\"env\": \"prod\"}},"
+                      " {\"targets\": [\"c:1\"]}]",
+                      &j, err));
     expect_two_groups(&j);
     assert_true(parse("t.yml", "- targets: [a:6060, b:6060]\n  labels:\n    env: prod\n- targets: ['c:1']\n", &y, err));
     expect_two_groups(&y);
@@ -93,7 +95,8 @@ static void config_checks(void **state)
         {"['/etc/t.txt']", "must end in .json, .yml or .yaml"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *yaml = pf_xasprintf("scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: %s\n", cases[i].files);
+        char *yaml =
+            pf_xasprintf("scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: %s\n", cases[i].files);
         scrape_receiver_cfg cfg;
         pf_cfg_error err = {{0}};
         assert_false(load(yaml, &cfg, &err));
@@ -103,7 +106,8 @@ static void config_checks(void **state)
     }
     scrape_receiver_cfg cfg;
     pf_cfg_error err = {{0}};
-    assert_true(load("scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: [sd/*.json, t.yml]\n", &cfg, &err));
+    assert_true(load("scrape_configs:\n  - job_name: x\n    file_sd_configs:\n      - files: [sd/*.json, t.yml]\n",
+                     &cfg, &err));
     const scrape_job_cfg *job = cfg.scrape_configs.items;
     const scrape_file_sd_cfg *sd = job->file_sd_configs.items;
     assert_int_equal(job->file_sd_configs.n, 1);
@@ -114,7 +118,8 @@ static void config_checks(void **state)
 
 static void collect_label(const scrape_target_spec *spec, void *data)
 {
-    snprintf(data, 256, "%s %s", spec->instance, pf_labels_get(spec->labels, "from") ? pf_labels_get(spec->labels, "from") : "-");
+    snprintf(data, 256, "%s %s", spec->instance,
+             pf_labels_get(spec->labels, "from") ? pf_labels_get(spec->labels, "from") : "-");
 }
 
 static void meta_filepath_reaches_relabeling(void **state)
@@ -133,8 +138,8 @@ static void meta_filepath_reaches_relabeling(void **state)
     targets.n = 1;
     pf_strmap labels = {0};
     char got[256] = "";
-    assert_int_equal(scrape_targets_discover_group(cfg.scrape_configs.items, &targets, &labels, "sd/x.json",
-                                                  collect_label, got), 1);
+    assert_int_equal(
+        scrape_targets_discover_group(cfg.scrape_configs.items, &targets, &labels, "sd/x.json", collect_label, got), 1);
     assert_string_equal(got, "a:1 sd/x.json");
     pf_cfg_release(scrape_receiver_cfg_map, &cfg);
 }

@@ -91,7 +91,8 @@ static void config_errors_are_reported(void **state)
     static const struct {
         const char *yaml, *want;
     } cases[] = {
-        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.heapz: {}\n", "unknown key profile.heapz"},
+        {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.heapz: {}\n",
+         "unknown key profile.heapz"},
         {"scrape_configs:\n  - job_name: x\n    profiling_config:\n      profile.custom.z: {enabled: true}\n",
          "a custom profile needs a path"},
         {"scrape_configs:\n  - job_name: x\n    scrape_interval: 20s\n    scrape_timeout: 10s\n",
@@ -135,21 +136,22 @@ static void frequency_sets_the_cpu_window(void **state)
     (void)state;
     scrape_receiver_cfg cfg;
     pf_cfg_error err = {{0}};
-    bool ok = load("scrape_configs:\n"
-                   "  - job_name: app\n"
-                   "    scrape_interval: 60s\n"
-                   "    scrape_timeout: 70s\n"
-                   "    static_configs:\n"
-                   "      - targets: ['prod:1', 'dev:1', 'odd:1']\n"
-                   "    relabel_configs:\n"
-                   "      - {source_labels: [__address__], regex: 'dev:1', target_label: __profile_hz__, replacement: '100'}\n"
-                   "      - {source_labels: [__address__], regex: 'odd:1', target_label: __profile_hz__, replacement: 'fast'}\n"
-                   "    profiling_config:\n"
-                   "      profile.process_cpu: {frequency: 16.7}\n"
-                   "    on_alert:\n"
-                   "      - {trigger: high_cpu, frequency: 100, duration: 10m}\n"
-                   "      - {trigger: {severity: page, team: db}, frequency: 49, match_labels: {instance: instance}}\n",
-                   &cfg, &err);
+    bool ok = load(
+        "scrape_configs:\n"
+        "  - job_name: app\n"
+        "    scrape_interval: 60s\n"
+        "    scrape_timeout: 70s\n"
+        "    static_configs:\n"
+        "      - targets: ['prod:1', 'dev:1', 'odd:1']\n"
+        "    relabel_configs:\n"
+        "      - {source_labels: [__address__], regex: 'dev:1', target_label: __profile_hz__, replacement: '100'}\n"
+        "      - {source_labels: [__address__], regex: 'odd:1', target_label: __profile_hz__, replacement: 'fast'}\n"
+        "    profiling_config:\n"
+        "      profile.process_cpu: {frequency: 16.7}\n"
+        "    on_alert:\n"
+        "      - {trigger: high_cpu, frequency: 100, duration: 10m}\n"
+        "      - {trigger: {severity: page, team: db}, frequency: 49, match_labels: {instance: instance}}\n",
+        &cfg, &err);
     if (!ok) fail_msg("%s", err.msg);
     const scrape_job_cfg *job = cfg.scrape_configs.items;
     hz_seen s = {0};

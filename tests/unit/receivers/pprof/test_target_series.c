@@ -16,9 +16,12 @@
 #define LABELS_B "receiver=\"pprof\",job=\"j\",instance=\"b:1\",profile=\"memory\""
 
 static const char *const families[] = {
-    "proflow_receiver_pprof_up",           "proflow_receiver_pprof_scrape_duration_seconds",
-    "proflow_receiver_pprof_scrape_bytes", "proflow_receiver_pprof_scrape_errors_total",
-    "proflow_receiver_pprof_scrapes_skipped_total", "proflow_receiver_pprof_scrapes_total",
+    "proflow_receiver_pprof_up",
+    "proflow_receiver_pprof_scrape_duration_seconds",
+    "proflow_receiver_pprof_scrape_bytes",
+    "proflow_receiver_pprof_scrape_errors_total",
+    "proflow_receiver_pprof_scrapes_skipped_total",
+    "proflow_receiver_pprof_scrapes_total",
 };
 
 static size_t present(const char *labels)

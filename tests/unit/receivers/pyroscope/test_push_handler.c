@@ -38,15 +38,13 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
     char key[64];
     snprintf(key, sizeof(key), "%.7s.part-profile.pb.gz", body_file);
     json_t *want = json_object_get(summary, body_file);
-    if (!want)
-        want = json_object_get(summary, key);
+    if (!want) want = json_object_get(summary, key);
     assert_non_null(want);
 
     pf_arena *a = pf_arena_create(1 << 16);
     pf_pyro_query q;
     char err[512];
-    if (!pf_pyro_parse_query(strchr(url, '?') + 1, &q, a, err, sizeof(err)))
-        fail_msg("%s: %s", meta_name, err);
+    if (!pf_pyro_parse_query(strchr(url, '?') + 1, &q, a, err, sizeof(err))) fail_msg("%s: %s", meta_name, err);
     assert_string_equal(q.name, "fixture-app");
     assert_string_equal(pf_pyro_label_get(&q.labels, "env"), "test");
     assert_string_equal(pf_pyro_label_get(&q.labels, "region"), "local");
@@ -56,8 +54,7 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
     size_t n;
     pf_pyro_status st =
         pf_pyro_decode_body(&q, ct, (const uint8_t *)body.data, body.len, 16 << 20, a, &ps, &n, err, sizeof(err));
-    if (st != PF_PYRO_OK)
-        fail_msg("%s: %s", meta_name, err);
+    if (st != PF_PYRO_OK) fail_msg("%s: %s", meta_name, err);
     assert_int_equal(n, 1);
     const Perftools__Profiles__Profile *p = ps[0].pprof;
     assert_int_equal(p->n_sample, json_integer_value(json_object_get(want, "num_samples")));
@@ -69,8 +66,7 @@ static void replay(const char *dir, const char *meta_name, json_t *summary)
         char name[128];
         snprintf(name, sizeof(name), "%s/%s", str(p, p->sample_type[t]->type), str(p, p->sample_type[t]->unit));
         int64_t sum = 0;
-        for (size_t i = 0; i < p->n_sample; i++)
-            sum += p->sample[i]->value[t];
+        for (size_t i = 0; i < p->n_sample; i++) sum += p->sample[i]->value[t];
         json_t *w = json_object_get(sums, name);
         if (!w || sum != json_integer_value(w))
             fail_msg("%s %s: want %lld got %lld", meta_name, name, (long long)json_integer_value(w), (long long)sum);
@@ -155,8 +151,7 @@ static void test_dispatch_errors(void **state)
     assert_int_equal(decode("name=app&format=speedscope", NULL, "{}", 2, 1024, err, sizeof(err)),
                      PF_PYRO_UNSUPPORTED_MEDIA);
 
-    assert_int_equal(decode("name=app&format=pprof", NULL, "\x0a\xff", 2, 1024, err, sizeof(err)),
-                     PF_PYRO_BAD_REQUEST);
+    assert_int_equal(decode("name=app&format=pprof", NULL, "\x0a\xff", 2, 1024, err, sizeof(err)), PF_PYRO_BAD_REQUEST);
     assert_string_equal(err, "profile: not a valid pprof protobuf (2 bytes)");
     assert_int_equal(pf_pyro_http_status(PF_PYRO_BAD_REQUEST), 400);
     /* Pyroscope answers an empty pprof body with 200 and stores nothing. */

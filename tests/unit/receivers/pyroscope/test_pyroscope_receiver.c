@@ -38,9 +38,11 @@ static pf_status consume(pf_consumer *self, pf_batch *b, pf_error *err)
     snprintf(s->receiver, sizeof(s->receiver), "%s", b->meta.receiver_id ? b->meta.receiver_id : "");
     otlp_resource *r = b->req->resource_profiles[0]->resource;
     const char *v;
-    snprintf(s->service, sizeof(s->service), "%s", (v = pf_kv_list_get(b, r->attributes, r->n_attributes, "service.name")) ? v : "");
+    snprintf(s->service, sizeof(s->service), "%s",
+             (v = pf_kv_list_get(b, r->attributes, r->n_attributes, "service.name")) ? v : "");
     snprintf(s->env, sizeof(s->env), "%s", (v = pf_kv_list_get(b, r->attributes, r->n_attributes, "env")) ? v : "");
-    snprintf(s->name, sizeof(s->name), "%s", (v = pf_kv_list_get(b, r->attributes, r->n_attributes, "__name__")) ? v : "");
+    snprintf(s->name, sizeof(s->name), "%s",
+             (v = pf_kv_list_get(b, r->attributes, r->n_attributes, "__name__")) ? v : "");
     s->sample_sum = 0;
     otlp_profile *p = b->req->resource_profiles[0]->scope_profiles[0]->profiles[0];
     for (size_t i = 0; i < p->n_samples; i++)
@@ -72,8 +74,9 @@ static int post(int port, const char *target, const char *extra_headers, const c
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
     assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
     char req[1024];
-    int n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\n%scontent-length: %zu\r\n\r\n",
-                     target, extra_headers, len);
+    int n =
+        snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nhost: x\r\nconnection: close\r\n%scontent-length: %zu\r\n\r\n",
+                 target, extra_headers, len);
     assert_int_equal(write(fd, req, (size_t)n), n);
     if (len) assert_int_equal(write(fd, body, len), (ssize_t)len);
     size_t got = 0;
@@ -177,8 +180,8 @@ static void client_refused(fixture *f)
 
 static double refused_samples(void)
 {
-    pf_metric *m = pf_metric_find("otelcol_receiver_refused_profile_samples",
-                                  "receiver=\"pyroscope/unit\",transport=\"ingest\"");
+    pf_metric *m =
+        pf_metric_find("otelcol_receiver_refused_profile_samples", "receiver=\"pyroscope/unit\",transport=\"ingest\"");
     return m ? pf_metric_value(m) : 0;
 }
 

@@ -29,8 +29,7 @@ static pf_pyro_profile *decode(pf_arena *a, const char *qs, const char *body, si
     assert_true(pf_pyro_parse_query(qs, &q, a, err, sizeof(err)));
     pf_pyro_profile *ps;
     size_t n;
-    if (pf_pyro_decode_body(&q, NULL, (const uint8_t *)body, len, 1 << 20, a, &ps, &n, err, sizeof(err)) !=
-        PF_PYRO_OK)
+    if (pf_pyro_decode_body(&q, NULL, (const uint8_t *)body, len, 1 << 20, a, &ps, &n, err, sizeof(err)) != PF_PYRO_OK)
         fail_msg("%s", err);
     assert_int_equal(n, 1);
     return ps;

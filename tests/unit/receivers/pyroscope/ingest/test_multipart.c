@@ -24,7 +24,8 @@ static void test_boundary(void **state)
     assert_true(pf_multipart_boundary("multipart/form-data; boundary=----formdata-undici-015730558743", a, &b, err,
                                       sizeof(err)));
     assert_string_equal(b, "----formdata-undici-015730558743");
-    assert_true(pf_multipart_boundary("Multipart/Form-Data;charset=utf-8; BOUNDARY=\"a b:c\"", a, &b, err, sizeof(err)));
+    assert_true(
+        pf_multipart_boundary("Multipart/Form-Data;charset=utf-8; BOUNDARY=\"a b:c\"", a, &b, err, sizeof(err)));
     assert_string_equal(b, "a b:c");
     assert_false(pf_multipart_boundary("multipart/mixed; boundary=x", a, &b, err, sizeof(err)));
     assert_string_equal(err, "Content-Type \"multipart/mixed; boundary=x\" is not multipart/form-data");
@@ -84,7 +85,7 @@ static void test_parse_parts(void **state)
     } bad[] = {
         {"no delimiter at all", "multipart body has no \"--XyZ\" delimiter"},
         {"--XyZ\r\nContent-Disposition: form-data; name=a\r\n\r\ndata", "multipart body is truncated: part \"a\" has "
-                                                                          "no closing delimiter"},
+                                                                        "no closing delimiter"},
         {"--XyZ\r\nContent-Disposition: form-data; name=a\r\n", "multipart part headers are not terminated by an "
                                                                 "empty line"},
         {"--XyZ\r\nbroken header\r\n\r\n--XyZ--", "malformed multipart header line \"broken header\""},
@@ -185,9 +186,8 @@ static void test_jfr_form(void **state)
     assert_true(pf_compress("gzip", jfr.data, jfr.len, &gz));
     /* LabelsSnapshot: contexts[1] = {2: 3}, strings 2 = "k", 3 = "v" (no event of this JDK recording
      * has a contextId, so it must decode and change nothing). */
-    static const uint8_t labels[] = {0x0a, 0x0a, 0x08, 0x01, 0x12, 0x06, 0x0a, 0x04, 0x08, 0x02, 0x10, 0x03,
-                                     0x12, 0x05, 0x08, 0x02, 0x12, 0x01, 'k',  0x12, 0x05, 0x08, 0x03, 0x12,
-                                     0x01, 'v'};
+    static const uint8_t labels[] = {0x0a, 0x0a, 0x08, 0x01, 0x12, 0x06, 0x0a, 0x04, 0x08, 0x02, 0x10, 0x03, 0x12,
+                                     0x05, 0x08, 0x02, 0x12, 0x01, 'k',  0x12, 0x05, 0x08, 0x03, 0x12, 0x01, 'v'};
     pf_buf body = {0};
     add_part(&body, "name=\"jfr\"; filename=\"jfr\"", gz.data, gz.len);
     add_part(&body, "name=\"labels\"; filename=\"labels\"", labels, sizeof(labels));
@@ -200,8 +200,7 @@ static void test_jfr_form(void **state)
         fail_msg("%s", err);
     assert_int_equal(n, 3);
     int64_t cpu = 0;
-    for (size_t i = 0; i < ps[0].pprof->n_sample; i++)
-        cpu += ps[0].pprof->sample[i]->value[0];
+    for (size_t i = 0; i < ps[0].pprof->n_sample; i++) cpu += ps[0].pprof->sample[i]->value[0];
     assert_string_equal(pf_pyro_label_get(&ps[0].labels, "__name__"), "process_cpu");
     assert_int_equal(cpu, 442LL * 20000000);
     pf_buf_free(&body);

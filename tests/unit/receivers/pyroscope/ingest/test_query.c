@@ -123,13 +123,11 @@ static void test_attime(void **state)
         {"20231301", 20231301LL * S}, /* not a date: month 13, so unix seconds like Pyroscope */
     };
     for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-        if (!pf_pyro_attime_parse(ok[i].in, now, &t, err, sizeof(err)))
-            fail_msg("%s: %s", ok[i].in, err);
-        if (t != ok[i].want)
-            fail_msg("%s: want %lld got %lld", ok[i].in, (long long)ok[i].want, (long long)t);
+        if (!pf_pyro_attime_parse(ok[i].in, now, &t, err, sizeof(err))) fail_msg("%s: %s", ok[i].in, err);
+        if (t != ok[i].want) fail_msg("%s: want %lld got %lld", ok[i].in, (long long)ok[i].want, (long long)t);
     }
-    static const char *const bad[] = {"", "yesterday", "now-", "now-1parsec", "now-h", "12:30",
-                                      "99999999999999999999", "now-99999999999y"};
+    static const char *const bad[] = {
+        "", "yesterday", "now-", "now-1parsec", "now-h", "12:30", "99999999999999999999", "now-99999999999y"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (pf_pyro_attime_parse(bad[i], now, &t, err, sizeof(err)))
             fail_msg("%s parsed as %lld", bad[i], (long long)t);
@@ -237,8 +235,8 @@ static void test_series_labels(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_name_labels),       cmocka_unit_test(test_legacy_suffix),
-        cmocka_unit_test(test_attime),            cmocka_unit_test(test_query_defaults_and_values),
+        cmocka_unit_test(test_name_labels),   cmocka_unit_test(test_legacy_suffix),
+        cmocka_unit_test(test_attime),        cmocka_unit_test(test_query_defaults_and_values),
         cmocka_unit_test(test_series_labels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

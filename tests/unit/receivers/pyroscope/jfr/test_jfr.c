@@ -43,8 +43,7 @@ static bool on_event(const pf_jfr_event *ev, void *data)
 {
     tally *t = data;
     t->count[ev->kind]++;
-    if (!t->by[ev->kind])
-        t->by[ev->kind] = json_object();
+    if (!t->by[ev->kind]) t->by[ev->kind] = json_object();
     if (ev->stack && ev->stack->n_frames) {
         bump(t->by[ev->kind], "top", ev->stack->frames[0].function);
     } else {
@@ -55,8 +54,7 @@ static bool on_event(const pf_jfr_event *ev, void *data)
         }
     }
     bump(t->by[ev->kind], "thread", ev->thread);
-    if (ev->kind == PF_JFR_ALLOC_SAMPLE)
-        t->alloc_weight += ev->size;
+    if (ev->kind == PF_JFR_ALLOC_SAMPLE) t->alloc_weight += ev->size;
     if (ev->kind == PF_JFR_MONITOR_ENTER && ev->object_class && strcmp(ev->object_class, "java/lang/Object") == 0)
         t->monitor_object_class++;
     return true;
@@ -68,13 +66,13 @@ static void assert_pairs(json_t *truth_list, json_t *ours, const char *prefix)
     size_t i;
     json_t *pair;
     assert_true(json_array_size(truth_list) > 0);
-    json_array_foreach(truth_list, i, pair) {
+    json_array_foreach(truth_list, i, pair)
+    {
         char k[512];
         snprintf(k, sizeof(k), "%s:%s", prefix, json_string_value(json_array_get(pair, 0)));
         json_int_t want = json_integer_value(json_array_get(pair, 1));
         json_int_t got = json_integer_value(json_object_get(ours, k));
-        if (want != got)
-            fail_msg("%s: want %lld got %lld", k, (long long)want, (long long)got);
+        if (want != got) fail_msg("%s: want %lld got %lld", k, (long long)want, (long long)got);
     }
 }
 
@@ -121,8 +119,7 @@ static void test_events_match_ground_truth(void **state)
     assert_int_equal(t.count[PF_JFR_ALLOC_IN_NEW_TLAB], 0);
     assert_int_equal(t.count[PF_JFR_THREAD_PARK], 0);
 
-    for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++)
-        json_decref(t.by[k]);
+    for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++) json_decref(t.by[k]);
     json_decref(truth);
     pf_arena_destroy(a);
     pf_buf_free(&recording);
@@ -131,8 +128,7 @@ static void test_events_match_ground_truth(void **state)
 static int64_t value_sum(const Perftools__Profiles__Profile *p, size_t idx)
 {
     int64_t s = 0;
-    for (size_t i = 0; i < p->n_sample; i++)
-        s += p->sample[i]->value[idx];
+    for (size_t i = 0; i < p->n_sample; i++) s += p->sample[i]->value[idx];
     return s;
 }
 
@@ -141,16 +137,14 @@ static const char *str(const Perftools__Profiles__Profile *p, int64_t i) { retur
 static const pf_pyro_profile *find_profile(const pf_pyro_profile *ps, size_t n, const char *first_type)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(str(ps[i].pprof, ps[i].pprof->sample_type[0]->type), first_type) == 0)
-            return &ps[i];
+        if (strcmp(str(ps[i].pprof, ps[i].pprof->sample_type[0]->type), first_type) == 0) return &ps[i];
     return NULL;
 }
 
 static void parse_query(const char *qs, pf_pyro_query *q, pf_arena *a)
 {
     char err[256];
-    if (!pf_pyro_parse_query(qs, q, a, err, sizeof(err)))
-        fail_msg("%s", err);
+    if (!pf_pyro_parse_query(qs, q, a, err, sizeof(err))) fail_msg("%s", err);
 }
 
 static void test_pprof_profiles(void **state)
@@ -163,8 +157,8 @@ static void test_pprof_profiles(void **state)
     pf_pyro_profile *ps;
     size_t n;
     char err[256];
-    assert_int_equal(pf_pyro_decode_body(&q, "application/octet-stream", (const uint8_t *)recording.data,
-                                         recording.len, 64 << 20, a, &ps, &n, err, sizeof(err)),
+    assert_int_equal(pf_pyro_decode_body(&q, "application/octet-stream", (const uint8_t *)recording.data, recording.len,
+                                         64 << 20, a, &ps, &n, err, sizeof(err)),
                      PF_PYRO_OK);
     assert_int_equal(n, 3); /* cpu, alloc sample, lock */
 
@@ -188,8 +182,7 @@ static void test_pprof_profiles(void **state)
     size_t stackless = 0;
     for (size_t i = 0; i < alloc->pprof->n_sample; i++) {
         const Perftools__Profiles__Sample *smp = alloc->pprof->sample[i];
-        if (smp->n_location_id)
-            continue;
+        if (smp->n_location_id) continue;
         stackless++;
         assert_int_equal(smp->value[0], 1);
         assert_int_equal(smp->value[1], 1760);
@@ -210,8 +203,7 @@ static void test_pprof_profiles(void **state)
     for (size_t i = 0; i < p->n_sample; i++) {
         const Perftools__Profiles__Location *leaf = p->location[p->sample[i]->location_id[0] - 1];
         const Perftools__Profiles__Function *fn = p->function[leaf->line[0]->function_id - 1];
-        if (strcmp(str(p, fn->name), "Busy.fib") == 0)
-            fib += p->sample[i]->value[0];
+        if (strcmp(str(p, fn->name), "Busy.fib") == 0) fib += p->sample[i]->value[0];
     }
     assert_int_equal(fib, 144LL * 10000000);
     pf_arena_destroy(a);
@@ -224,8 +216,8 @@ static void test_labels_snapshot(void **state)
 {
     (void)state;
     static const uint8_t pb[] = {
-        0x0a, 0x0a, 0x08, 0x07, 0x12, 0x06,                                          /* contexts[7] = */
-        0x0a, 0x04, 0x08, 0x01, 0x10, 0x02,                                          /*   labels[1] = 2 */
+        0x0a, 0x0a, 0x08, 0x07, 0x12, 0x06,                                         /* contexts[7] = */
+        0x0a, 0x04, 0x08, 0x01, 0x10, 0x02,                                         /*   labels[1] = 2 */
         0x12, 0x08, 0x08, 0x01, 0x12, 0x04, 's', 'p', 'a', 'n',                     /* strings[1] */
         0x12, 0x0c, 0x08, 0x02, 0x12, 0x08, 'c', 'h', 'e', 'c', 'k', 'o', 'u', 't', /* strings[2] */
     };
@@ -259,23 +251,19 @@ static void test_truncated_and_flipped(void **state)
         memset(&t, 0, sizeof(t));
         assert_false(pf_jfr_read(jfr, cut, a, on_event, &t, err, sizeof(err)));
         assert_true(strlen(err) > 0);
-        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++)
-            json_decref(t.by[k]);
+        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++) json_decref(t.by[k]);
     }
     /* Truncations with the chunk size patched to match, so decoding reaches the cut event. */
     uint8_t *copy = malloc(len);
     for (size_t cut = 68; cut < len; cut += len / 89 + 1) {
         memcpy(copy, jfr, cut);
-        for (int i = 0; i < 8; i++)
-            copy[8 + i] = (uint8_t)((uint64_t)cut >> (56 - 8 * i));
+        for (int i = 0; i < 8; i++) copy[8 + i] = (uint8_t)((uint64_t)cut >> (56 - 8 * i));
         memset(&t, 0, sizeof(t));
         pf_arena *ra = pf_arena_create(1 << 16);
         err[0] = '\0';
-        if (!pf_jfr_read(copy, cut, ra, on_event, &t, err, sizeof(err)))
-            assert_true(strlen(err) > 0);
+        if (!pf_jfr_read(copy, cut, ra, on_event, &t, err, sizeof(err))) assert_true(strlen(err) > 0);
         pf_arena_destroy(ra);
-        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++)
-            json_decref(t.by[k]);
+        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++) json_decref(t.by[k]);
     }
     /* Bit flips all over the file: must never crash; results may be errors or different counts. */
     unsigned seed = 12345;
@@ -290,8 +278,7 @@ static void test_truncated_and_flipped(void **state)
         pf_arena *ra = pf_arena_create(1 << 16);
         (void)pf_jfr_read(copy, len, ra, on_event, &t, err, sizeof(err));
         pf_arena_destroy(ra);
-        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++)
-            json_decref(t.by[k]);
+        for (size_t k = 0; k <= PF_JFR_ACTIVE_SETTING; k++) json_decref(t.by[k]);
     }
     free(copy);
     pf_arena_destroy(a);
