@@ -195,6 +195,7 @@ def main():
     ap.add_argument("--build-dir", default=os.path.join(SOURCE_DIR, "build-bench"))
     ap.add_argument("--requests", type=int, default=400, help="1 MB requests per overload run")
     ap.add_argument("--throughput-requests", type=int, default=150)
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved throughput rounds")
     ap.add_argument("--conns", type=int, default=16)
     ap.add_argument("--configs", default="default,gateway,limit128")
     args = ap.parse_args()
@@ -221,14 +222,21 @@ def main():
                   + (f"  held/batch {r['held_per_batch'] / 1024:.0f} KiB = {r['held_per_batch'] / r['wire']:.2f}x wire"
                      if r['held_per_batch'] else f"  disk {r['disk'] / MIB:.1f} MiB"), flush=True)
 
-    print("\nthroughput (backend answers at once):", flush=True)
+    # The machine may be shared: the three queues run interleaved, `--rounds` times, and each is
+    # reported with its median, so a load change between runs does not land on one of them only.
+    print(f"\nthroughput (backend answers at once; {args.rounds} interleaved rounds, medians):", flush=True)
     tp_reqs = requests[:args.throughput_requests]
-    mem, acked_m, n = run_throughput(harness, ol, False, False, tp_reqs, args.conns)
-    pers, acked_p, _ = run_throughput(harness, ol, True, False, tp_reqs, args.conns)
-    pers_sync, acked_s, _ = run_throughput(harness, ol, True, True, tp_reqs, args.conns)
-    print(f"in-memory            {mem:6.1f} req/s ({acked_m}/{n} acked)")
-    print(f"persistent           {pers:6.1f} req/s ({acked_p}/{n} acked)  ratio {pers / mem:.2f}x")
-    print(f"persistent fsync on  {pers_sync:6.1f} req/s ({acked_s}/{n} acked)  ratio {pers_sync / mem:.2f}x")
+    modes = [("in-memory", False, False), ("persistent", True, False), ("persistent fsync on", True, True)]
+    rates = {name: [] for name, _, _ in modes}
+    for _ in range(args.rounds):
+        for name, storage, fsync in modes:
+            rate, acked, n = run_throughput(harness, ol, storage, fsync, tp_reqs, args.conns)
+            rates[name].append(rate)
+            print(f"  {name:20s} {rate:6.1f} req/s ({acked}/{n} acked)", flush=True)
+    med = {name: sorted(v)[len(v) // 2] for name, v in rates.items()}
+    base = med["in-memory"]
+    for name, _, _ in modes:
+        print(f"{name:20s} {med[name]:6.1f} req/s  ratio {med[name] / base:.2f}x")
 
 
 if __name__ == "__main__":

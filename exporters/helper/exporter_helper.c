@@ -485,7 +485,9 @@ static void on_persisted(void *ctx, bool ok, pf_pq_loc loc, const char *why)
     it->on_disk = true;
     it->loc = loc;
     pf_ack_set_release(&it->acks, PF_OK, NULL);
-    item_set_payload(h, it, NULL); /* on disk now; read back when a consumer is free */
+    /* On disk now. A payload that a free consumer takes at once is sent from memory; one that has to
+     * wait leaves memory and is read back when its turn comes. */
+    if (h->queue.head || h->active.n >= h->num_consumers || !may_start_new(h)) item_set_payload(h, it, NULL);
     it->state = ITEM_QUEUED;
     list_push(&h->queue, it);
     update_queue_gauge(h);

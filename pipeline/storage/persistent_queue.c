@@ -26,6 +26,10 @@ struct pf_pq_segment {
     size_t live;   /* records not acknowledged (pending writes included) */
     size_t ops;    /* operations in flight on this segment's files */
     bool current;
+    /* fsync: writes completed and waiting for an fdatasync, and whether one is running. One
+     * fdatasync covers every write that completed before it started (group commit). */
+    struct op *sync_wait, *sync_wait_tail;
+    bool syncing;
     struct pf_pq_segment *next;
 };
 
@@ -58,7 +62,15 @@ typedef struct op {
     pf_pq_write_cb write_cb;
     pf_pq_read_cb read_cb;
     void *ctx;
+    struct op *next_sync; /* in the segment's sync_wait list, or in a group_sync's batch */
 } op;
+
+/* One fdatasync covering a batch of completed writes of a segment. */
+typedef struct group_sync {
+    uv_fs_t req;
+    pf_pq_segment *seg;
+    op *batch;
+} group_sync;
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -264,14 +276,44 @@ static void write_finished(op *o, bool ok, const char *why)
     op_done(o);
 }
 
-static void on_synced(uv_fs_t *req)
+static void start_group_sync(pf_pq_segment *seg);
+
+static void on_group_synced(uv_fs_t *req)
 {
-    op *o = req->data;
+    group_sync *g = req->data;
+    pf_pq_segment *seg = g->seg;
+    pf_pq *q = seg->q;
     ssize_t r = req->result;
     uv_fs_req_cleanup(req);
-    char why[300];
-    if (r < 0) snprintf(why, sizeof(why), "fsync %s: %s", o->seg->path, uv_strerror((int)r));
-    write_finished(o, r >= 0, r < 0 ? why : NULL);
+    char why[300] = "";
+    if (r < 0) snprintf(why, sizeof(why), "fsync %s: %s", seg->path, uv_strerror((int)r));
+    for (op *o = g->batch, *next; o; o = next) {
+        next = o->next_sync;
+        write_finished(o, r >= 0, r < 0 ? why : NULL);
+    }
+    seg->syncing = false;
+    if (seg->sync_wait) start_group_sync(seg);
+    free(g);
+    seg->ops--; /* the group's own hold, released last so seg outlives the loop above */
+    maybe_delete(seg);
+    op_finished(q);
+}
+
+static void start_group_sync(pf_pq_segment *seg)
+{
+    pf_pq *q = seg->q;
+    group_sync *g = pf_xcalloc(1, sizeof(*g));
+    g->seg = seg;
+    g->batch = seg->sync_wait;
+    g->req.data = g;
+    seg->sync_wait = seg->sync_wait_tail = NULL;
+    seg->syncing = true;
+    seg->ops++;
+    q->in_flight++;
+    if (uv_fs_fdatasync(q->loop, &g->req, seg->fd, on_group_synced) != 0) {
+        g->req.result = UV_EIO;
+        on_group_synced(&g->req);
+    }
 }
 
 static void on_written(uv_fs_t *req)
@@ -287,9 +329,14 @@ static void on_written(uv_fs_t *req)
         return;
     }
     if (o->q->opt.fsync) {
+        /* Group commit: wait for the next fdatasync of the segment (started now when none runs). */
+        pf_pq_segment *seg = o->seg;
         o->kind = OP_SYNC;
-        if (uv_fs_fdatasync(o->q->loop, &o->req, o->seg->fd, on_synced) == 0) return;
-        write_finished(o, false, "fsync could not be started");
+        o->next_sync = NULL;
+        if (seg->sync_wait_tail) seg->sync_wait_tail->next_sync = o;
+        else seg->sync_wait = o;
+        seg->sync_wait_tail = o;
+        if (!seg->syncing) start_group_sync(seg);
         return;
     }
     write_finished(o, true, NULL);

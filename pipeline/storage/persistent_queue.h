@@ -15,8 +15,9 @@
  * after a damaged one are kept. A segment whose header is not ours or has another format version is
  * left on disk renamed to <name>.unsupported (logged, counted) and never read again.
  *
- * Writes (pf_pq_append) go through libuv's threadpool (uv_fs_write, then uv_fs_fsync when fsync is
- * on): the callback says whether the record is on disk. Reads likewise (pf_pq_read). A bound on the
+ * Writes (pf_pq_append) go through libuv's threadpool (uv_fs_write, then, when fsync is on, an
+ * fdatasync of the segment that covers every write completed before it started: group commit, so
+ * concurrent writes share one): the callback says whether the record is on disk. Reads likewise (pf_pq_read). A bound on the
  * bytes of all segments (max_size) is enforced before a write starts: pf_pq_append then fails at
  * once with ENOSPC, as a write to a full disk fails in its callback.
  *
