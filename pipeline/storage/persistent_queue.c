@@ -333,8 +333,10 @@ static void on_written(uv_fs_t *req)
         pf_pq_segment *seg = o->seg;
         o->kind = OP_SYNC;
         o->next_sync = NULL;
-        if (seg->sync_wait_tail) seg->sync_wait_tail->next_sync = o;
-        else seg->sync_wait = o;
+        if (seg->sync_wait_tail)
+            seg->sync_wait_tail->next_sync = o;
+        else
+            seg->sync_wait = o;
         seg->sync_wait_tail = o;
         if (!seg->syncing) start_group_sync(seg);
         return;
