@@ -8,33 +8,10 @@
 #include <string.h>
 
 #include "pipeline/base/base64.h"
+#include "pipeline/base/utf8.h"
 #include "pipeline/otlpjson/codec.h"
 
 static void encode_message(pf_buf *out, const ProtobufCMessage *m);
-
-/* Length of the valid UTF-8 sequence at s (at most `avail` bytes), 0 when invalid. */
-static size_t utf8_sequence_length(const unsigned char *s, size_t avail)
-{
-    size_t n;
-    uint32_t min;
-    if (s[0] < 0x80) return 1;
-    if ((s[0] & 0xe0) == 0xc0)
-        n = 2, min = 0x80;
-    else if ((s[0] & 0xf0) == 0xe0)
-        n = 3, min = 0x800;
-    else if ((s[0] & 0xf8) == 0xf0)
-        n = 4, min = 0x10000;
-    else
-        return 0;
-    if (n > avail) return 0;
-    uint32_t cp = s[0] & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = cp << 6 | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-    return n;
-}
 
 /* Proto strings must be UTF-8; invalid bytes become U+FFFD so the output always stays valid JSON. */
 static void append_string(pf_buf *out, const char *s, size_t len)
@@ -45,7 +22,7 @@ static void append_string(pf_buf *out, const char *s, size_t len)
     size_t run = 0; /* bytes copied verbatim since the last escape */
     for (size_t i = 0; i < len;) {
         unsigned char c = p[i];
-        size_t seq = c < 0x80 ? 1 : utf8_sequence_length(p + i, len - i);
+        size_t seq = c < 0x80 ? 1 : pf_utf8_seq_len(p + i, len - i);
         const char *escape = NULL;
         char ctl[8];
         if (c == '"')
