@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "config/node_build.h"
+#include "pipeline/base/utf8.h"
 #include "pipeline/base/xalloc.h"
 
 #define SET_SOURCE "<--set>"
@@ -70,6 +71,15 @@ static pf_node *parse_set(const char *arg, size_t index, pf_cfg_error *err)
     const char *eq = strchr(arg, '=');
     if (!eq || !valid_key_path(arg, (size_t)(eq - arg))) {
         set_error(err, index, arg, "expected key.path=value");
+        return NULL;
+    }
+    /* YAML files are checked by libyaml; a key from the command line must be UTF-8 too, or print-config
+     * could not write it back (and two keys could print the same). */
+    char *key = pf_xstrndup(arg, (size_t)(eq - arg));
+    bool utf8 = pf_utf8_valid(key);
+    free(key);
+    if (!utf8) {
+        set_error(err, index, "(key not shown)", "the key is not valid UTF-8");
         return NULL;
     }
     const char *file = pf_node_intern_file(SET_SOURCE);

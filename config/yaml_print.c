@@ -47,6 +47,7 @@ static bool needs_quotes(const char *s, bool quoted)
     if (!*s || (quoted && looks_typed(s))) return true;
     if (strchr("-?:,[]{}#&*!|>'\"%@` \t", s[0]) && !(s[0] == '-' && looks_typed(s))) return true;
     if (!strncmp(s, "...", 3)) return true;
+    if (!strcmp(s, "<<")) return true; /* plain, it is the merge key */
     size_t len = strlen(s);
     if (s[len - 1] == ' ' || s[len - 1] == ':') return true;
     for (const char *p = s; *p; p++) {
