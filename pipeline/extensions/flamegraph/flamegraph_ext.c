@@ -201,7 +201,7 @@ static void diff_api(pf_http_request *req, void *data) { flame(req, data, true);
 static bool ext_start(pf_component *c, pf_host *host, pf_error *err)
 {
     flamegraph_ext *e = (flamegraph_ext *)c;
-    pf_http_server_config sc;
+    pf_http_server_config sc = {0};
     pf_cfg_error cerr;
     pf_cfg_defaults(pf_http_server_cfg_map, &sc, &cerr);
     /* The listener's own keys come from this extension's config; the rest keep their defaults. */
