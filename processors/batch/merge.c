@@ -308,8 +308,9 @@ static int32_t tr_link(pf_merge *m, int32_t i)
     if (m->memo.links[i] < 0) {
         const otlp_link *l = SRC_DICT(m)->link_table[i];
         uint8_t trace[16] = {0}, span[8] = {0};
-        memcpy(trace, l->trace_id.data, l->trace_id.len < 16 ? l->trace_id.len : 16);
-        memcpy(span, l->span_id.data, l->span_id.len < 8 ? l->span_id.len : 8);
+        /* Empty ids have no data pointer, and memcpy from NULL is undefined even for 0 bytes. */
+        if (l->trace_id.len) memcpy(trace, l->trace_id.data, l->trace_id.len < 16 ? l->trace_id.len : 16);
+        if (l->span_id.len) memcpy(span, l->span_id.data, l->span_id.len < 8 ? l->span_id.len : 8);
         m->memo.links[i] = pf_dict_link(m->dst, trace, span);
     }
     return m->memo.links[i];
