@@ -20,6 +20,9 @@ FIXTURES = os.environ.get("PROFLOW_FIXTURES", "tests/fixtures")
 SOURCE_DIR = os.environ.get("PROFLOW_SOURCE_DIR", ".")
 
 
+_ports_given = set()
+
+
 def free_port():
     """A port nothing listens on, chosen below the kernel's ephemeral range (32768-60999 here).
     Ports from bind(0) are ephemeral: while a test leaves one unused (say, a backend that starts
@@ -27,11 +30,14 @@ def free_port():
     can even connect to itself (TCP simultaneous open)."""
     for _ in range(200):
         port = random.randint(20000, 32000)
+        if port in _ports_given:  # two picks before either is bound must still differ
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _ports_given.add(port)
             return port
     raise RuntimeError("no free port in 20000-32000")
 
