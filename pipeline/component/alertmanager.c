@@ -20,7 +20,7 @@ static void strmap_add(pf_strmap *m, const char *key, const char *value)
     m->n++;
 }
 
-static json_t *load_object(const void *body, size_t len, char *err, size_t err_len)
+json_t *pf_json_load_object(const void *body, size_t len, char *err, size_t err_len)
 {
     json_error_t jerr;
     json_t *root = json_loadb(body, len, 0, &jerr);
@@ -37,7 +37,7 @@ static json_t *load_object(const void *body, size_t len, char *err, size_t err_l
 }
 
 /* An object of strings into a map; `what` names it in errors. */
-static bool parse_string_map(json_t *obj, const char *what, pf_strmap *out, char *err, size_t err_len)
+bool pf_json_string_map(json_t *obj, const char *what, pf_strmap *out, char *err, size_t err_len)
 {
     if (!json_is_object(obj)) {
         snprintf(err, err_len, "%s must be an object of label names to strings", what);
@@ -102,7 +102,7 @@ static bool parse_alert(json_t *a, size_t i, bool group_firing, bool have_group_
     }
     snprintf(what, sizeof(what), "alerts[%zu].labels", i);
     json_t *labels = json_object_get(a, "labels");
-    if (!labels || !parse_string_map(labels, what, &out->labels, err, err_len)) {
+    if (!labels || !pf_json_string_map(labels, what, &out->labels, err, err_len)) {
         if (!labels) snprintf(err, err_len, "%s is required", what);
         return false;
     }
@@ -119,7 +119,7 @@ static bool parse_alert(json_t *a, size_t i, bool group_firing, bool have_group_
 bool pf_alertmanager_parse(const void *body, size_t len, pf_alert_list *out, char *err, size_t err_len)
 {
     *out = (pf_alert_list){0};
-    json_t *root = load_object(body, len, err, err_len);
+    json_t *root = pf_json_load_object(body, len, err, err_len);
     if (!root) return false;
     bool ok = true, group_firing = false;
     json_t *status = json_object_get(root, "status");

@@ -30,4 +30,11 @@ typedef struct pf_alert_list {
 bool pf_alertmanager_parse(const void *body, size_t len, pf_alert_list *out, char *err, size_t err_len);
 void pf_alert_list_free(pf_alert_list *l);
 
+/* JSON helpers shared with the sampling control API (jansson's json_t; the caller includes <jansson.h>).
+ * The body parsed as a JSON object (caller json_decref's it); NULL with err set otherwise. */
+struct json_t;
+struct json_t *pf_json_load_object(const void *body, size_t len, char *err, size_t err_len);
+/* An object of strings appended to `out`; `what` names it in errors. */
+bool pf_json_string_map(struct json_t *obj, const char *what, pf_strmap *out, char *err, size_t err_len);
+
 #endif

@@ -8,52 +8,8 @@
 #include <string.h>
 
 #include "config/config_map.h"
+#include "pipeline/component/alertmanager.h"
 #include "pipeline/base/xalloc.h"
-
-static void strmap_add(pf_strmap *m, const char *key, const char *value)
-{
-    m->keys = pf_xrealloc(m->keys, (m->n + 1) * sizeof(char *));
-    m->values = pf_xrealloc(m->values, (m->n + 1) * sizeof(char *));
-    m->keys[m->n] = pf_xstrdup(key);
-    m->values[m->n] = pf_xstrdup(value);
-    m->n++;
-}
-
-static json_t *load_object(const void *body, size_t len, char *err, size_t err_len)
-{
-    json_error_t jerr;
-    json_t *root = json_loadb(body, len, 0, &jerr);
-    if (!root) {
-        snprintf(err, err_len, "invalid JSON at line %d column %d: %s", jerr.line, jerr.column, jerr.text);
-        return NULL;
-    }
-    if (!json_is_object(root)) {
-        snprintf(err, err_len, "the body must be a JSON object");
-        json_decref(root);
-        return NULL;
-    }
-    return root;
-}
-
-/* An object of strings into a map; `what` names it in errors. */
-static bool parse_string_map(json_t *obj, const char *what, pf_strmap *out, char *err, size_t err_len)
-{
-    if (!json_is_object(obj)) {
-        snprintf(err, err_len, "%s must be an object of label names to strings", what);
-        return false;
-    }
-    const char *key;
-    json_t *value;
-    json_object_foreach(obj, key, value)
-    {
-        if (!json_is_string(value)) {
-            snprintf(err, err_len, "%s.%s must be a string", what, key);
-            return false;
-        }
-        strmap_add(out, key, json_string_value(value));
-    }
-    return true;
-}
 
 static bool parse_probability(json_t *v, double *out, char *err, size_t err_len)
 {
@@ -95,7 +51,7 @@ static bool parse_duration_field(json_t *v, int64_t max_ns, int64_t *out, char *
 static bool parse_override_field(const char *key, json_t *v, int64_t max_duration_ns, override_request *out, char *err,
                                  size_t err_len)
 {
-    if (strcmp(key, "match") == 0) return parse_string_map(v, "match", &out->match, err, err_len);
+    if (strcmp(key, "match") == 0) return pf_json_string_map(v, "match", &out->match, err, err_len);
     if (strcmp(key, "probability") == 0) return parse_probability(v, &out->limits.probability, err, err_len);
     if (strcmp(key, "max_profiles_per_minute") == 0)
         return parse_rate(v, key, false, &out->limits.max_profiles_per_minute, err, err_len);
@@ -115,7 +71,7 @@ bool override_request_parse(const void *body, size_t len, const sampling_limits 
     *out = (override_request){.limits = *defaults,
                               .duration_ns =
                                   default_duration_ns < max_duration_ns ? default_duration_ns : max_duration_ns};
-    json_t *root = load_object(body, len, err, err_len);
+    json_t *root = pf_json_load_object(body, len, err, err_len);
     if (!root) return false;
     bool ok = true;
     const char *key;
