@@ -188,7 +188,8 @@ service:
                     assert 0 < cpu_s <= float(m.group(1)) * cores, top
                     assert abs(cpu_s * 1e9 - sums["cpu/nanoseconds"]) < 0.01e9, (top, sums)
                 else:
-                    assert re.search(r"Duration: 1(\.\d+)?s", top), top
+                    # The 1 s window as the Go runtime measured it: a busy machine can report 999.13ms.
+                    assert re.search(r"Duration: (1(\.\d+)?s|9\d\d(\.\d+)?ms)", top), top
             if name == "memory":
                 # One pprof per scrape: the alloc_* deltas and the inuse_* snapshot share the window.
                 assert set(sums) == {"alloc_objects/count", "alloc_space/bytes", "inuse_objects/count",
