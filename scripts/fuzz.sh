@@ -7,7 +7,9 @@
 # and built here when missing), FUZZ_RUNS (stop after this many executions instead of SECONDS),
 # FUZZ_JOBS (parallel libFuzzer workers per harness, default 1), FUZZ_EXTRA (more libFuzzer flags),
 # FUZZ_BIN_DIR (run harness binaries copied elsewhere, so a long campaign survives rebuilds),
-# FUZZ_NO_BUILD=1 (use the binaries as they are), FUZZ_ORDER (the harnesses for `all`, in order).
+# FUZZ_NO_BUILD=1 (use the binaries as they are), FUZZ_ORDER (the harnesses for `all`, in order),
+# FUZZ_SEED (libFuzzer's -seed: with the same seed and a fresh corpus a run mutates the same inputs in
+# the same order, so a CI smoke failure reproduces here with the same command and a longer time).
 #
 # Memory and time are bugs too: -rss_limit_mb=2048 and -malloc_limit_mb=1024 (an input that makes a
 # harness allocate more is reported as a crash), and -timeout=10 per input (the largest seed is the
@@ -63,6 +65,7 @@ run_one() {
     fi
     local args=(-rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1
                 -artifact_prefix="$artifacts/" -detect_leaks=1)
+    [ -n "${FUZZ_SEED:-}" ] && args+=(-seed="$FUZZ_SEED")
     if [ -n "${FUZZ_RUNS:-}" ]; then args+=(-runs="$FUZZ_RUNS"); else args+=(-max_total_time="$secs"); fi
     local d; d=$(dict_for "$t")
     [ -n "$d" ] && args+=(-dict="$d")
@@ -96,7 +99,7 @@ case ${1:-} in
         for t in ${FUZZ_ORDER:-$(targets)}; do run_one "$t" "$secs" || failed=1; done
         exit $failed
         ;;
-    "" | -h | --help) sed -n '2,17p' "$0"; exit 2 ;;
+    "" | -h | --help) sed -n '2,20p' "$0"; exit 2 ;;
     *)
         ensure_build
         run_one "$1" "${2:-60}"

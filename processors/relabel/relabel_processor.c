@@ -154,6 +154,10 @@ static void relabel_resource(const relabel_processor_config *cfg, pf_batch *b, s
                              sample_cache *samples, relabel_result *res)
 {
     otlp_resource_profiles *rp = b->req->resource_profiles[rp_index];
+    if (!rp->resource) { /* optional on the wire; relabeling may add resource attributes to it */
+        rp->resource = pf_arena_alloc(b->arena, sizeof(*rp->resource));
+        *rp->resource = (otlp_resource)OTLP_RESOURCE_INIT;
+    }
     outcomes groups = {0};
     pf_attr_edits attr_edits = {0}, resource_edits = {0};
     for (size_t si = 0; si < rp->n_scope_profiles; si++) {
