@@ -4,7 +4,8 @@
 One Go HTTP server (scrape_scale_server.go) answers every path with the same fixture pprof; proflow
 scrapes N distinct paths on it (N targets, listed in a file_sd JSON file, one `memory` profile each,
 delta off so every scrape is converted in full) every --interval seconds and writes them with the file
-exporter (`proto`). After one interval of warm-up it measures --intervals intervals:
+exporter (`proto`), under a `memory_limiter` of --memory-limit-mib (a scraper of 10 000 targets needs
+more than the default budget of 192 MiB). After one interval of warm-up it measures --intervals intervals:
   - CPU fraction of one core used by proflow (utime+stime from /proc over wall time);
   - RSS per target: (RSS with N targets - RSS with 1 target) / (N - 1);
   - p99 of scrape-start lateness (proflow_receiver_pprof_scrape_lateness_seconds histogram, the
@@ -92,14 +93,20 @@ PROFILES_ONE = """          profile.process_cpu: {enabled: false}
 PROFILES_FIVE = """          profile.memory: {delta: false}"""
 
 
-def run(build_dir, tmp, addr, n, interval, intervals, types=1):
-    run_dir = os.path.join(tmp, f"run{n}")
+def run(build_dir, tmp, addr, n, interval, intervals, types=1, memory_mib=1024, exporter="file",
+        processors=("memory_limiter",), name=""):
+    run_dir = os.path.join(tmp, f"run{n}{name}")
     os.makedirs(os.path.join(run_dir, "sd"))
     groups = [{"targets": [addr], "labels": {"instance": f"t{i}", "__profile_path_prefix__": f"/t{i}"}}
               for i in range(n)]
     with open(os.path.join(run_dir, "sd", "targets.json"), "w") as f:
         json.dump(groups, f)
     port = free_port()
+    exporter_yaml = (f"""  file:
+    path: {run_dir}/out
+    format: proto
+    rotation: {{max_backups: 200}}""" if exporter == "file" else f"""  pyroscope:
+    endpoint: http://{addr}""")
     config = f"""
 receivers:
   pprof:
@@ -111,16 +118,20 @@ receivers:
           - files: ["{run_dir}/sd/*.json"]
         profiling_config:
 {PROFILES_ONE if types == 1 else PROFILES_FIVE}
+processors:
+  memory_limiter: {{limit_mib: {memory_mib}}}
+  batch: {{}}
+  resource:
+    attributes:
+      - {{key: cluster, value: bench, action: insert}}
 exporters:
-  file:
-    path: {run_dir}/out
-    format: proto
-    rotation: {{max_backups: 200}}
+{exporter_yaml}
 service:
   pipelines:
     profiles:
       receivers: [pprof]
-      exporters: [file]
+      processors: [{", ".join(processors)}]
+      exporters: [{exporter}]
   telemetry:
     logs: {{level: warn}}
     metrics:
@@ -150,7 +161,19 @@ service:
     p99 = next((le for le in sorted(window) if window[le] >= 0.99 * total), float("inf")) if total else float("nan")
     shutil.rmtree(os.path.join(run_dir, "out"), ignore_errors=True)
     return {"n": n, "cpu": (cpu1 - cpu0) / (t1 - t0), "rss": rss, "p99": p99, "starts": total,
-            "expected": n * intervals * types}
+            "expected": n * intervals * types, "name": name}
+
+
+def variants(exporter, n):
+    """(name, processors) of the runs for n targets. With the pyroscope exporter, targets > 1 run twice
+    in a row: as scraped (pprof -> batch -> pyroscope sends the scraped bytes) and with a resource
+    processor first, which changes every batch and so forces pprof -> OTLP -> pprof (the baseline)."""
+    if exporter == "file":
+        return [("", ("memory_limiter",))]
+    runs = [("pyroscope as scraped", ("memory_limiter", "batch"))]
+    if n > 1:
+        runs.append(("pyroscope round trip", ("memory_limiter", "resource", "batch")))
+    return runs
 
 
 def main():
@@ -162,26 +185,38 @@ def main():
     ap.add_argument("--profile-types", type=int, choices=(1, 5), default=1,
                     help="1: memory only; 5: process_cpu, memory, goroutine, mutex, block (all served the same "
                          "fixture; mutex and block as deltas)")
+    ap.add_argument("--memory-limit-mib", type=int, default=1024,
+                    help="memory_limiter limit_mib: the default budget (192 MiB) is below what 10 000 x 5 targets "
+                         "take (about 19 KiB each), so every scrape would be deferred")
+    ap.add_argument("--exporter", choices=("file", "pyroscope"), default="file",
+                    help="file: the file exporter (proto); pyroscope: batch + pyroscope (push) to the target "
+                         "server, which discards pushes, as scraped and as round trip (see variants)")
     ap.add_argument("--no-convert", action="store_true", help="skip the conversion timing")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="scrape-scale-")
     server, addr = start_server(tmp)
     try:
-        results = [run(args.build_dir, tmp, addr, n, args.interval, 1 if n == 1 else args.intervals, args.profile_types)
-                   for n in [1] + [int(x) for x in args.targets.split(",")]]
+        results = []
+        for n in [1] + [int(x) for x in args.targets.split(",")]:
+            for name, processors in variants(args.exporter, n):
+                results.append(run(args.build_dir, tmp, addr, n, args.interval, 1 if n == 1 else args.intervals,
+                                   args.profile_types, args.memory_limit_mib, args.exporter, processors, name))
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=10)
     base = results[0]
     print(f"\nscrape_scale: {args.profile_types} profile type(s) per target, interval {args.interval}s, "
           f"{args.intervals} measured intervals, {os.cpu_count()} cores")
-    print(f"{'targets':>8} {'cpu % of 1 core':>16} {'RSS MiB':>9} {'RSS/target KiB':>15} {'lateness p99':>13} "
-          f"{'scrape starts':>14}")
+    print(f"{'targets':>8} {'pipeline':>22} {'cpu % of 1 core':>16} {'RSS MiB':>9} {'RSS/target KiB':>15} "
+          f"{'lateness p99':>13} {'scrape starts':>14}")
     for r in results:
         per = (r["rss"] - base["rss"]) / (r["n"] - 1) / 1024 if r["n"] > 1 else float("nan")
         p99 = f"<= {r['p99'] * 1000:g} ms" if r["p99"] != float("inf") else "> 5 s"
-        print(f"{r['n']:>8} {100 * r['cpu']:>15.1f}% {r['rss'] / 2**20:>9.1f} {per:>15.1f} {p99:>13} "
-              f"{int(r['starts']):>7}/{r['expected']:<6}")
+        print(f"{r['n']:>8} {r['name'] or args.exporter:>22} {100 * r['cpu']:>15.1f}% {r['rss'] / 2**20:>9.1f} "
+              f"{per:>15.1f} {p99:>13} {int(r['starts']):>7}/{r['expected']:<6}")
+    for fast, slow in zip(results, results[1:]):
+        if fast["n"] == slow["n"] > 1 and slow["name"].endswith("round trip"):
+            print(f"{fast['n']} targets: as scraped / round trip CPU = {fast['cpu'] / slow['cpu']:.2f}x")
     if args.no_convert:
         shutil.rmtree(tmp, ignore_errors=True)
         return

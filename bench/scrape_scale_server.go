@@ -1,11 +1,13 @@
 // scrape_scale_server.go — the target side of bench/scrape_scale.py: one HTTP server that answers
 // every GET with the same fixture pprof, so N scrape targets are N distinct paths
-// (/t<i>/debug/pprof/allocs) on one port. Prints "LISTENING <addr>" once bound. Standard library only.
+// (/t<i>/debug/pprof/allocs) on one port. A POST (the pyroscope exporter's push) is read and answered
+// 200 with an empty body. Prints "LISTENING <addr>" once bound. Standard library only.
 package main
 
 import (
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -26,6 +28,11 @@ func main() {
 		os.Exit(1)
 	}
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost { // a pyroscope exporter's push: read, discard, answer an empty PushResponse
+			io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/proto")
+			return
+		}
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Write(body)
 	})

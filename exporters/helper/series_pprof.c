@@ -72,7 +72,9 @@ static bool convert_part(const pf_batch *b, const otlp_resource_profiles *rp, co
     otlp_scope_profiles view_sp = *sp;
     view_sp.profiles = members;
     view_sp.n_profiles = n;
-    otlp_scope_profiles *view_sp_ptr = &view_sp;
+    /* The whole scope is one part (always so for a scraped pprof): convert the scope itself, so a pprof
+     * kept with it (wire.h, scope sources) is found. */
+    otlp_scope_profiles *view_sp_ptr = n == sp->n_profiles ? (otlp_scope_profiles *)sp : &view_sp;
     otlp_resource_profiles view_rp = *rp;
     view_rp.scope_profiles = &view_sp_ptr;
     view_rp.n_scope_profiles = 1;

@@ -142,6 +142,7 @@ pf_batch *pf_batch_make_writable(pf_batch *b)
     pf_batch_materialize(b);
     if (b->refs == 1) {
         pf_batch_wire_drop(b);
+        b->scope_sources = NULL; /* in the arena; the Profiles are about to change (wire.h) */
         return b;
     }
     pf_batch *c = pf_batch_clone(b);
@@ -376,6 +377,7 @@ size_t pf_batch_filter_profiles(pf_batch *b, bool (*keep)(pf_batch *b, const pf_
                 else if (sp->profiles[p])
                     removed += pf_profile_sample_count(sp->profiles[p]);
             }
+            if (np != sp->n_profiles) pf_batch_scope_source_forget(b, sp);
             changed |= np != sp->n_profiles;
             sp->n_profiles = np;
             if (np) rp->scope_profiles[ns++] = sp;

@@ -44,8 +44,9 @@ typedef struct pf_batch_meta {
 typedef struct pf_batch {
     int refs;
     pf_arena *arena;
-    pf_batch_wire *wire; /* the bytes it was received as, while req still matches them (wire.h) */
-    otlp_request *req;   /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
+    pf_batch_wire *wire;                    /* the bytes it was received as, while req still matches them (wire.h) */
+    struct pf_scope_sources *scope_sources; /* pprofs scopes were made from, while they match (wire.h) */
+    otlp_request *req; /* never NULL (except in a lazy batch, wire.h); req->dictionary never NULL */
     pf_batch_meta meta;
     size_t wire_bytes;                /* size as received (0 when built locally) */
     pf_dict_index *dict_index;        /* lazily built by dict.c */

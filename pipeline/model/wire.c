@@ -4,7 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "pipeline/base/hash.h"
 #include "pipeline/base/log.h"
+#include "pipeline/base/map.h"
 #include "pipeline/model/payload.h"
 
 static const char *kept_encoding(const char *encoding)
@@ -73,4 +75,62 @@ bool pf_batch_materialize(pf_batch *b)
     b->req = pf_batch_new_tree(b);
     pf_batch_wire_drop(b);
     return false;
+}
+
+/* ---- scope sources ---- */
+
+struct pf_scope_sources {
+    pf_scope_source *items;
+    size_t n, cap;
+    pf_map index; /* by scope pointer */
+};
+
+static uint64_t scope_hash(const otlp_scope_profiles *scope) { return pf_hash_mix64((uint64_t)(uintptr_t)scope); }
+
+static bool source_is(const void *ctx, uint32_t entry, const void *key)
+{
+    return ((const struct pf_scope_sources *)ctx)->items[entry].scope == key;
+}
+
+static uint64_t source_hash(const void *ctx, uint32_t entry)
+{
+    return scope_hash(((const struct pf_scope_sources *)ctx)->items[entry].scope);
+}
+
+void pf_batch_scope_source_keep(pf_batch *b, const otlp_scope_profiles *scope, const void *gzipped, size_t len,
+                                size_t samples)
+{
+    struct pf_scope_sources *s = b->scope_sources;
+    if (!s) {
+        s = b->scope_sources = pf_arena_alloc(b->arena, sizeof(*s));
+        pf_map_init(&s->index, b->arena);
+    }
+    uint64_t h = scope_hash(scope);
+    uint32_t at = pf_map_find(&s->index, h, scope, source_is, s);
+    if (at == PF_MAP_NONE) {
+        PF_ARENA_GROW(b->arena, s->items, s->cap, s->n + 1, 8);
+        at = (uint32_t)s->n++;
+        pf_map_add(&s->index, h, at, 16, source_hash, s);
+    }
+    s->items[at] = (pf_scope_source){scope, pf_arena_memdup(b->arena, gzipped, len), len, samples};
+}
+
+static pf_scope_source *source_find(const pf_batch *b, const otlp_scope_profiles *scope)
+{
+    const struct pf_scope_sources *s = b->scope_sources;
+    if (!s) return NULL;
+    uint32_t at = pf_map_find(&s->index, scope_hash(scope), scope, source_is, s);
+    return at == PF_MAP_NONE ? NULL : &s->items[at];
+}
+
+void pf_batch_scope_source_forget(pf_batch *b, const otlp_scope_profiles *scope)
+{
+    pf_scope_source *src = source_find(b, scope);
+    if (src) src->gzipped = NULL; /* the index has no removal; a forgotten entry has no bytes */
+}
+
+const pf_scope_source *pf_batch_scope_source(const pf_batch *b, const otlp_scope_profiles *scope)
+{
+    const pf_scope_source *src = source_find(b, scope);
+    return src && src->gzipped ? src : NULL;
 }

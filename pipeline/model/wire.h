@@ -80,4 +80,36 @@ static inline bool pf_batch_is_lazy(const pf_batch *b) { return b->req == NULL; 
  * for a decoded one. False (b is then an empty request) only if the bytes do not decode after all. */
 bool pf_batch_materialize(pf_batch *b);
 
+/* ---- scope sources: the pprof a scope was made from ----
+ *
+ * The pprof scraper makes one ScopeProfiles of every scraped pprof (pf_pprof_to_otlp). When it hands
+ * the pprof on as the target served it (no delta computed), it keeps the gzipped bytes with the
+ * scope, and the exporters to series backends (exporters/helper/series_pprof.h) send those bytes
+ * instead of building a pprof of the scope's Profiles again: pprof → OTLP → pprof becomes
+ * pprof → pprof. A source stays valid while its scope's Profiles are unchanged:
+ *   - pf_batch_make_writable() forgets every source (a processor may change any Profile);
+ *   - pf_batch_filter_profiles() forgets the source of a scope that lost a Profile;
+ *   - appending to the dictionary (pf_dict_*) and editing resource attributes keep them: the first
+ *     changes no existing entry, and series labels are computed from the resource at export anyway;
+ *   - the batch processor carries a source into a merged batch when the merged scope holds exactly
+ *     the source scope's Profiles (processors/batch/merge.c);
+ *   - clones and split batches have none.
+ * Code that changes a scope's Profiles without those calls must call pf_batch_scope_source_forget().
+ *
+ * Memory: the bytes are copied into the batch's arena. Loop thread only. */
+typedef struct pf_scope_source {
+    const otlp_scope_profiles *scope;
+    const uint8_t *gzipped; /* a gzip-compressed pprof holding every Profile of the scope */
+    size_t len;
+    size_t samples; /* pprof samples in it */
+} pf_scope_source;
+
+/* Keeps gzipped (copied) as the pprof `scope` of b was made from. */
+void pf_batch_scope_source_keep(pf_batch *b, const otlp_scope_profiles *scope, const void *gzipped, size_t len,
+                                size_t samples);
+/* Forgets scope's source (its Profiles are about to be more than the pprof's). */
+void pf_batch_scope_source_forget(pf_batch *b, const otlp_scope_profiles *scope);
+/* The source kept for scope, or NULL (none kept, or b changed since). */
+const pf_scope_source *pf_batch_scope_source(const pf_batch *b, const otlp_scope_profiles *scope);
+
 #endif

@@ -3,12 +3,14 @@
  * Grouping: within one scope, a Profile joins the first group whose first member has the same
  * time, duration, period, period type and profile attribute list, and which has no member of the
  * same sample type yet; otherwise it starts a new group. Profiles that pf_pprof_to_otlp made from one
- * pprof therefore come back together, and unrelated Profiles never share a pprof. */
+ * pprof therefore come back together, and unrelated Profiles never share a pprof. A scope that still
+ * has the pprof it was made from (wire.h, scope sources) is that pprof, without encoding. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pipeline/pprof/encode.h"
 #include "pipeline/model/series.h"
+#include "pipeline/model/wire.h"
 
 /* Members are chained through next[] while grouping, then copied out contiguously. */
 typedef struct group {
@@ -35,6 +37,16 @@ static bool belongs(const otlp_scope_profiles *sp, const group *g, const size_t 
     return true;
 }
 
+static void add_item(const pf_batch *b, const otlp_scope_profiles *sp, const otlp_profile *first,
+                     pf_series_pprof_item *item, pf_series_pprof_items *out)
+{
+    const char *name =
+        sp->scope ? pf_kv_list_get(b, sp->scope->attributes, sp->scope->n_attributes, PF_ATTR_PROFILE_NAME) : NULL;
+    item->name = pf_xstrdup(name && *name ? name : pf_profile_type_name(b, first));
+    out->items = pf_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
+    out->items[out->n++] = *item;
+}
+
 static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
                           otlp_profile *const *members, size_t n, pf_series_pprof_items *out, char *err, size_t err_len)
 {
@@ -43,12 +55,24 @@ static bool convert_group(const pf_batch *b, const otlp_resource_profiles *rp, c
         pf_buf_free(&item.gzipped);
         return false;
     }
-    const char *name =
-        sp->scope ? pf_kv_list_get(b, sp->scope->attributes, sp->scope->n_attributes, PF_ATTR_PROFILE_NAME) : NULL;
-    item.name = pf_xstrdup(name && *name ? name : pf_profile_type_name(b, members[0]));
-    out->items = pf_xrealloc(out->items, (out->n + 1) * sizeof(*out->items));
-    out->items[out->n++] = item;
+    add_item(b, sp, members[0], &item, out);
     return true;
+}
+
+/* A scope made from one scraped pprof that is still as it was made: that pprof, as scraped
+ * (wire.h, "scope sources"). Its Profiles share time, duration and attributes, so they would form
+ * one group. */
+static void convert_source(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
+                           const pf_scope_source *src, pf_series_pprof_items *out)
+{
+    const otlp_profile *first = sp->profiles[0];
+    pf_series_pprof_item item = {.resource = rp,
+                                 .scope = sp,
+                                 .n_samples = src->samples,
+                                 .time_unix_nano = first->time_unix_nano,
+                                 .duration_nano = first->duration_nano};
+    pf_buf_append(&item.gzipped, src->gzipped, src->len);
+    add_item(b, sp, first, &item, out);
 }
 
 static bool convert_scope(const pf_batch *b, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp,
@@ -56,6 +80,11 @@ static bool convert_scope(const pf_batch *b, const otlp_resource_profiles *rp, c
 {
     size_t n = sp->n_profiles;
     if (!n) return true;
+    const pf_scope_source *src = pf_batch_scope_source(b, sp);
+    if (src) {
+        convert_source(b, rp, sp, src, out);
+        return true;
+    }
     group *groups = pf_xcalloc(n, sizeof(*groups));
     size_t *next = pf_xcalloc(n, sizeof(*next));
     size_t n_groups = 0;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pipeline/model/dict.h"
+#include "pipeline/model/wire.h"
 
 /* Translated index of each source table entry; -1 = not translated yet. */
 typedef struct memo {
@@ -427,14 +428,21 @@ static otlp_sample *copy_sample(pf_merge *m, const otlp_sample *s)
     return c;
 }
 
+static otlp_profile *add_profile(pf_merge *m, otlp_scope_profiles *dsp, const otlp_profile *p, size_t from, size_t to);
+
 void pf_merge_add_profile(pf_merge *m, const pf_batch *src, const otlp_resource_profiles *rp,
                           const otlp_scope_profiles *sp, const otlp_profile *p, size_t from, size_t to)
 {
     memo_for(m, src);
+    otlp_scope_profiles *dsp = dst_scope(m, dst_resource(m, rp), sp);
+    pf_batch_scope_source_forget(m->dst, dsp); /* a slice or a single profile is not the scraped pprof */
+    add_profile(m, dsp, p, from, to);
+}
+
+static otlp_profile *add_profile(pf_merge *m, otlp_scope_profiles *dsp, const otlp_profile *p, size_t from, size_t to)
+{
     if (to > p->n_samples) to = p->n_samples;
     if (from > to) from = to;
-    otlp_resource_profiles *drp = dst_resource(m, rp);
-    otlp_scope_profiles *dsp = dst_scope(m, drp, sp);
     pf_arena *a = m->dst->arena;
     otlp_profile *c = pf_batch_add_profile(m->dst, dsp);
     c->sample_type = tr_value_type(m, p->sample_type);
@@ -454,18 +462,30 @@ void pf_merge_add_profile(pf_merge *m, const pf_batch *src, const otlp_resource_
     for (size_t i = from; i < to; i++) c->samples[c->n_samples++] = copy_sample(m, p->samples[i]);
     m->samples += to - from;
     m->profiles++;
+    return c;
+}
+
+/* Copies every profile of sp. The pprof sp was made from (wire.h, scope sources) stays with the copy
+ * when the destination scope is sp's alone; a scope merged from two sources is neither's pprof. */
+static void add_scope(pf_merge *m, const pf_batch *src, const otlp_resource_profiles *rp, const otlp_scope_profiles *sp)
+{
+    otlp_scope_profiles *dsp = dst_scope(m, dst_resource(m, rp), sp);
+    const pf_scope_source *source = pf_batch_scope_source(src, sp);
+    bool fresh = dsp->n_profiles == 0;
+    for (size_t p = 0; p < sp->n_profiles; p++) add_profile(m, dsp, sp->profiles[p], 0, sp->profiles[p]->n_samples);
+    if (fresh && source)
+        pf_batch_scope_source_keep(m->dst, dsp, source->gzipped, source->len, source->samples);
+    else
+        pf_batch_scope_source_forget(m->dst, dsp);
 }
 
 void pf_merge_add_batch(pf_merge *m, const pf_batch *src)
 {
+    memo_for(m, src);
     const otlp_request *req = src->req;
     for (size_t r = 0; r < req->n_resource_profiles; r++) {
         const otlp_resource_profiles *rp = req->resource_profiles[r];
-        for (size_t s = 0; s < rp->n_scope_profiles; s++) {
-            const otlp_scope_profiles *sp = rp->scope_profiles[s];
-            for (size_t p = 0; p < sp->n_profiles; p++)
-                pf_merge_add_profile(m, src, rp, sp, sp->profiles[p], 0, sp->profiles[p]->n_samples);
-        }
+        for (size_t s = 0; s < rp->n_scope_profiles; s++) add_scope(m, src, rp, rp->scope_profiles[s]);
     }
     /* The source may be freed after this call and its address reused: never keep its memo. */
     memo_release(&m->memo);

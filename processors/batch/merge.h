@@ -29,7 +29,7 @@ void pf_merge_add_profile(pf_merge *m, const pf_batch *src, const otlp_resource_
 
 size_t pf_merge_samples(const pf_merge *m);
 size_t pf_merge_profiles(const pf_merge *m);
-/* The built batch (NULL when nothing was added); the merge is then empty and may be reused. */
+/* The built batch (NULL when nothing was added); the merge is then spent: free it. */
 pf_batch *pf_merge_take(pf_merge *m);
 
 /* Splits src into pieces of at most max_samples samples (a bigger profile is cut into several

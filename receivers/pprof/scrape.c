@@ -1,13 +1,16 @@
 /* scrape.c — one target's scrape cycle: a one-shot uv_timer re-armed against a fixed schedule (so a
  * late start does not push every later one back), the FIFO that keeps at most max_concurrent_scrapes
  * requests in flight, the HTTP request with the job's body_size_limit enforced during the download,
- * and the outcome: delta, pprof → OTLP, hand-off, per-target metrics and one log line per change. */
+ * and the outcome: delta, pprof → OTLP, hand-off, per-target metrics and one log line per change.
+ * A pprof handed on as served keeps its bytes with its scope (wire.h, scope sources), so exporters
+ * to pyroscope and parca send it without encoding it again. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "pipeline/model/wire.h"
 #include "pipeline/pprof/pprof.h"
 #include "pipeline/base/memory_budget.h"
 #include "pipeline/base/hash.h"
@@ -73,7 +76,10 @@ static bool deliver(scrape_target *t, const uint8_t *body, size_t len, char *err
         otlp_resource_profiles *rp = pf_batch_add_resource(b);
         add_resource_labels(b, rp, t);
         otlp_scope_profiles *scope = pf_pprof_to_otlp(b, rp, &pp, t->profile.name);
-        if (delta) pf_scrape_delta_stamp(delta, scope);
+        if (delta)
+            pf_scrape_delta_stamp(delta, scope);
+        else if (len >= 2 && body[0] == 0x1f && body[1] == 0x8b) /* as served, gzipped: exporters send it as is */
+            pf_batch_scope_source_keep(b, scope, body, len, pp.p->n_sample);
         size_t samples = pf_batch_sample_count(b);
         pf_error perr = {0};
         pf_status st = pf_consumer_consume(s->next, b, &perr);

@@ -18,6 +18,7 @@ order, then "ok" forever:
 Every request's headers are recorded, and for PyroscopeServer its path with the query ("paths"), so
 a test can tell what each attempt, refused or not, was sent to.
 dump(path) writes the record as JSON for the test to assert on."""
+import hashlib
 import gzip
 import json
 import os
@@ -67,7 +68,7 @@ import grpc  # noqa: E402
 
 def analyse_pprof(raw):
     """What a backend learns from one raw profile: sample types, value sums, sample count, whether
-    ids run 1..n, and whether `go tool pprof -raw` reads it."""
+    ids run 1..n, whether `go tool pprof -raw` reads it, and the SHA-256 of the bytes as sent."""
     data = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
     p = profile_pb2.Profile()
     p.ParseFromString(data)
@@ -86,6 +87,7 @@ def analyse_pprof(raw):
     rc = subprocess.run(["go", "tool", "pprof", "-raw", f.name], capture_output=True).returncode
     os.unlink(f.name)
     return {"sample_types": types, "sums": sums, "samples": len(p.sample), "gzipped": raw[:2] == b"\x1f\x8b",
+            "sha256": hashlib.sha256(raw).hexdigest(),
             "ids_sequential": sequential(p.mapping) and sequential(p.location) and sequential(p.function),
             "pprof_ok": rc == 0}
 
