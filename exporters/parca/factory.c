@@ -14,7 +14,8 @@ const pf_factory pf_exporter_parca_factory = {
     .type = "parca",
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
-    .description = "Sends profiles to Parca (ProfileStoreService/WriteRaw over gRPC).",
+    .description = "Sends profiles to Parca (ProfileStoreService/WriteRaw over gRPC). A pprof the pprof receiver "
+                   "scraped and nothing changed is sent as scraped.",
     .config_map = parca_exporter_cfg_map,
     .config_size = sizeof(parca_config),
     .validate = parca_exporter_validate,

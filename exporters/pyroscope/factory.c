@@ -16,7 +16,8 @@ const pf_factory pf_exporter_pyroscope_factory = {
     .type = "pyroscope",
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
-    .description = "Sends profiles to Grafana Pyroscope (push.v1 Push, or the legacy /ingest API).",
+    .description = "Sends profiles to Grafana Pyroscope (push.v1 Push, or the legacy /ingest API). A pprof the pprof "
+                   "receiver scraped and nothing changed is sent as scraped.",
     .config_map = pyroscope_exporter_cfg_map,
     .config_size = sizeof(pyroscope_config),
     .validate = pyroscope_exporter_validate,
