@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
 from harness import FIXTURES, Proflow, free_port, metric, run_cases  # noqa: E402
 from e2e_lib import record_details, totals  # noqa: E402
-from profile_backends import ParcaServer  # noqa: E402
+from profile_backends import ParcaServer, profiles_by_name  # noqa: E402
 from pyroscope_receiver_lib import pprof_totals  # noqa: E402
 
 PROFILES_EACH = 3  # CPU and memory profiles to collect before stopping
@@ -71,10 +71,7 @@ service:
 
 
 def by_name(snapshot):
-    out = {}
-    for s in snapshot["series"]:
-        out.setdefault(s["labels"]["__name__"], []).extend(s["profiles"])
-    return out
+    return {name: [p for _, p in entries] for name, entries in profiles_by_name(snapshot).items()}
 
 
 def enough(snapshot):

@@ -25,7 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
 from harness import FIXTURES, Proflow, free_port, metric, run_cases  # noqa: E402
-from profile_backends import ParcaServer, PyroscopeServer, analyse_pprof  # noqa: E402
+from profile_backends import ParcaServer, PyroscopeServer, analyse_pprof, profiles_by_name  # noqa: E402
 
 SERVED = {"/debug/pprof/profile": "cpu.pb.gz", "/debug/pprof/allocs": "allocs.pb.gz",
           "/debug/pprof/goroutine": "goroutine.pb.gz"}
@@ -103,15 +103,8 @@ service:
 """
 
 
-def by_name(snapshot):
-    out = {}
-    for s in snapshot["series"]:
-        out.setdefault(s["labels"]["__name__"], []).extend((s["labels"], p) for p in s["profiles"])
-    return out
-
-
 def enough(snapshot, instances=1):
-    got = by_name(snapshot)
+    got = profiles_by_name(snapshot)
     return all(len(got.get(n, [])) >= EACH * instances for n in NAMES)
 
 
@@ -143,7 +136,7 @@ def expected():
 
 def check_as_served(snapshot, instances):
     want = expected()
-    got = by_name(snapshot)
+    got = profiles_by_name(snapshot)
     assert sorted(got) == sorted(NAMES), sorted(got)
     for name, entries in got.items():
         for labels, p in entries:
@@ -162,7 +155,7 @@ def test_direct():
 def test_batched_two_targets():
     (pyro,), addrs = run(['127.0.0.1:{port}', 'localhost:{port}'], processors="batch")
     counts = check_as_served(pyro, addrs)
-    got = by_name(pyro)
+    got = profiles_by_name(pyro)
     assert {labels["instance"] for labels, _ in got["memory"]} == set(addrs), got["memory"]
     print(f"ok: through the batch processor, two targets, every pprof as scraped: {counts}")
 
@@ -170,7 +163,7 @@ def test_batched_two_targets():
 def test_resource_processor_encodes_again():
     (pyro,), addrs = run(['127.0.0.1:{port}'], processors="resource")
     want = expected()
-    got = by_name(pyro)
+    got = profiles_by_name(pyro)
     assert sorted(got) == sorted(NAMES), sorted(got)
     for name, entries in got.items():
         for labels, p in entries:

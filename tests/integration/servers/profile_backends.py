@@ -92,6 +92,14 @@ def analyse_pprof(raw):
             "pprof_ok": rc == 0}
 
 
+def profiles_by_name(snapshot):
+    """{__name__: [(series labels, profile analysis), ...]} of a backend's snapshot."""
+    out = {}
+    for s in snapshot["series"]:
+        out.setdefault(s["labels"]["__name__"], []).extend((s["labels"], p) for p in s["profiles"])
+    return out
+
+
 class _Recorder:
     def __init__(self, script):
         self.script = list(script)
