@@ -32,7 +32,19 @@
 typedef struct pf_wire_counts {
     size_t resources, profiles, samples; /* resources: ResourceProfiles messages */
     size_t attribute_refs;               /* attribute keys / string values given as string-table indices */
+    bool v1_9_layout;                    /* the samples look written with the v1.9 layout (below) */
 } pf_wire_counts;
+
+/* opentelemetry-proto v1.10 renumbered Sample (v1.9: values 2, attribute_indices 3, link_index 4; v1.10:
+ * attribute_indices 2, link_index 3, values 4), so a v1.9 request may decode as v1.10 with its values
+ * read as attribute indices. It looks like one when some sample has a decisive v1.9 field (field 3
+ * length-delimited, field 4 a plain varint), or when no sample has field 4 and some sample has field 2
+ * without timestamps (field 5): a v1.10 sample with attributes but neither values nor timestamps
+ * observes nothing (receivers/otlp/layout.c). */
+static inline bool pf_wire_looks_v1_9(size_t decisive, size_t with_values_field, size_t attrs_only)
+{
+    return decisive > 0 || (with_values_field == 0 && attrs_only > 0);
+}
 
 typedef struct pf_batch_wire {
     const uint8_t *plain; /* serialized ExportProfilesServiceRequest */

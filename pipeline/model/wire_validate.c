@@ -30,6 +30,7 @@ typedef struct limits {
 typedef struct scan {
     limits n; /* counted entries (pass 1); limits used in pass 2 are at least 1 */
     size_t resources, profiles, samples;
+    size_t v1_9_decisive, with_values, attrs_only; /* the v1.9 layout signals (pf_wire_looks_v1_9) */
 } scan;
 
 static inline bool varint(rd *r, uint64_t *v)
@@ -291,9 +292,10 @@ static bool value_type(rd r, const limits *n)
     return true;
 }
 
-static bool sample(rd r, const limits *n)
+static bool sample(rd r, const limits *n, scan *sc)
 {
     size_t values = 0, timestamps = 0;
+    bool attrs = false, values_field = false, timestamps_field = false;
     uint32_t f;
     int wt;
     while (r.p < r.end) {
@@ -301,14 +303,26 @@ static bool sample(rd r, const limits *n)
         bool ok;
         switch (f) {
         case 1: ok = one_index(&r, wt, n->stacks); break;
-        case 2: ok = indices(&r, wt, n->attrs); break;
-        case 3: ok = one_index(&r, wt, n->links); break;
-        case 4: ok = varints(&r, wt, &values); break;
-        case 5: ok = fixed64s(&r, wt, &timestamps); break;
+        case 2:
+            ok = indices(&r, wt, n->attrs);
+            attrs = true;
+            break;
+        case 3: ok = one_index(&r, wt, n->links); break; /* v1.9's packed attribute_indices fail here */
+        case 4:
+            ok = varints(&r, wt, &values);
+            values_field = true;
+            if (wt == WT_VARINT) sc->v1_9_decisive++; /* v1.9's link_index */
+            break;
+        case 5:
+            ok = fixed64s(&r, wt, &timestamps);
+            timestamps_field = true;
+            break;
         default: ok = skip(&r, wt); break;
         }
         if (!ok) return false;
     }
+    sc->with_values += values_field;
+    sc->attrs_only += attrs && !values_field && !timestamps_field;
     return !(values && timestamps && values != timestamps);
 }
 
@@ -324,7 +338,7 @@ static bool profile(rd r, const limits *n, scan *sc)
         case 1:
         case 5: ok = wt == WT_LEN && sub(&r, &s) && value_type(s, n); break;
         case 2:
-            ok = wt == WT_LEN && sub(&r, &s) && sample(s, n);
+            ok = wt == WT_LEN && sub(&r, &s) && sample(s, n, sc);
             sc->samples++;
             break;
         case 3: ok = scalar(&r, wt, WT_I64); break;
@@ -553,5 +567,6 @@ bool pf_wire_validate(const uint8_t *buf, size_t len, pf_wire_counts *out)
     out->resources = sc.resources;
     out->profiles = sc.profiles;
     out->samples = sc.samples;
+    out->v1_9_layout = pf_wire_looks_v1_9(sc.v1_9_decisive, sc.with_values, sc.attrs_only);
     return true;
 }

@@ -104,7 +104,7 @@ static void export_body(otlp_transport *t, const pf_http_request *req, const uin
      * resolved inline there (pf_batch_inline_attributes), which changes the bytes; so does one that
      * looks like the v1.9 layout, which the tree path refuses with its own message. */
     if (format == FORMAT_PROTOBUF && pf_wire_validate(body, len, &counts) && counts.attribute_refs == 0 &&
-        !otlp_request_is_v1_9_layout(body, len)) {
+        !counts.v1_9_layout) {
         /* Valid as received: the batch is these bytes, decoded only if a consumer needs the tree
          * (pipeline/model/wire.h); exporters send them as they are. */
         pf_batch *lazy = pf_batch_new_lazy(body, len, wire->encoding, wire->encoded, wire->encoded_len, &counts);

@@ -19,6 +19,8 @@
  * signals fires on it. */
 #include "receivers/otlp/otlp_receiver.h"
 
+#include "pipeline/model/wire.h"
+
 #include <stdint.h>
 
 typedef struct wire {
@@ -108,6 +110,5 @@ bool otlp_request_is_v1_9_layout(const uint8_t *buf, size_t len)
 {
     scan sc = {0};
     walk((wire){buf, buf + len}, 0, &sc);
-    if (sc.v19_only) return true;
-    return sc.with_values_field == 0 && sc.values_without_time > 0;
+    return pf_wire_looks_v1_9(sc.v19_only, sc.with_values_field, sc.values_without_time);
 }

@@ -54,9 +54,10 @@ static void check_wire_agrees(const uint8_t *data, size_t len, pf_batch *strict,
 static bool check_request(const uint8_t *data, size_t len, void *ctx)
 {
     (void)ctx;
-    (void)otlp_request_is_v1_9_layout(data, len);
+    bool v1_9 = otlp_request_is_v1_9_layout(data, len);
     pf_wire_counts wc = {0};
     bool wire_ok = pf_wire_validate(data, len, &wc);
+    if (wire_ok) assert_int_equal(wc.v1_9_layout, v1_9); /* the receiver trusts the wire scan's verdict */
     pf_batch *strict = pf_batch_decode(data, len);
     if (!strict) {
         assert_false(wire_ok);
