@@ -31,7 +31,9 @@ answered OK), and refused requests. The ratio rows divide proflow's figures by t
 
 Saturation phase: one per system on the medium request with gzip: h2load as fast as it can (closed
 loop, 2 connections x 8 streams) for --duration seconds; requests/s delivered, CPU utilization and
-requests per CPU-second, refused and lost requests.
+requests per CPU-second (delivered), and of the requests answered: those a proflow forwarder refused
+(answered minus what its receiver accepted: a gRPC status telling the client to retry, which h2load
+counts as answered) and those it accepted but the sink never got (lost, which must be 0).
 
 CPU is only the forwarder's; h2load, the sink and the forwarder share the machine's cores."""
 import argparse
@@ -161,9 +163,16 @@ def run_phase(system, request, compression, rate, duration, workdir):
         def delivered_now():
             return harness.metric(harness.parse_metrics(harness.http_get(
                 f"http://127.0.0.1:{sink_metrics}/metrics")[1].decode()), "otelcol_exporter_sent_profile_samples")
+
+        # What the forwarder accepted (proflow's receiver metric; the Collector runs without metrics):
+        # the rest of what h2load saw answered was refused with a gRPC status (backpressure), not lost.
+        accepted = None
+        if system.name != "otelcol":
+            accepted = harness.metric(harness.parse_metrics(harness.http_get(
+                f"http://127.0.0.1:{metrics_port}/metrics")[1].decode()), "otelcol_receiver_accepted_profile_samples")
         # CPU includes the tail (batch timeout, queue drain): wait until the sink has everything (or 20 s).
         deadline = time.monotonic() + 20
-        while delivered_now() < sent and time.monotonic() < deadline:
+        while delivered_now() < (sent if accepted is None else accepted) and time.monotonic() < deadline:
             time.sleep(0.1)
         cpu_load = op.proc_cpu_seconds(fwd.pid) - cpu0
         peak_rss = op.proc_peak_rss_mb(fwd.pid)
@@ -178,7 +187,7 @@ def run_phase(system, request, compression, rate, duration, workdir):
         "requests": answered, "elapsed": elapsed, "cpu_s": cpu_load,
         "cpu_ms_per_req": 1000.0 * cpu_load / answered if answered else float("nan"),
         "peak_rss_mb": peak_rss, "p50_ms": p50, "p99_ms": p99,
-        "delivered": delivered, "sent": sent,
+        "delivered": delivered, "sent": sent, "accepted": accepted,
         "req_per_s": (delivered / request.samples) / elapsed,
         "req_per_cpu_s": (delivered / request.samples) / cpu_load if cpu_load else float("nan"),
         "cpu_util": cpu_load / elapsed,
@@ -227,15 +236,20 @@ def fixed_case(systems, request, compression, rate, duration, repeats, workdir):
 def saturation(systems, request, compression, duration, workdir):
     print(f"\n#### saturation: {request.name} ({request.bytes / 1000:.0f} KB), compression {compression}, "
           f"{duration} s per system, closed loop\n")
-    print("| system | delivered req/s | CPU util | requests per CPU-second | answered, not delivered (refused or lost) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| system | delivered req/s | CPU util | requests per CPU-second | answered | refused (backpressure) "
+          "| accepted, not delivered (lost) |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     res = {}
     for s in systems:
         r = run_phase(s, request, compression, None, duration, workdir)
         res[s.name] = r
-        lost = r["requests"] - r["delivered"] / request.samples
+        if r["accepted"] is None:  # the Collector: refusals and losses cannot be told apart
+            refused, lost = "-", f"{r['requests'] - r['delivered'] / request.samples:.0f} (refused or lost)"
+        else:
+            refused = f"{r['requests'] - r['accepted'] / request.samples:.0f}"
+            lost = f"{(r['accepted'] - r['delivered']) / request.samples:.0f}"
         print(f"| {s.name} | {fmt(r['req_per_s'], '{:.1f}')} | {fmt(r['cpu_util'])} | "
-              f"{fmt(r['req_per_cpu_s'], '{:.1f}')} | {lost:.0f} of {r['requests']} |")
+              f"{fmt(r['req_per_cpu_s'], '{:.1f}')} | {r['requests']} | {refused} | {lost} |")
         sys.stdout.flush()
     for a in res:
         for b in res:
