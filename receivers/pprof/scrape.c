@@ -234,12 +234,10 @@ static void on_tick(uv_timer_t *timer)
         /* Deferred to the next interval: a scrape now (expected to be as large as the last one) would
          * add memory proflow must not take; the delta of a cumulative profile then simply covers a
          * longer window. */
-        pf_metric_add(pf_counter1("proflow_pprof_scrapes_deferred_total",
-                                  "Scrapes not started because proflow was at its memory limit (tried again at the "
-                                  "next interval).",
-                                  "receiver", s->id),
-                      1);
-        pf_log_limited(&t->skipped_log, 60, PF_LOG_WARN, s->id, "scrape of %s deferred: proflow is at its memory limit",
+        pf_metric_add(s->deferred, 1);
+        pf_log_limited(&s->deferred_log, 60, PF_LOG_WARN, s->id,
+                       "scrapes deferred: proflow is at its memory limit (for example %s; memory_limiter sets the "
+                       "limit)",
                        t->url);
         return;
     }

@@ -50,6 +50,10 @@ scrape_manager *scrape_manager_new(uv_loop_t *loop, const char *id, const scrape
     pf_receiver_metrics m = pf_receiver_metrics_new(id, "http");
     s->accepted = m.accepted;
     s->refused = m.refused;
+    s->deferred = pf_counter1("proflow_pprof_scrapes_deferred_total",
+                              "Scrapes not started because proflow was at its memory limit (tried again at the "
+                              "next interval).",
+                              "receiver", id);
     scrape_lateness_metrics(s);
     const scrape_job_cfg *jobs = cfg->scrape_configs.items;
     for (size_t i = 0; i < s->n_jobs; i++) {

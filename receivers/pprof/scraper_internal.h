@@ -91,6 +91,8 @@ struct scrape_manager {
     void *done_data;
     scrape_series_set series; /* of the live targets */
     pf_metric *accepted, *refused;
+    pf_metric *deferred;         /* proflow_pprof_scrapes_deferred_total */
+    pf_log_limiter deferred_log; /* one line a minute for all targets: a memory limit defers them all */
     pf_metric *lateness_buckets[PPROF_LATENESS_BUCKETS + 1], *lateness_sum, *lateness_count;
 };
 
