@@ -170,6 +170,29 @@ void pf_series_pprofs_free(pf_series_pprofs *s)
     s->n = 0;
 }
 
+pf_series_pprof_metrics pf_series_pprof_metrics_new(const char *exporter_id)
+{
+    static const char help[] =
+        "pprofs a pyroscope or parca exporter put into requests, by origin: as_scraped (the bytes the pprof "
+        "receiver scraped, unchanged) or encoded (built from the batch's profiles)";
+    pf_series_pprof_metrics m;
+    char *labels = pf_xasprintf("exporter=\"%s\",pprof=\"as_scraped\"", exporter_id);
+    m.as_scraped = pf_counter("proflow_exporter_pprofs_total", help, labels);
+    free(labels);
+    labels = pf_xasprintf("exporter=\"%s\",pprof=\"encoded\"", exporter_id);
+    m.encoded = pf_counter("proflow_exporter_pprofs_total", help, labels);
+    free(labels);
+    return m;
+}
+
+void pf_series_pprofs_count(const pf_series_pprofs *s, const pf_series_pprof_metrics *m)
+{
+    size_t scraped = 0;
+    for (size_t i = 0; i < s->n; i++) scraped += s->items[i].pprof.as_scraped;
+    pf_metric_add(m->as_scraped, (double)scraped);
+    pf_metric_add(m->encoded, (double)(s->n - scraped));
+}
+
 size_t pf_series_run(const pf_series_pprofs *s, size_t first)
 {
     size_t n = 1;

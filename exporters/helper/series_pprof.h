@@ -24,6 +24,7 @@
 #include <stddef.h>
 
 #include "config/config_map.h"
+#include "pipeline/base/telemetry.h"
 #include "pipeline/model/batch.h"
 #include "pipeline/pprof/pprof.h"
 #include "pipeline/relabel/relabel.h"
@@ -48,6 +49,14 @@ typedef struct pf_series_options {
 bool pf_series_pprofs_build(const pf_batch *b, const pf_series_options *opts, pf_series_pprofs *out, char *err,
                             size_t err_len);
 void pf_series_pprofs_free(pf_series_pprofs *s);
+
+/* proflow_exporter_pprofs_total{exporter, pprof}: the pprofs an exporter put into requests, as_scraped (the bytes
+ * the pprof scraper got) or encoded (built from the batch's Profiles). Made by the exporter at init. */
+typedef struct pf_series_pprof_metrics {
+    pf_metric *as_scraped, *encoded;
+} pf_series_pprof_metrics;
+pf_series_pprof_metrics pf_series_pprof_metrics_new(const char *exporter_id);
+void pf_series_pprofs_count(const pf_series_pprofs *s, const pf_series_pprof_metrics *m);
 
 /* Number of items starting at `first` that share items[first]'s labels. */
 size_t pf_series_run(const pf_series_pprofs *s, size_t first);

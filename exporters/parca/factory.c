@@ -15,7 +15,7 @@ const pf_factory pf_exporter_parca_factory = {
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
     .description = "Sends profiles to Parca (ProfileStoreService/WriteRaw over gRPC). A pprof the pprof receiver "
-                   "scraped and nothing changed is sent as scraped.",
+                   "scraped and nothing changed is sent as scraped (proflow_exporter_pprofs_total{pprof}).",
     .config_map = parca_exporter_cfg_map,
     .config_size = sizeof(parca_config),
     .validate = parca_exporter_validate,

@@ -14,6 +14,7 @@ typedef struct parca_exporter {
     pf_client_exporter base; /* first: the helper's ctx */
     const parca_config *cfg;
     pf_http_client_config client_cfg; /* the configured one with the default endpoint and `insecure` applied */
+    pf_series_pprof_metrics pprofs;
 } parca_exporter;
 
 static bool retryable_code(int code)
@@ -36,6 +37,7 @@ static pf_status parca_encode(void *ctx, pf_batch *b, pf_payload **out, pf_error
     pf_series_pprofs s = {0};
     pf_series_options opts = {.external_labels = &e->cfg->external_labels};
     if (!pf_series_pprofs_build(b, &opts, &s, err->msg, sizeof(err->msg))) return PF_PERMANENT;
+    pf_series_pprofs_count(&s, &e->pprofs);
     pf_buf msg = {0};
     if (s.n) pf_parca_write_raw_encode(&s, &msg);
     pf_series_pprofs_free(&s);
@@ -78,5 +80,6 @@ pf_component *parca_exporter_create(const pf_create_args *args, pf_error *err)
     pf_exporter_ops ops = {.encode = parca_encode, .send = parca_send};
     pf_client_exporter_init(&e->base, args, &e->client_cfg, &cfg->helper,
                             pf_client_grpc_url(&e->client_cfg, PF_PARCA_WRITE_RAW_METHOD), &ops);
+    e->pprofs = pf_series_pprof_metrics_new(args->id);
     return &e->base.base;
 }

@@ -17,7 +17,7 @@ const pf_factory pf_exporter_pyroscope_factory = {
     .kind = PF_KIND_EXPORTER,
     .stability = "alpha",
     .description = "Sends profiles to Grafana Pyroscope (push.v1 Push, or the legacy /ingest API). A pprof the pprof "
-                   "receiver scraped and nothing changed is sent as scraped.",
+                   "receiver scraped and nothing changed is sent as scraped (proflow_exporter_pprofs_total{pprof}).",
     .config_map = pyroscope_exporter_cfg_map,
     .config_size = sizeof(pyroscope_config),
     .validate = pyroscope_exporter_validate,

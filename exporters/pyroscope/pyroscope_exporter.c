@@ -12,6 +12,7 @@ typedef struct pyroscope_exporter {
     pf_client_exporter base; /* first: the helper's ctx; base.url is the Push URL */
     const pyroscope_config *cfg;
     bool ingest;
+    pf_series_pprof_metrics pprofs;
 } pyroscope_exporter;
 
 #define MAX_REQUEST_HEADERS 12
@@ -76,6 +77,7 @@ static bool build_series(pyroscope_exporter *e, const pf_batch *b, pf_series_ppr
 {
     pf_series_options opts = {.external_labels = &e->cfg->external_labels, .keep_reserved = pf_pyro_reserved_labels};
     if (!pf_series_pprofs_build(b, &opts, s, err->msg, sizeof(err->msg))) return false;
+    pf_series_pprofs_count(s, &e->pprofs);
     pf_pyro_default_delta(s);
     return true;
 }
@@ -362,5 +364,6 @@ pf_component *pyroscope_exporter_create(const pf_create_args *args, pf_error *er
     pf_client_exporter_init(&e->base, args, &cfg->client, &cfg->helper,
                             pf_client_url_join(cfg->client.endpoint, PF_PYROSCOPE_PUSH_PATH), &ops);
     pf_client_exporter_set_metadata_headers(&e->base, &cfg->headers_from_metadata);
+    e->pprofs = pf_series_pprof_metrics_new(args->id);
     return &e->base.base;
 }

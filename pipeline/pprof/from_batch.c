@@ -69,6 +69,7 @@ static void convert_source(const pf_batch *b, const otlp_resource_profiles *rp, 
     pf_series_pprof_item item = {.resource = rp,
                                  .scope = sp,
                                  .n_samples = src->samples,
+                                 .as_scraped = true,
                                  .time_unix_nano = first->time_unix_nano,
                                  .duration_nano = first->duration_nano};
     pf_buf_append(&item.gzipped, src->gzipped, src->len);

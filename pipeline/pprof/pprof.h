@@ -95,6 +95,7 @@ typedef struct pf_series_pprof_item {
     char *name;       /* profile type name: PF_ATTR_PROFILE_NAME, else derived from the sample types */
     pf_buf gzipped;   /* the gzip-compressed pprof */
     size_t n_samples; /* pprof samples written */
+    bool as_scraped;  /* gzipped is the pprof the scope was made from (wire.h, scope sources) */
     uint64_t time_unix_nano;
     uint64_t duration_nano;
 } pf_series_pprof_item;

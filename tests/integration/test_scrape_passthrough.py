@@ -11,7 +11,7 @@ again and still carry the fixture's values.
 
 Cases:
   - pprof → pyroscope and parca: every raw profile is the fixture it was scraped from, byte for byte,
-    under the target's labels;
+    under the target's labels, and proflow_exporter_pprofs_total counts them as_scraped;
   - pprof → batch → pyroscope, two targets: the merged batches still send the scraped bytes;
   - pprof → resource processor → pyroscope: the pprofs are encoded again (other bytes), with the
     fixture's sample types and value sums, and the processor's label."""
@@ -109,7 +109,8 @@ def enough(snapshot, instances=1):
 
 
 def run(targets, processors="", with_parca=False):
-    """Scrapes until every backend has EACH pprofs of every type per target; returns their records."""
+    """Scrapes until every backend has EACH pprofs of every type per target; returns their records, the
+    target addresses and proflow's metrics at the end."""
     target = FixtureTarget()
     pyro_port, metrics_port = free_port(), free_port()
     pyro = PyroscopeServer(pyro_port)
@@ -123,11 +124,15 @@ def run(targets, processors="", with_parca=False):
                 assert b.wait(lambda s: enough(s, len(addrs)), timeout=60), f"{b.snapshot()['series']}\n{pf.logs()}"
             m = pf.metrics(metrics_port)
         assert metric(m, "otelcol_receiver_refused_profile_samples", receiver="pprof") == 0, m
-        return [b.snapshot() for b in backends], addrs
+        return [b.snapshot() for b in backends], addrs, m
     finally:
         for b in backends:
             b.stop()
         target.stop()
+
+
+def pprofs(m, exporter, origin):
+    return metric(m, "proflow_exporter_pprofs_total", exporter=exporter, pprof=origin)
 
 
 def expected():
@@ -147,13 +152,17 @@ def check_as_served(snapshot, instances):
 
 
 def test_direct():
-    (pyro, parca), addrs = run(['127.0.0.1:{port}'], with_parca=True)
+    (pyro, parca), addrs, m = run(['127.0.0.1:{port}'], with_parca=True)
     counts = check_as_served(pyro, addrs), check_as_served(parca, addrs)
+    for exporter in ("pyroscope", "parca"):
+        assert pprofs(m, exporter, "as_scraped") >= EACH * len(NAMES), m
+        assert pprofs(m, exporter, "encoded") == 0, m
     print(f"ok: pyroscope and parca got every scraped pprof byte for byte: {counts}")
 
 
 def test_batched_two_targets():
-    (pyro,), addrs = run(['127.0.0.1:{port}', 'localhost:{port}'], processors="batch")
+    (pyro,), addrs, m = run(['127.0.0.1:{port}', 'localhost:{port}'], processors="batch")
+    assert pprofs(m, "pyroscope", "encoded") == 0, m
     counts = check_as_served(pyro, addrs)
     got = profiles_by_name(pyro)
     assert {labels["instance"] for labels, _ in got["memory"]} == set(addrs), got["memory"]
@@ -161,7 +170,8 @@ def test_batched_two_targets():
 
 
 def test_resource_processor_encodes_again():
-    (pyro,), addrs = run(['127.0.0.1:{port}'], processors="resource")
+    (pyro,), addrs, m = run(['127.0.0.1:{port}'], processors="resource")
+    assert pprofs(m, "pyroscope", "as_scraped") == 0 and pprofs(m, "pyroscope", "encoded") >= EACH * len(NAMES), m
     want = expected()
     got = profiles_by_name(pyro)
     assert sorted(got) == sorted(NAMES), sorted(got)
