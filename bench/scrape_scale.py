@@ -42,6 +42,12 @@ def metrics(port):
         return r.read().decode()
 
 
+def pprofs_sent(text, origin):
+    """proflow_exporter_pprofs_total{pprof=origin} summed over exporters (0 with the file exporter)."""
+    return sum(float(m.group(1)) for m in re.finditer(
+        r'^proflow_exporter_pprofs_total\{[^}]*pprof="' + origin + r'"[^}]*\} (\S+)$', text, re.M))
+
+
 def lateness_buckets(text):
     out = {}
     for m in re.finditer(r'^proflow_receiver_pprof_scrape_lateness_seconds_bucket\{[^}]*le="([^"]+)"\} (\S+)$', text,
@@ -160,8 +166,9 @@ service:
     total = window.get(float("inf"), 0)
     p99 = next((le for le in sorted(window) if window[le] >= 0.99 * total), float("inf")) if total else float("nan")
     shutil.rmtree(os.path.join(run_dir, "out"), ignore_errors=True)
+    sent = {o: pprofs_sent(after_text, o) - pprofs_sent(before_text, o) for o in ("as_scraped", "encoded")}
     return {"n": n, "cpu": (cpu1 - cpu0) / (t1 - t0), "rss": rss, "p99": p99, "starts": total,
-            "expected": n * intervals * types, "name": name}
+            "expected": n * intervals * types, "name": name, "sent": sent}
 
 
 def variants(exporter, n):
@@ -214,6 +221,10 @@ def main():
         p99 = f"<= {r['p99'] * 1000:g} ms" if r["p99"] != float("inf") else "> 5 s"
         print(f"{r['n']:>8} {r['name'] or args.exporter:>22} {100 * r['cpu']:>15.1f}% {r['rss'] / 2**20:>9.1f} "
               f"{per:>15.1f} {p99:>13} {int(r['starts']):>7}/{r['expected']:<6}")
+    if args.exporter == "pyroscope":
+        for r in results:
+            print(f"{r['n']} targets, {r['name']}: pprofs sent as scraped {r['sent']['as_scraped']:.0f}, "
+                  f"encoded {r['sent']['encoded']:.0f}")
     for fast, slow in zip(results, results[1:]):
         if fast["n"] == slow["n"] > 1 and slow["name"].endswith("round trip"):
             print(f"{fast['n']} targets: as scraped / round trip CPU = {fast['cpu'] / slow['cpu']:.2f}x")
