@@ -22,7 +22,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "lib"))
 sys.path.insert(0, os.path.join(HERE, "servers"))
-from harness import FIXTURES, Proflow, free_port, metric, run_cases  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases, start_go_target  # noqa: E402
 from e2e_lib import record_details, totals  # noqa: E402
 from profile_backends import ParcaServer, profiles_by_name  # noqa: E402
 from pyroscope_receiver_lib import pprof_totals  # noqa: E402
@@ -32,11 +32,7 @@ ALLOC_TYPES = ("alloc_objects/count", "alloc_space/bytes")
 
 
 def start_target():
-    out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0",
-                          "-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "1", "-mem-rate", "4096"],
-                         check=True, capture_output=True, text=True, timeout=120)
-    pid, port = out.stdout.split()
-    return int(pid), int(port)
+    return start_go_target("-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "1", "-mem-rate", "4096")
 
 
 def config(target_port, backend_port, metrics_port):

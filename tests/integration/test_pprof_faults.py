@@ -25,7 +25,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until, run_cases  # noqa: E402
+from harness import FIXTURES, Proflow, free_port, metric, run_cases, start_go_target, wait_until  # noqa: E402
 
 BIG = 200 << 20
 LIMIT = 1 << 20
@@ -78,13 +78,6 @@ class FaultServer(socketserver.ThreadingTCPServer):
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
 
-def start_go_target():
-    out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0", "-cpu-workers", "1",
-                          "-duty", "0.2"], check=True, capture_output=True, text=True, timeout=120)
-    pid, port = out.stdout.split()
-    return int(pid), int(port)
-
-
 def write_atomically(path, text):
     tmp = path + ".tmp"  # does not match the *.json pattern
     with open(tmp, "w") as f:
@@ -115,7 +108,7 @@ def metrics_or_none(fetch):
 def main():
     stop = threading.Event()
     servers = {kind: FaultServer(kind, stop) for kind in ("hang", "reset", "500", "garbage", "big", "good")}
-    pid, go_port = start_go_target()
+    pid, go_port = start_go_target("-cpu-workers", "1", "-duty", "0.2")
     tmp = tempfile.mkdtemp(prefix="pprof-faults-")
     sd_dir = os.path.join(tmp, "sd")
     os.makedirs(sd_dir)

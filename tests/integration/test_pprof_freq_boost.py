@@ -26,18 +26,14 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, run_cases, wait_until  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases, start_go_target, wait_until  # noqa: E402
 
 INTERVAL_S = 4
 
 
 def start_target():
-    out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0",
-                          "-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "0", "-mutex-workers", "0",
-                          "-chan-workers", "0"],
-                         check=True, capture_output=True, text=True, timeout=120)
-    pid, port = out.stdout.split()
-    return int(pid), int(port)
+    return start_go_target("-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "0", "-mutex-workers", "0",
+                           "-chan-workers", "0")
 
 
 def raw_summary(path):

@@ -24,19 +24,15 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from harness import FIXTURES, Proflow, free_port, metric, wait_until, run_cases  # noqa: E402
+from harness import Proflow, free_port, metric, run_cases, start_go_target, wait_until  # noqa: E402
 
 WANT_TYPES = {"process_cpu", "memory", "goroutine", "mutex", "block"}
 INTERVAL_S = 2
 
 
 def start_target():
-    env = dict(os.environ, GOGC="off")
-    out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0",
-                          "-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "0", "-mem-rate", "512"],
-                         check=True, capture_output=True, text=True, timeout=120, env=env)
-    pid, port = out.stdout.split()
-    return int(pid), int(port)
+    return start_go_target("-cpu-workers", "1", "-duty", "0.3", "-alloc-workers", "0", "-mem-rate", "512",
+                           env={"GOGC": "off"})
 
 
 def pprof_text(*args):

@@ -166,6 +166,15 @@ class Proflow:
         return False
 
 
+def start_go_target(*flags, env=None):
+    """Starts the real Go net/http/pprof target (tests/fixtures/pprof/go/run-target.sh, on a free port)
+    with its workload flags; returns (pid, port). The caller kills pid."""
+    out = subprocess.run(["bash", os.path.join(FIXTURES, "pprof", "go", "run-target.sh"), "0", *flags], check=True,
+                         capture_output=True, text=True, timeout=120, env=dict(os.environ, **(env or {})))
+    pid, port = out.stdout.split()
+    return int(pid), int(port)
+
+
 def run_cli(*args, cwd=None, env=None):
     e = dict(os.environ)
     e.update(env or {})
