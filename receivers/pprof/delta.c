@@ -43,8 +43,6 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h ^ (h >> 29);
 }
 
-static uint64_t hash_str(uint64_t seed, const char *s) { return mix(seed, pf_hash_str(s)); }
-
 static void key_add(key128 *k, uint64_t v)
 {
     k->a = mix(k->a, v);
@@ -53,25 +51,45 @@ static void key_add(key128 *k, uint64_t v)
 
 static void key_add_str(key128 *k, const char *s)
 {
-    k->a = mix(k->a, hash_str(0x243F6A8885A308D3ull, s));
-    k->b = mix(k->b, hash_str(0x13198A2E03707344ull, s));
+    uint64_t h = pf_hash_str(s);
+    k->a = mix(k->a, mix(0x243F6A8885A308D3ull, h));
+    k->b = mix(k->b, mix(0x13198A2E03707344ull, h));
 }
 
-static key128 sample_key(const pf_pprof *pp, const pprof_sample *s)
+/* A location by content: address, and function name, file and line of each line. */
+static key128 location_key(const pf_pprof *pp, const pprof_location *l)
+{
+    key128 k = {0x3C6EF372FE94F82Bull, 0xA54FF53A5F1D36F1ull};
+    key_add(&k, l->address);
+    for (size_t j = 0; j < l->n_line; j++) {
+        const pprof_function *f = pf_pprof_function(pp, l->line[j]->function_id);
+        if (f) {
+            key_add_str(&k, pf_pprof_string(pp, f->name));
+            key_add_str(&k, pf_pprof_string(pp, f->filename));
+        }
+        key_add(&k, (uint64_t)l->line[j]->line);
+    }
+    return k;
+}
+
+/* Location keys of one profile, each computed once: samples share most of their locations. */
+typedef struct location_keys {
+    key128 *keys; /* by location position */
+    bool *done;
+} location_keys;
+
+static key128 sample_key(const pf_pprof *pp, location_keys *lk, const pprof_sample *s)
 {
     key128 k = {0x6A09E667F3BCC908ull, 0xBB67AE8584CAA73Bull};
     for (size_t i = 0; i < s->n_location_id; i++) {
-        const pprof_location *l = pf_pprof_location(pp, s->location_id[i]);
-        key_add(&k, l->address);
-        for (size_t j = 0; j < l->n_line; j++) {
-            const pprof_function *f = pf_pprof_function(pp, l->line[j]->function_id);
-            if (f) {
-                key_add_str(&k, pf_pprof_string(pp, f->name));
-                key_add_str(&k, pf_pprof_string(pp, f->filename));
-            }
-            key_add(&k, (uint64_t)l->line[j]->line);
+        uint32_t pos = 0;
+        pf_idmap_get(pp->location_pos, s->location_id[i], &pos); /* validated: always present */
+        if (!lk->done[pos]) {
+            lk->keys[pos] = location_key(pp, pp->p->location[pos]);
+            lk->done[pos] = true;
         }
-        key_add(&k, UINT64_MAX); /* location separator */
+        key_add(&k, lk->keys[pos].a);
+        key_add(&k, lk->keys[pos].b);
     }
     /* Labels: order-independent (summed), so a writer's label order does not matter. */
     uint64_t la = 0, lb = 0;
@@ -181,9 +199,11 @@ bool pf_scrape_delta_apply(pf_scrape_delta *d, pf_pprof *pp, uint64_t scrape_uni
     totals_table cur;
     table_init(&cur, p->n_sample, n_cum);
     size_t *slot_of = pf_xcalloc(p->n_sample ? p->n_sample : 1, sizeof(*slot_of));
+    size_t n_loc = p->n_location ? p->n_location : 1;
+    location_keys lk = {pf_xmalloc(n_loc * sizeof(*lk.keys)), pf_xcalloc(n_loc, sizeof(*lk.done))};
     for (size_t i = 0; i < p->n_sample; i++) {
         bool inserted = false;
-        size_t slot = table_slot(&cur, sample_key(pp, p->sample[i]), true, &inserted);
+        size_t slot = table_slot(&cur, sample_key(pp, &lk, p->sample[i]), true, &inserted);
         if (inserted) cur.first_sample[slot] = (uint32_t)i;
         for (size_t t = 0; t < n_cum; t++) cur.totals[slot * n_cum + t] += p->sample[i]->value[pos[t]];
         slot_of[i] = slot;
@@ -207,6 +227,8 @@ bool pf_scrape_delta_apply(pf_scrape_delta *d, pf_pprof *pp, uint64_t scrape_uni
         p->n_sample = kept;
     }
     free(slot_of);
+    free(lk.keys);
+    free(lk.done);
     table_free(&d->prev);
     d->prev = cur;
     d->primed = true;
