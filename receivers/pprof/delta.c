@@ -5,6 +5,7 @@
 
 #include "pipeline/base/xalloc.h"
 #include "pipeline/base/hash.h"
+#include "pipeline/base/map.h"
 #include "receivers/pprof/delta.h"
 
 #define MAX_CUMULATIVE 8
@@ -13,13 +14,14 @@ typedef struct key128 {
     uint64_t a, b;
 } key128;
 
-/* Open-addressing table: key → totals[n_cum] (stored at totals + slot * n_cum). */
+/* Sample keys of one profile with their totals: entry e has keys[e] and totals[e * n_cum ...]; the
+ * index finds an entry by key. Entries are at most the profile's samples, so the arrays never grow. */
 typedef struct totals_table {
     key128 *keys;
     int64_t *totals;
     uint32_t *first_sample; /* while building: the sample that carries the key's delta */
-    bool *used;
-    size_t mask, count;
+    size_t count;
+    pf_map index;
 } totals_table;
 
 struct pf_scrape_delta {
@@ -107,16 +109,14 @@ static key128 sample_key(const pf_pprof *pp, location_keys *lk, const pprof_samp
     return k;
 }
 
-static void table_init(totals_table *t, size_t expected, size_t n_cum)
+static void table_init(totals_table *t, size_t samples, size_t n_cum)
 {
-    size_t cap = 16;
-    while (cap < expected * 2) cap *= 2;
-    t->keys = pf_xcalloc(cap, sizeof(*t->keys));
+    size_t cap = samples ? samples : 1;
+    t->keys = pf_xmalloc(cap * sizeof(*t->keys));
     t->totals = pf_xcalloc(cap * (n_cum ? n_cum : 1), sizeof(*t->totals));
-    t->first_sample = pf_xcalloc(cap, sizeof(*t->first_sample));
-    t->used = pf_xcalloc(cap, sizeof(*t->used));
-    t->mask = cap - 1;
+    t->first_sample = pf_xmalloc(cap * sizeof(*t->first_sample));
     t->count = 0;
+    pf_map_init(&t->index, NULL);
 }
 
 static void table_free(totals_table *t)
@@ -124,25 +124,29 @@ static void table_free(totals_table *t)
     free(t->keys);
     free(t->totals);
     free(t->first_sample);
-    free(t->used);
+    pf_map_free(&t->index);
     memset(t, 0, sizeof(*t));
 }
 
-/* Slot of key; inserted (zeroed) when absent and `insert`, else SIZE_MAX when absent. */
+static bool entry_has_key(const void *ctx, uint32_t entry, const void *key)
+{
+    const key128 *have = &((const totals_table *)ctx)->keys[entry], *want = key;
+    return have->a == want->a && have->b == want->b;
+}
+
+static uint64_t entry_hash(const void *ctx, uint32_t entry) { return ((const totals_table *)ctx)->keys[entry].a; }
+
+/* Entry of key; added (totals zero) when absent and `insert`, else SIZE_MAX when absent. */
 static size_t table_slot(totals_table *t, key128 k, bool insert, bool *inserted)
 {
-    if (!t->used) return SIZE_MAX;
-    for (size_t i = (size_t)k.a & t->mask;; i = (i + 1) & t->mask) {
-        if (!t->used[i]) {
-            if (!insert) return SIZE_MAX;
-            t->used[i] = true;
-            t->keys[i] = k;
-            t->count++;
-            *inserted = true;
-            return i;
-        }
-        if (t->keys[i].a == k.a && t->keys[i].b == k.b) return i;
-    }
+    uint32_t e = pf_map_find(&t->index, k.a, &k, entry_has_key, t);
+    if (e != PF_MAP_NONE) return e;
+    if (!insert) return SIZE_MAX;
+    e = (uint32_t)t->count++;
+    t->keys[e] = k;
+    pf_map_add(&t->index, k.a, e, 16, entry_hash, t);
+    *inserted = true;
+    return e;
 }
 
 pf_scrape_delta *pf_scrape_delta_new(void) { return pf_xcalloc(1, sizeof(pf_scrape_delta)); }
