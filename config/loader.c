@@ -65,6 +65,17 @@ static bool valid_key_path(const char *key, size_t len)
     return true;
 }
 
+/* Mappings and sequences nested in n, n included (0 for a scalar). */
+static size_t container_height(const pf_node *n)
+{
+    size_t h = 0;
+    for (size_t i = 0; i < n->n_children; i++) {
+        size_t c = container_height(n->children[i]);
+        if (c > h) h = c;
+    }
+    return n->type == PF_NODE_SCALAR ? 0 : h + 1;
+}
+
 /* Builds {a: {b: {c: value}}} for "a.b.c=value", every node at <--set>:1:(index+1). */
 static pf_node *parse_set(const char *arg, size_t index, pf_cfg_error *err)
 {
@@ -93,6 +104,15 @@ static pf_node *parse_set(const char *arg, size_t index, pf_cfg_error *err)
         return NULL;
     }
     pf_node_set_position(value, file, 1, col);
+    /* One mapping per key segment around the value: together no deeper than a config file may nest,
+     * or print-config would write what the loader refuses. */
+    size_t segments = 1;
+    for (const char *c = arg; c < eq; c++) segments += *c == '.';
+    if (segments + container_height(value) > PF_NODE_MAX_DEPTH) {
+        pf_node_free(value);
+        set_error(err, index, arg, "the key path and value nest deeper than 256 levels");
+        return NULL;
+    }
     char *key_path = pf_xstrndup(arg, (size_t)(eq - arg));
     bool ok = pf_node_expand(value, key_path, err);
     pf_node *tree = value;

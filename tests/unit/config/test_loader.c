@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "config/loader.h"
+#include "pipeline/base/xalloc.h"
 
 static char tmpdir[64];
 
@@ -249,6 +250,23 @@ static void test_set_errors(void **state)
     assert_null(load(NULL, 0, bad_scheme, 1, &err));
     assert_string_equal(err.msg,
                         "<--set>:1:1: a.b: unknown expansion scheme \"nope\" in \"${nope:x}\" (supported: env, file)");
+
+    /* A key path nests one mapping per segment around its value: with the value's own nesting, no
+     * deeper than a config file may (256), or print-config would write YAML the loader refuses. */
+    pf_buf deep = {0};
+    for (int i = 0; i < 255; i++) pf_buf_puts(&deep, "k.");
+    pf_buf_puts(&deep, "k=1"); /* 256 segments */
+    const char *at_limit[] = {deep.data};
+    pf_node *root = load(NULL, 0, at_limit, 1, &err);
+    assert_non_null(root);
+    pf_node_free(root);
+    pf_buf_reset(&deep);
+    for (int i = 0; i < 255; i++) pf_buf_puts(&deep, "k.");
+    pf_buf_puts(&deep, "k=[1]"); /* 256 segments around a sequence */
+    const char *over[] = {deep.data};
+    assert_null(load(NULL, 0, over, 1, &err));
+    assert_non_null(strstr(err.msg, "the key path and value nest deeper than 256 levels"));
+    pf_buf_free(&deep);
 }
 
 static void test_source_errors(void **state)
