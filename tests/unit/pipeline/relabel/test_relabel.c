@@ -184,14 +184,16 @@ static void test_label_names(void **state)
     CHECK("a=foo|b1=bar|b2=baz", "b1=bar|b2=baz", {.action = "labelkeep", .regex = "(b.*)"});
     CHECK("a=foo|b1=bar|b2=baz", "a=foo", {.action = "labeldrop", .regex = "(b.*)"});
     /* Prometheus issue 12283: a label dropped then set again is seen by the following keep. */
-    CHECK("__meta_kubernetes_pod_annotation_XXX_metrics_port=9091|__meta_kubernetes_pod_container_port_name=foo",
-          "__meta_kubernetes_pod_annotation_XXX_metrics_port=9091|__meta_kubernetes_pod_container_port_name=metrics",
-          {.action = "labeldrop", .regex = "^__meta_kubernetes_pod_container_port_name$"},
-          {.sources = "__meta_kubernetes_pod_annotation_XXX_metrics_port",
-           .regex = "(.+)",
-           .target = "__meta_kubernetes_pod_container_port_name",
-           .replacement = "metrics"},
-          {.action = "keep", .sources = "__meta_kubernetes_pod_container_port_name", .regex = "^metrics$"});
+    CHECK(
+        "__meta_kubernetes_pod_annotation_example_com_metrics_port=9091|__meta_kubernetes_pod_container_port_name=foo",
+        "__meta_kubernetes_pod_annotation_example_com_metrics_port=9091|__meta_kubernetes_pod_container_port_name="
+        "metrics",
+        {.action = "labeldrop", .regex = "^__meta_kubernetes_pod_container_port_name$"},
+        {.sources = "__meta_kubernetes_pod_annotation_example_com_metrics_port",
+         .regex = "(.+)",
+         .target = "__meta_kubernetes_pod_container_port_name",
+         .replacement = "metrics"},
+        {.action = "keep", .sources = "__meta_kubernetes_pod_container_port_name", .regex = "^metrics$"});
 }
 
 static void test_case(void **state)
